@@ -1,0 +1,34 @@
+# The README's two commands: `make demo` runs the product, `make test` runs the test suite.
+# Both create and use .venv themselves. `make bench` runs the benchmarks.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SEED ?= 42
+DATASET ?= data/generated/province-seed$(SEED)
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@test -f $(DATASET)/employees.parquet || $(BIN)/jenjang data generate --scale province --seed $(SEED) --out $(DATASET)
+	$(BIN)/jenjang data ingest $(DATASET)
+	$(BIN)/jenjang data summary
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check features training service tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Jenjang's data layer: canonical schema, reference data, ingestion, generator, features."""

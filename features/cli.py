@@ -1,0 +1,102 @@
+"""`jenjang data …`: generate, validate, ingest and summarise HR data."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from features.database import create_db_engine
+from features.settings import get_settings
+
+app = typer.Typer(help="Data: synthetic generator, validation, ingestion.", no_args_is_help=True)
+console = Console()
+log = logging.getLogger(__name__)
+
+SHOWN_PROBLEMS = 40
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
+    scale: Annotated[str, typer.Option(help="province (Gorontalo, ~32k ASN) or national.")] = "province",
+    employees: Annotated[int | None, typer.Option(help="Override the number of ASN.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 42,
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+) -> None:
+    """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/)."""
+    from features.synth import GeneratorConfig, generate_dataset
+
+    config = GeneratorConfig.for_scale(scale, employees=employees, seed=seed, file_format=file_format)
+    summary = generate_dataset(config, out, progress=True)
+    console.print(f"[green]wrote[/green] {out}: {summary}")
+
+
+@app.command()
+def validate(
+    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel exports.")],
+    report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
+) -> None:
+    """Check an export against the canonical schema without writing anything."""
+    from features.validation import validate_folder
+
+    engine = create_db_engine(get_settings().database_url)
+    result = validate_folder(folder, engine=engine)
+    _print_problems(result.problems, report, result.to_frame())
+    if not result.ok:
+        raise typer.Exit(1)
+    console.print(f"[green]valid[/green]: {sum(len(t) for t in result.tables.values()):,} rows "
+                  f"in {len(result.tables)} tables, {len(result.warnings)} warnings")
+
+
+@app.command()
+def ingest(
+    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel exports.")],
+    report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
+) -> None:
+    """Validate and load an export into the database in one transaction (idempotent)."""
+    from features.ingest import IngestRejected, ingest_folder
+
+    settings = get_settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        with console.status(f"ingesting {folder} …"):
+            result = ingest_folder(folder, engine)
+    except IngestRejected as rejected:
+        _print_problems(rejected.report.problems, report, rejected.report.to_frame())
+        console.print(f"[red]rejected[/red]: {rejected}")
+        raise typer.Exit(1) from None
+    _print_problems(result.report.warnings, report, result.report.to_frame())
+    table = RichTable("table", "inserted", "updated", "unchanged", title=f"batch {result.batch_id}")
+    for name, counts in result.counts.items():
+        table.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
+    console.print(table)
+    console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def summary() -> None:
+    """What the database holds: rows per table, ASN by region, family and sex."""
+    from features.summary import database_summary
+
+    engine = create_db_engine(get_settings().database_url)
+    for title, frame in database_summary(engine).items():
+        table = RichTable(*map(str, frame.columns), title=title)
+        for row in frame.itertuples(index=False):
+            table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        console.print(table)
+
+
+def _print_problems(problems, report_path, frame) -> None:  # type: ignore[no-untyped-def]
+    for problem in problems[:SHOWN_PROBLEMS]:
+        colour = "red" if problem.severity == "error" else "yellow"
+        console.print(f"[{colour}]{problem}[/{colour}]", highlight=False)
+    if len(problems) > SHOWN_PROBLEMS:
+        console.print(f"… and {len(problems) - SHOWN_PROBLEMS:,} more", highlight=False)
+    if report_path is not None:
+        frame.to_csv(report_path, index=False)
+        console.print(f"every problem written to {report_path}")

@@ -1,0 +1,32 @@
+"""Settings of the data layer, read from the environment (prefix ``JENJANG_``) or ``.env``.
+
+The service extends these with its own. Nothing reads them at import time: call
+`get_settings()` where a value is needed, so tests can override the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where Jenjang keeps its data.
+
+    ``database_url``: SQLAlchemy URL; SQLite file under ``data/`` by default, PostgreSQL in
+    production (``postgresql+psycopg://user@host/db``).
+    ``data_dir``: where generated datasets and the default SQLite file live.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="JENJANG_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///data/jenjang.db"
+    data_dir: Path = Path("data")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Jenjang's service: the FastAPI app, its settings, and the `jenjang` command line."""

@@ -1,0 +1,22 @@
+"""The `jenjang` command: one entry point, each package contributing its subcommands."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from features.cli import app as data_app
+
+app = typer.Typer(help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
+                  no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
+    """Configure logging once, here (never at import time in library modules)."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

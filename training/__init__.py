@@ -1,0 +1,1 @@
+"""Jenjang's models: labels, splits, recommenders, baselines, evaluation, MLflow registry."""
