@@ -1,0 +1,166 @@
+"""Synthetic ASN datasets with hidden ground truth (see docs/data-generator.md).
+
+`generate_dataset(config, out)` simulates each region in turn (a chunk: bounded memory at
+national scale), appends its observable tables to ``out/<table>.parquet|csv`` in the canonical
+schema and its truth to ``out/truth/``. Feature and model code never reads ``truth/``; only
+evaluation does. The same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.progress import Progress
+
+from features import reference
+from features.schema import TABLES
+from features.synth import mechanisms
+from features.synth.config import GeneratorConfig, Region
+from features.synth.learning import build_course_book
+from features.synth.observe import NipIssuer, Observer
+from features.synth.organisation import Catalogues
+from features.synth.simulation import simulate_region
+
+__all__ = ["GeneratorConfig", "generate_dataset", "TRUTH_DIR"]
+
+TRUTH_DIR = "truth"
+GENERATOR_VERSION = "1"
+CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
+
+_ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
+          "datetime": pa.timestamp("s"), "bool": pa.bool_()}
+
+
+def extraction_date(config: GeneratorConfig) -> dt.date:
+    """The day the export is taken: facts recorded later are not in it."""
+    return dt.date(config.end_year + 1, 6, 30)
+
+
+class _Sink:
+    """Appends chunks of one table to a Parquet or CSV file."""
+
+    def __init__(self, path: Path, file_format: str, schema: pa.Schema | None = None) -> None:
+        self.path, self.file_format, self.schema = path, file_format, schema
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+
+    def write(self, frame: pd.DataFrame) -> None:
+        table = _to_arrow(frame, self.schema)
+        self.rows += table.num_rows
+        if self.file_format == "csv":
+            frame = table.to_pandas(date_as_object=True)
+            frame.to_csv(self.path, mode="a", header=not self.path.exists(), index=False)
+            return
+        if self.writer is None:
+            self.schema = table.schema
+            self.writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _canonical_schema(name: str) -> pa.Schema:
+    return pa.schema([(c.name, _ARROW[c.dtype]) for c in TABLES[name].columns])
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
+    if schema is None:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    arrays = []
+    for column in schema:
+        values = frame[column.name] if column.name in frame else pd.Series([None] * len(frame))
+        if pa.types.is_date32(column.type):
+            values = pd.Series(np.asarray(values, dtype="datetime64[D]"))
+        arrays.append(pa.array(values, type=column.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False) -> dict[str, int]:
+    """Generate the dataset into `out` (emptied first); returns rows written per table."""
+    if out.exists():
+        shutil.rmtree(out)
+    (out / TRUTH_DIR).mkdir(parents=True)
+    root = np.random.SeedSequence(config.seed)
+    course_seed, *region_seeds = root.spawn(len(config.regions) + 1)
+    courses = build_course_book(np.random.default_rng(course_seed))
+    catalogues = Catalogues.load()
+    suffix = config.file_format
+    sinks = {name: _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name))
+             for name in TABLES if name not in CATALOGUE_TABLES}
+    truth: dict[str, _Sink] = {}
+    issuer = NipIssuer()
+    for name in CATALOGUE_TABLES:
+        _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name)).write(reference.load(name))
+    with Progress(disable=not progress) as bar:
+        task = bar.add_task("simulating regions", total=len(config.regions))
+        for number, (region, size, seed) in enumerate(_regions(config, region_seeds)):
+            rng = np.random.default_rng(seed)
+            world = simulate_region(config, region, size, rng, catalogues, courses)
+            observer = Observer(world, number, extraction_date(config), rng, issuer)
+            for name, frame in _observable(observer).items():
+                if len(frame):
+                    sinks[name].write(frame)
+            for name, frame in _truth(observer).items():
+                if name not in truth:
+                    truth[name] = _Sink(out / TRUTH_DIR / f"{name}.parquet", "parquet")
+                if len(frame):
+                    truth[name].write(frame)
+            bar.advance(task)
+    for sink in [*sinks.values(), *truth.values()]:
+        sink.close()
+    _truth_courses(courses, out / TRUTH_DIR)
+    _manifest(config, out, {n: s.rows for n, s in sinks.items()})
+    return {n: s.rows for n, s in sinks.items()}
+
+
+def _regions(config: GeneratorConfig, seeds: list[np.random.SeedSequence]
+             ) -> Iterator[tuple[Region, int, np.random.SeedSequence]]:
+    yield from zip(config.regions, config.region_sizes(), seeds, strict=True)
+
+
+def _observable(observer: Observer) -> dict[str, pd.DataFrame]:
+    tables = observer.organisation()
+    tables["employees"] = observer.employees()
+    tables["position_history"] = observer.position_history()
+    tables["grade_history"] = observer.grade_history()
+    tables.update(observer.assessments())
+    tables.update(observer.evaluations())
+    tables["disciplinary_records"] = observer.discipline()
+    tables["training_records"], observer.training_truth = observer.training()
+    return tables
+
+
+def _truth(observer: Observer) -> dict[str, pd.DataFrame]:
+    tables = observer.truth()
+    tables["course_takes"] = observer.training_truth
+    return tables
+
+
+def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    pd.DataFrame({"course_id": courses.courses["course_id"], "effectiveness": courses.effectiveness,
+                  "popularity": courses.popularity}).to_parquet(folder / "courses.parquet",
+                                                                 index=False)
+
+
+def _manifest(config: GeneratorConfig, out: Path, rows: dict[str, int]) -> None:
+    constants = {k: v for k, v in vars(mechanisms).items() if k.isupper()}
+    manifest = {
+        "generator_version": GENERATOR_VERSION,
+        "config": {**asdict(config), "regions": [asdict(r) for r in config.regions]},
+        "extraction_date": extraction_date(config).isoformat(),
+        "rows": rows,
+        "mechanism_constants": constants,
+        "truth_files": sorted(p.name for p in (out / TRUTH_DIR).iterdir()),
+    }
+    (out / TRUTH_DIR / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

@@ -1,0 +1,267 @@
+"""The organisation of one synthetic region: agencies, units, posts and their standards.
+
+Agencies come from ``agencies.csv`` beside this module (the usual perangkat daerah of a
+Gorontalo pemda); service units (schools, puskesmas, hospital instalasi) and kecamatan scale
+with the region's size. Structural posts are created up front; functional and pelaksana
+*formasi* are created when someone first holds them (`PositionRegistry.formasi`).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from features import reference
+from features.synth.config import Region
+
+#: Relative staff weight of each unit type (how many people a unit of that type employs).
+UNIT_WEIGHT = {"pimpinan": 0.0, "sekretariat": 10, "bidang": 9, "bagian": 8, "puskesmas": 30,
+               "instalasi": 45, "sekolah": 14, "kecamatan": 12, "uptd": 8}
+SCHOOL_STAFF_SHARE = 0.38  # teachers are the largest group of regional ASN
+PUSKESMAS_STAFF_SHARE = 0.10
+INSTALASI = ("Instalasi Rawat Jalan", "Instalasi Rawat Inap", "Instalasi Gawat Darurat",
+             "Instalasi Bedah Sentral", "Instalasi Farmasi", "Instalasi Laboratorium")
+LADDERS = {
+    "keahlian": ("jf_ahli_pertama", "jf_ahli_muda", "jf_ahli_madya"),
+    "keterampilan": ("jf_terampil", "jf_mahir", "jf_penyelia"),
+    "pelaksana": ("pelaksana",),
+}
+FAMILY_SUFFIX = {"jf_ahli_pertama": "Ahli Pertama", "jf_ahli_muda": "Ahli Muda",
+                 "jf_ahli_madya": "Ahli Madya", "jf_terampil": "Terampil", "jf_mahir": "Mahir",
+                 "jf_penyelia": "Penyelia", "pelaksana": ""}
+
+
+#: Head count of a typical Gorontalo pemda; smaller regions keep fewer agencies and units.
+FULL_REGION_STAFF = 4000
+#: Agencies kept first when a small dataset cannot staff them all.
+PRIORITY = ("DIKBUD", "DINKES", "RSUD", "SETDA", "BKD", "BPKAD")
+
+
+def _agency_templates(region_type: str, scale: float) -> list[dict[str, str]]:
+    path = Path(__file__).with_name("agencies.csv")
+    with path.open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["applies_to"] in ("all", region_type)]
+    rows.sort(key=lambda r: PRIORITY.index(r["code"]) if r["code"] in PRIORITY else len(PRIORITY))
+    keep = max(4, int(np.ceil(len(rows) * scale)))
+    for row in rows[:keep]:
+        units = row["units"].split(";")
+        row["units"] = ";".join(units[: max(1, int(np.ceil(len(units) * scale)))])
+    return rows[:keep]
+
+
+def _unit_type(name: str) -> str:
+    for prefix, kind in (("Sekretariat", "sekretariat"), ("Bagian", "bagian"), ("UPTD", "uptd")):
+        if name.startswith(prefix):
+            return kind
+    return "bidang"
+
+
+@dataclass
+class Catalogues:
+    """Reference tables the generator needs, with competency indices resolved."""
+
+    competencies: pd.DataFrame
+    occupations: pd.DataFrame
+    families: pd.DataFrame
+    code_index: dict[str, int] = field(init=False)
+    field_codes: dict[str, list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.code_index = {c: i for i, c in enumerate(self.competencies["code"])}
+        technical = self.competencies[self.competencies["kind"] == "technical"]
+        self.field_codes = {f: list(g["code"]) for f, g in technical.groupby("field")}
+
+    @classmethod
+    def load(cls) -> Catalogues:
+        return cls(reference.load("competencies"), reference.load("occupations"),
+                   reference.load("position_families").set_index("family"))
+
+    @property
+    def general_codes(self) -> list[str]:
+        return list(self.competencies.loc[self.competencies["kind"] != "technical", "code"])
+
+
+@dataclass
+class PositionRegistry:
+    """Every position of a region, with its competency standard as dense arrays."""
+
+    catalogues: Catalogues
+    rng: np.random.Generator
+    rows: list[dict[str, object]] = field(default_factory=list)
+    required: list[np.ndarray] = field(default_factory=list)
+    _formasi: dict[tuple[int, str, str], int] = field(default_factory=dict)
+
+    def add(self, unit: dict[str, object], title: str, family: str, field_: str | None,
+            occupation: str | None, technical: list[str]) -> int:
+        """Create a position and its standard; returns its index."""
+        index = len(self.rows)
+        self.rows.append({
+            "position_id": f"{unit['unit_id']}-P{index:05d}", "unit_id": unit["unit_id"],
+            "unit_index": unit["index"], "title": title, "family": family, "field": field_,
+            "occupation": occupation, "structural": occupation is None,
+        })
+        self.required.append(self._standard(family, technical))
+        return index
+
+    def _standard(self, family: str, technical: list[str]) -> np.ndarray:
+        """Required level per competency (0 = not in the standard)."""
+        fam = self.catalogues.families.loc[family]
+        levels = np.zeros(len(self.catalogues.code_index), dtype=np.float32)
+        for code in self.catalogues.general_codes:
+            levels[self.catalogues.code_index[code]] = int(fam["required_level"])
+        for code in technical:
+            jitter = self.rng.choice([-1, 0, 0, 0, 1])
+            level = int(np.clip(int(fam["technical_level"]) + jitter, 1, 5))
+            levels[self.catalogues.code_index[code]] = level
+        return levels
+
+    def formasi(self, unit: dict[str, object], occupation: pd.Series, family: str) -> int:
+        """The functional/pelaksana position for (unit, occupation, family), made on first use."""
+        key = (int(unit["index"]), str(occupation["occupation"]), family)
+        if key not in self._formasi:
+            suffix = FAMILY_SUFFIX[family]
+            title = f"{occupation['name_id']} {suffix}".strip()
+            technical = str(occupation["technical_competencies"]).split(";")
+            self._formasi[key] = self.add(unit, title, family, occupation["field"],
+                                          str(occupation["occupation"]), technical)
+        return self._formasi[key]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows)
+
+    def required_matrix(self) -> np.ndarray:
+        return np.vstack(self.required) if self.required else np.zeros((0, 0), np.float32)
+
+
+@dataclass
+class Organisation:
+    """A region's agencies and units, its posts, and who may staff each unit."""
+
+    region: Region
+    agencies: pd.DataFrame
+    units: list[dict[str, object]]
+    positions: PositionRegistry
+    unit_occupations: list[tuple[np.ndarray, np.ndarray]]
+
+    @property
+    def unit_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.units)
+
+
+def build_organisation(region: Region, staff: int, rng: np.random.Generator,
+                       catalogues: Catalogues) -> Organisation:
+    """Agencies, units and structural posts for `region`, sized for about `staff` ASN."""
+    agencies: list[dict[str, object]] = []
+    units: list[dict[str, object]] = []
+    registry = PositionRegistry(catalogues, rng)
+
+    def add_unit(agency: dict[str, object], name: str, unit_type: str) -> dict[str, object]:
+        unit = {"unit_id": f"{region.code}-U{len(units):04d}", "agency_id": agency["agency_id"],
+                "name": name, "unit_type": unit_type, "index": len(units),
+                "field": agency["field"], "weight": UNIT_WEIGHT[unit_type]}
+        units.append(unit)
+        return unit
+
+    schools = max(1, round(SCHOOL_STAFF_SHARE * staff / UNIT_WEIGHT["sekolah"]))
+    puskesmas = 0 if region.region_type == "provinsi" else max(
+        1, round(PUSKESMAS_STAFF_SHARE * staff / UNIT_WEIGHT["puskesmas"]))
+    scale = min(1.0, staff / FULL_REGION_STAFF)
+    for template in _agency_templates(region.region_type, scale):
+        name = template["name"].format(hospital=region.hospital)
+        full = name if template["code"] == "RSUD" else f"{name} {region.name}"
+        agency = {"agency_id": f"{region.code}-{template['code']}", "name": full,
+                  "region": region.name, "region_type": region.region_type,
+                  "field": template["field"]}
+        agencies.append(agency)
+        head_family = template["head_family"]
+        if template["code"] == "SETDA" and region.region_type == "provinsi":
+            head_family = "jpt_madya"
+        head = add_unit(agency, f"Pimpinan {full}", "pimpinan")
+        head_title = "Sekretaris Daerah" if template["code"] == "SETDA" else f"Kepala {name}"
+        registry.add(head, head_title, head_family, agency["field"], None,
+                     catalogues.field_codes[str(agency["field"])][:3])
+        for unit_name in template["units"].split(";"):
+            _add_structured_unit(add_unit(agency, unit_name, _unit_type(unit_name)), registry,
+                                 catalogues)
+        service = template["service_units"]
+        instalasi = max(1, int(np.ceil(len(INSTALASI) * scale)))
+        count = {"sekolah": schools, "puskesmas": puskesmas, "instalasi": instalasi}.get(
+            service, 0)
+        for i in range(count):
+            unit_name = _service_unit_name(service, i, region)
+            _add_structured_unit(add_unit(agency, unit_name, service), registry, catalogues)
+    for k in range(int(np.ceil(region.kecamatan * scale))):
+        agency = {"agency_id": f"{region.code}-KEC{k:02d}", "name": f"Kecamatan {k + 1:02d} "
+                  f"{region.name}", "region": region.name, "region_type": region.region_type,
+                  "field": "pemerintahan"}
+        agencies.append(agency)
+        _add_structured_unit(add_unit(agency, str(agency["name"]), "kecamatan"), registry,
+                             catalogues)
+    allowed = [_allowed_occupations(u, catalogues) for u in units]
+    return Organisation(region, pd.DataFrame(agencies), units, registry, allowed)
+
+
+def _service_unit_name(service: str, i: int, region: Region) -> str:
+    if service == "sekolah":
+        level = ("SMA Negeri", "SMK Negeri") if region.region_type == "provinsi" else (
+            "SD Negeri", "SD Negeri", "SMP Negeri")
+        return f"{level[i % len(level)]} {i // len(level) + 1} {region.name.split(' ', 1)[1]}"
+    if service == "puskesmas":
+        return f"Puskesmas {i + 1:02d} {region.name.split(' ', 1)[1]}"
+    return INSTALASI[i]
+
+
+def _add_structured_unit(unit: dict[str, object], registry: PositionRegistry,
+                         catalogues: Catalogues) -> None:
+    """Structural posts of a unit: its head and section heads, by unit type."""
+    name, kind = str(unit["name"]), str(unit["unit_type"])
+    field_ = str(unit["field"])
+    technical = catalogues.field_codes[field_][:3]
+    heads = {
+        "sekretariat": [("administrator", "Sekretaris"),
+                        ("pengawas", "Kepala Subbagian Umum dan Kepegawaian"),
+                        ("pengawas", "Kepala Subbagian Keuangan")],
+        "bidang": [("administrator", f"Kepala {name}"),
+                   ("pengawas", f"Kepala Seksi Perencanaan ({name})"),
+                   ("pengawas", f"Kepala Seksi Pembinaan ({name})")],
+        "bagian": [("administrator", f"Kepala {name}"),
+                   ("pengawas", f"Kepala Subbagian Administrasi ({name})")],
+        "kecamatan": [("administrator", "Camat"), ("pengawas", "Kepala Seksi Pemerintahan"),
+                      ("pengawas", "Kepala Seksi Pelayanan Umum")],
+        "puskesmas": [("pengawas", f"Kepala {name}"),
+                      ("pengawas", f"Kepala Subbagian Tata Usaha {name}")],
+        "instalasi": [("pengawas", f"Kepala {name}")],
+        "uptd": [("pengawas", f"Kepala {name}")],
+    }.get(kind, [])
+    for family, title in heads:
+        registry.add(unit, title, family, field_, None, technical)
+
+
+def _allowed_occupations(unit: dict[str, object], catalogues: Catalogues
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Occupation row indices a unit employs and their relative weights."""
+    occ = catalogues.occupations
+    share = occ["share"].astype(float).to_numpy()
+    kind, field_ = unit["unit_type"], unit["field"]
+    pelaksana = (occ["ladder"] == "pelaksana").to_numpy()
+    own_field = (occ["field"] == field_).to_numpy()
+    if kind in ("sekolah", "puskesmas", "instalasi"):
+        weights = np.where(own_field & ~pelaksana, share, 0.0)
+        weights += np.where(pelaksana, share * 0.08, 0.0)
+    elif kind == "pimpinan":
+        weights = np.zeros(len(occ))
+    else:
+        support = occ["field"].isin(["perencanaan", "keuangan", "kepegawaian"]).to_numpy()
+        weights = np.where(own_field & ~pelaksana, share * 4, 0.0)
+        weights += np.where(support & ~pelaksana & ~own_field, share * 0.3, 0.0)
+        weights += np.where(pelaksana, share * 1.5, 0.0)
+        if field_ != "pendidikan":
+            weights[(occ["field"] == "pendidikan").to_numpy() & ~pelaksana] = 0.0
+        if field_ != "kesehatan":
+            weights[(occ["field"] == "kesehatan").to_numpy() & ~pelaksana] = 0.0
+    index = np.flatnonzero(weights > 0)
+    return index, weights[index] / weights[index].sum() if len(index) else weights[index]
