@@ -118,7 +118,8 @@ def step_up_functional(world: World) -> None:
     families = world.family_of(idx)
     ranks = reference.grade_rank()
     family_min = reference.load("position_families").set_index("family")["min_grade"]
-    occupations = world.catalogues.occupations.set_index("occupation", drop=False)
+    occupations = world.catalogues.occupation_by_code
+    family_rank = {f: ranks[g] for f, g in family_min.dropna().items()}
     on = world.date(7)
     movers, targets = [], []
     for person, family in zip(idx, families, strict=True):
@@ -126,7 +127,7 @@ def step_up_functional(world: World) -> None:
         if family not in ladder or family == ladder[-1]:
             continue
         nxt = ladder[ladder.index(family) + 1]
-        if people.columns["grade"][person] < ranks[family_min[nxt]]:
+        if people.columns["grade"][person] < family_rank[nxt]:
             continue
         if (on - people.columns["position_since"][person]).astype(int) < 3 * 365:
             continue
@@ -135,7 +136,7 @@ def step_up_functional(world: World) -> None:
         position = rows[people.columns["position"][person]]
         unit = world.org.units[position["unit_index"]]
         movers.append(person)
-        targets.append(world.org.positions.formasi(unit, occupations.loc[position["occupation"]], nxt))
+        targets.append(world.org.positions.formasi(unit, occupations[position["occupation"]], nxt))
     if movers:
         world.move(np.array(movers), np.array(targets), world.random_dates(len(movers), 6, 9),
                    "kenaikan_jenjang")
@@ -148,7 +149,7 @@ def transfer(world: World) -> None:
     idx = idx[people["position_since"][idx] < world.date(1)]
     structural = np.array([rows[p]["structural"] for p in people["position"][idx]], dtype=bool)
     movers = idx[~structural & (rng.random(len(idx)) < TRANSFER_RATE)]
-    occupations = world.catalogues.occupations.set_index("occupation", drop=False)
+    occupations = world.catalogues.occupation_by_code
     occ_index = {o: i for i, o in enumerate(world.catalogues.occupations["occupation"])}
     chosen, targets = [], []
     for person in movers:
@@ -160,7 +161,7 @@ def transfer(world: World) -> None:
             continue
         unit = world.org.units[int(rng.choice(units))]
         chosen.append(person)
-        targets.append(world.org.positions.formasi(unit, occupations.loc[position["occupation"]],
+        targets.append(world.org.positions.formasi(unit, occupations[position["occupation"]],
                                                    position["family"]))
     if chosen:
         world.move(np.array(chosen), np.array(targets), world.random_dates(len(chosen), 2, 11),

@@ -61,11 +61,13 @@ def train(world: World) -> None:
                         MAX_COURSES_PER_YEAR)
     logits = _choice_logits(world, idx, taken)
     gumbel = logits + rng.gumbel(size=logits.shape)
-    order = np.argsort(-gumbel, axis=1)
-    for row, count in enumerate(counts):
-        picks = [k for k in order[row, :count] if np.isfinite(logits[row, k])]
-        persons.extend([idx[row]] * len(picks))
-        courses.extend(picks)
+    top = np.argpartition(-gumbel, MAX_COURSES_PER_YEAR, axis=1)[:, :MAX_COURSES_PER_YEAR]
+    top = np.take_along_axis(top, np.argsort(-np.take_along_axis(gumbel, top, 1), axis=1), 1)
+    chosen = np.arange(MAX_COURSES_PER_YEAR)[None, :] < counts[:, None]
+    chosen &= np.isfinite(np.take_along_axis(logits, top, 1))
+    rows, cols = np.nonzero(chosen)
+    persons.extend(idx[rows])
+    courses.extend(top[rows, cols])
     _apply(world, np.array(persons, dtype=int), np.array(courses, dtype=int))
 
 

@@ -69,20 +69,28 @@ class Catalogues:
     families: pd.DataFrame
     code_index: dict[str, int] = field(init=False)
     field_codes: dict[str, list[str]] = field(init=False)
+    general_codes: list[str] = field(init=False)
+    occupation_rows: list[dict[str, str]] = field(init=False)
+    occupation_by_code: dict[str, dict[str, str]] = field(init=False)
+    family_levels: dict[str, tuple[int, int]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.code_index = {c: i for i, c in enumerate(self.competencies["code"])}
         technical = self.competencies[self.competencies["kind"] == "technical"]
         self.field_codes = {f: list(g["code"]) for f, g in technical.groupby("field")}
+        self.general_codes = list(self.competencies.loc[self.competencies["kind"] != "technical",
+                                                        "code"])
+        self.occupation_rows = self.occupations.to_dict("records")
+        self.occupation_by_code = {r["occupation"]: r for r in self.occupation_rows}
+        self.family_levels = {
+            f: (int(r["required_level"]), int(r["technical_level"]))
+            for f, r in self.families.iterrows()
+        }
 
     @classmethod
     def load(cls) -> Catalogues:
         return cls(reference.load("competencies"), reference.load("occupations"),
                    reference.load("position_families").set_index("family"))
-
-    @property
-    def general_codes(self) -> list[str]:
-        return list(self.competencies.loc[self.competencies["kind"] != "technical", "code"])
 
 
 @dataclass
@@ -109,17 +117,17 @@ class PositionRegistry:
 
     def _standard(self, family: str, technical: list[str]) -> np.ndarray:
         """Required level per competency (0 = not in the standard)."""
-        fam = self.catalogues.families.loc[family]
+        general_level, technical_level = self.catalogues.family_levels[family]
         levels = np.zeros(len(self.catalogues.code_index), dtype=np.float32)
         for code in self.catalogues.general_codes:
-            levels[self.catalogues.code_index[code]] = int(fam["required_level"])
+            levels[self.catalogues.code_index[code]] = general_level
         for code in technical:
-            jitter = self.rng.choice([-1, 0, 0, 0, 1])
-            level = int(np.clip(int(fam["technical_level"]) + jitter, 1, 5))
+            jitter = (-1, 0, 0, 0, 1)[int(self.rng.integers(0, 5))]
+            level = int(np.clip(technical_level + jitter, 1, 5))
             levels[self.catalogues.code_index[code]] = level
         return levels
 
-    def formasi(self, unit: dict[str, object], occupation: pd.Series, family: str) -> int:
+    def formasi(self, unit: dict[str, object], occupation: dict[str, str], family: str) -> int:
         """The functional/pelaksana position for (unit, occupation, family), made on first use."""
         key = (int(unit["index"]), str(occupation["occupation"]), family)
         if key not in self._formasi:
@@ -251,14 +259,14 @@ def _allowed_occupations(unit: dict[str, object], catalogues: Catalogues
     own_field = (occ["field"] == field_).to_numpy()
     if kind in ("sekolah", "puskesmas", "instalasi"):
         weights = np.where(own_field & ~pelaksana, share, 0.0)
-        weights += np.where(pelaksana, share * 0.08, 0.0)
+        weights += np.where(pelaksana, share * 0.3, 0.0)
     elif kind == "pimpinan":
         weights = np.zeros(len(occ))
     else:
         support = occ["field"].isin(["perencanaan", "keuangan", "kepegawaian"]).to_numpy()
         weights = np.where(own_field & ~pelaksana, share * 4, 0.0)
         weights += np.where(support & ~pelaksana & ~own_field, share * 0.3, 0.0)
-        weights += np.where(pelaksana, share * 1.5, 0.0)
+        weights += np.where(pelaksana, share * 3.0, 0.0)
         if field_ != "pendidikan":
             weights[(occ["field"] == "pendidikan").to_numpy() & ~pelaksana] = 0.0
         if field_ != "kesehatan":

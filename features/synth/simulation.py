@@ -77,16 +77,16 @@ def _populate(world: World, staff: int) -> None:
     structural = [i for i, row in enumerate(org.positions.rows) if row["structural"]]
     slots: list[tuple[int, int | None, str]] = [(org.positions.rows[p]["unit_index"], p, "structural")
                                                 for p in structural]
-    occupations = world.catalogues.occupations
+    occupations = world.catalogues.occupation_rows
     for unit_index, count in enumerate(per_unit):
         allowed, probs = org.unit_occupations[unit_index]
         if not len(allowed):
             continue
         for occ in rng.choice(allowed, size=count, p=probs):
-            slots.append((unit_index, int(occ), occupations.iloc[occ]["ladder"]))
+            slots.append((unit_index, int(occ), occupations[occ]["ladder"]))
     ladders = np.array([s[2] for s in slots], dtype=object)
     fields = np.array([org.units[s[0]]["field"] if s[2] == "structural"
-                       else occupations.iloc[s[1]]["field"] for s in slots], dtype=object)
+                       else occupations[s[1]]["field"] for s in slots], dtype=object)
     service = np.where(ladders == "structural", rng.uniform(10, 30, len(slots)),
                        rng.triangular(0, 10, 33, len(slots)))
     new = draw_people(rng, ladders, fields, service, as_of, pppk=np.zeros(len(slots), bool))
@@ -98,7 +98,7 @@ def _populate(world: World, staff: int) -> None:
 
 def _entry_formasi(world: World, unit: int, occupation: int, service: float) -> int:
     """Formasi of an occupation at the level that fits `service` years."""
-    occ = world.catalogues.occupations.iloc[occupation]
+    occ = world.catalogues.occupation_rows[occupation]
     ladder = careers.LADDERS[occ["ladder"]]
     step = 0 if service < 8 else (1 if service < 17 else 2)
     step = min(step, len(ladder) - 1)
@@ -113,7 +113,7 @@ def _admit(world: World, new: dict[str, np.ndarray], positions: np.ndarray,
     levels = initial_levels(rng, required, new["ability"], service, len(world.catalogues.code_index))
     entry, cap, family_max = grade_caps()
     families = np.array([world.org.positions.rows[p]["family"] for p in positions], dtype=object)
-    ranks = np.array([entry[e] for e in new["education"]]) + (service // 4).astype(int)
+    ranks = np.array([entry[e] for e in new["education"]]) + (service // 5).astype(int)
     caps = np.array([max(cap[e], family_max.get(f, 0)) for e, f in
                      zip(new["education"], families, strict=True)])
     ranks = np.minimum(ranks, caps)
