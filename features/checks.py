@@ -33,6 +33,7 @@ class Context:
     sources: dict[str, str]
     engine: sa.Engine | None
     today: dt.date
+    unreadable: set[str] = field(default_factory=set)
     _stored: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = field(default_factory=dict)
 
     def stored(self, table: str, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -88,6 +89,8 @@ def references(ctx: Context) -> Iterator[ProblemTuple]:
     """Every reference points at a row of this export or of the database."""
     for name, frame in ctx.tables.items():
         for fk in TABLES[name].foreign_keys:
+            if fk.ref_table in ctx.unreadable:
+                continue  # that table's own error says why; do not repeat it per row
             values = frame[fk.column]
             present = values.notna()
             if not present.any():
@@ -148,7 +151,7 @@ def periods(ctx: Context) -> Iterator[ProblemTuple]:
 
 def evaluations_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
     """No evaluation for a year before the employee was hired."""
-    if "evaluations" not in ctx.tables:
+    if "evaluations" not in ctx.tables or "employees" in ctx.unreadable:
         return
     hires = ctx.stored("employees", ("employee_id", "hire_date"))
     if "employees" in ctx.tables:

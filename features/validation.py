@@ -111,6 +111,7 @@ def validate_tables(
     report = report or ValidationReport()
     today = today or dt.date.today()
     typed: dict[str, pd.DataFrame] = {}
+    unreadable: set[str] = set()
     for name in LOAD_ORDER:
         if name not in raw:
             continue
@@ -119,7 +120,9 @@ def validate_tables(
         frame = _check_table(TABLES[name], table, report)
         if frame is not None:
             typed[name] = frame
-    context = checks.Context(typed, report.sources, engine, today)
+        else:
+            unreadable.add(name)
+    context = checks.Context(typed, report.sources, engine, today, unreadable)
     for problem in checks.run_all(context):
         report.problems.append(Problem(*problem))
     report.tables = context.tables

@@ -185,4 +185,5 @@ def discipline(world: World) -> None:
     people.columns["boost"][hit[severity != "ringan"]] -= 0.4
     fired = hit[(severity == "berat") & (rng.random(len(hit)) < DISMISSAL_SHARE)]
     if len(fired):
-        dismiss(world, fired, start[np.isin(hit, fired)] + 30)
+        dates = start[np.isin(hit, fired)] + 30
+        dismiss(world, fired, np.maximum(dates, world.people["position_since"][fired] + 1))

@@ -208,6 +208,7 @@ def _exits(world: World) -> None:
     retire_on = (birth.astype("datetime64[M]") + months).astype("datetime64[D]")
     retire_on = np.clip(retire_on, world.date(1, 31), year_end)
     exit_date = np.where(retiring, retire_on, world.random_dates(len(idx), 2, 12))
+    exit_date = np.maximum(exit_date, world.people["position_since"][idx] + 1)
     gone = idx[leaving]
     world.people.columns["active"][gone] = False
     world.people.columns["exit"][gone] = exit_date[leaving]

@@ -1,0 +1,47 @@
+"""Shared fixtures: small generated datasets, fresh SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from features.database import create_db_engine
+from features.synth import GeneratorConfig, generate_dataset
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 400-person Gorontalo dataset (seed 7), generated once per test session."""
+    folder = tmp_path_factory.mktemp("data") / "small"
+    generate_dataset(GeneratorConfig.for_scale("province", employees=400, seed=7), folder)
+    return folder
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'jenjang.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[sa.Engine]:
+    """A fresh PostgreSQL database on the local server, dropped afterwards."""
+    name = f"jenjang_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = create_db_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
