@@ -56,8 +56,9 @@ class Context:
         return values
 
 
-def summarised(severity: str, source: str, column: str | None, message: str,
-               rows: pd.Series) -> ProblemTuple:
+def summarised(
+    severity: str, source: str, column: str | None, message: str, rows: pd.Series
+) -> ProblemTuple:
     """One problem standing for many rows, with a few example row numbers."""
     shown = ", ".join(str(int(r)) for r in rows.head(EXAMPLES))
     return (severity, source, None, column, f"{message} ({len(rows)} rows, e.g. rows {shown})")
@@ -72,8 +73,13 @@ def duplicate_keys(ctx: Context) -> Iterator[ProblemTuple]:
         values = [c for c in frame.columns if c != ROW]
         exact = frame.duplicated(values, keep="first")
         if exact.any():
-            yield summarised("warning", ctx.sources[name], None,
-                             "row repeats an earlier row exactly; kept once", frame.loc[exact, ROW])
+            yield summarised(
+                "warning",
+                ctx.sources[name],
+                None,
+                "row repeats an earlier row exactly; kept once",
+                frame.loc[exact, ROW],
+            )
             frame = frame.loc[~exact].reset_index(drop=True)
             ctx.tables[name] = frame
         clash = frame.duplicated(key, keep=False)
@@ -81,8 +87,13 @@ def duplicate_keys(ctx: Context) -> Iterator[ProblemTuple]:
             first = frame.loc[clash].groupby(key, sort=False)[ROW].transform("min")
             for row, earliest in zip(frame.loc[clash, ROW], first, strict=True):
                 if row != earliest:
-                    yield ("error", ctx.sources[name], int(row), ", ".join(key),
-                           f"same key as row {int(earliest)} but different values")
+                    yield (
+                        "error",
+                        ctx.sources[name],
+                        int(row),
+                        ", ".join(key),
+                        f"same key as row {int(earliest)} but different values",
+                    )
 
 
 def references(ctx: Context) -> Iterator[ProblemTuple]:
@@ -98,8 +109,13 @@ def references(ctx: Context) -> Iterator[ProblemTuple]:
             known = ctx.known(fk.ref_table, fk.ref_column)
             missing = present & ~values.isin(known)
             for row, value in zip(frame.loc[missing, ROW], values[missing], strict=True):
-                yield ("error", ctx.sources[name], int(row), fk.column,
-                       f"{value!r} is not a known {fk.ref_table}.{fk.ref_column}")
+                yield (
+                    "error",
+                    ctx.sources[name],
+                    int(row),
+                    fk.column,
+                    f"{value!r} is not a known {fk.ref_table}.{fk.ref_column}",
+                )
 
 
 def employee_identity(ctx: Context) -> Iterator[ProblemTuple]:
@@ -127,8 +143,13 @@ def future_dates(ctx: Context) -> Iterator[ProblemTuple]:
                 continue
             late = frame[column.name] >= limit
             for row, value in zip(frame.loc[late, ROW], frame.loc[late, column.name], strict=True):
-                yield ("error", ctx.sources[name], int(row), column.name,
-                       f"{value:%Y-%m-%d} is in the future")
+                yield (
+                    "error",
+                    ctx.sources[name],
+                    int(row),
+                    column.name,
+                    f"{value:%Y-%m-%d} is in the future",
+                )
 
 
 def periods(ctx: Context) -> Iterator[ProblemTuple]:
@@ -145,8 +166,13 @@ def periods(ctx: Context) -> Iterator[ProblemTuple]:
         if spec.recorded_after is not None:
             early = frame["recorded_at"] < frame[spec.recorded_after]
             for row in frame.loc[early, ROW]:
-                yield ("error", ctx.sources[name], int(row), "recorded_at",
-                       f"recorded before {spec.recorded_after}: the fact was not known yet")
+                yield (
+                    "error",
+                    ctx.sources[name],
+                    int(row),
+                    "recorded_at",
+                    f"recorded before {spec.recorded_after}: the fact was not known yet",
+                )
 
 
 def evaluations_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
@@ -156,15 +182,19 @@ def evaluations_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
     hires = ctx.stored("employees", ("employee_id", "hire_date"))
     if "employees" in ctx.tables:
         hires = pd.concat([hires, ctx.tables["employees"][["employee_id", "hire_date"]]])
-    hire_year = (
-        pd.to_datetime(hires.drop_duplicates("employee_id", keep="last")
-                       .set_index("employee_id")["hire_date"]).dt.year
-    )
+    hire_year = pd.to_datetime(
+        hires.drop_duplicates("employee_id", keep="last").set_index("employee_id")["hire_date"]
+    ).dt.year
     frame = ctx.tables["evaluations"]
     before = frame["year"] < frame["employee_id"].map(hire_year)
     for row, year in zip(frame.loc[before, ROW], frame.loc[before, "year"], strict=True):
-        yield ("error", ctx.sources["evaluations"], int(row), "year",
-               f"evaluation for {year}, before the employee was hired")
+        yield (
+            "error",
+            ctx.sources["evaluations"],
+            int(row),
+            "year",
+            f"evaluation for {year}, before the employee was hired",
+        )
 
 
 def evaluation_schemes(ctx: Context) -> Iterator[ProblemTuple]:
@@ -179,20 +209,33 @@ def evaluation_schemes(ctx: Context) -> Iterator[ProblemTuple]:
         yield ("error", source, int(row), "score", "the numeric SKP scheme needs a score")
     needs_parts = matrix & (frame["work_result"].isna() | frame["work_behaviour"].isna())
     for row in frame.loc[needs_parts, ROW]:
-        yield ("error", source, int(row), "work_result",
-               "the 2022 scheme needs work_result and work_behaviour")
+        yield (
+            "error",
+            source,
+            int(row),
+            "work_result",
+            "the 2022 scheme needs work_result and work_behaviour",
+        )
     expected = expected_ratings(frame)
     mismatch = expected.notna() & frame["rating"].notna() & (expected != frame["rating"])
     if mismatch.any():
-        yield summarised("warning", source, "rating",
-                         "rating does not follow from the score or the predikat matrix; kept as recorded",
-                         frame.loc[mismatch, ROW])
+        yield summarised(
+            "warning",
+            source,
+            "rating",
+            "rating does not follow from the score or the predikat matrix; kept as recorded",
+            frame.loc[mismatch, ROW],
+        )
     first = int(reference.constant("skp_predikat_scheme_first_year"))
     odd = (numeric & (frame["year"] >= first)) | (matrix & (frame["year"] < first))
     if odd.any():
-        yield summarised("warning", source, "scheme",
-                         f"scheme does not match the year (predikat scheme from {first})",
-                         frame.loc[odd, ROW])
+        yield summarised(
+            "warning",
+            source,
+            "scheme",
+            f"scheme does not match the year (predikat scheme from {first})",
+            frame.loc[odd, ROW],
+        )
 
 
 def expected_ratings(frame: pd.DataFrame) -> pd.Series:
@@ -200,9 +243,12 @@ def expected_ratings(frame: pd.DataFrame) -> pd.Series:
     bands = reference.load("ratings").query("scheme == 'numeric_2011'")
     edges = sorted(float(v) for v in bands["score_min"])
     labels = list(bands.assign(m=bands["score_min"].astype(float)).sort_values("m")["rating"])
-    from_score = pd.cut(frame["score"].astype(float), bins=[*edges, float("inf")],
-                        labels=labels, right=False).astype(object)
-    matrix = reference.load("predikat_matrix").set_index(["work_result", "work_behaviour"])["rating"]
+    from_score = pd.cut(
+        frame["score"].astype(float), bins=[*edges, float("inf")], labels=labels, right=False
+    ).astype(object)
+    matrix = reference.load("predikat_matrix").set_index(["work_result", "work_behaviour"])[
+        "rating"
+    ]
     pairs = pd.MultiIndex.from_arrays([frame["work_result"], frame["work_behaviour"]])
     from_matrix = pd.Series(matrix.reindex(pairs).to_numpy(), index=frame.index)
     expected = pd.Series(from_score.to_numpy(), index=frame.index).where(
@@ -229,9 +275,13 @@ def training_titles(ctx: Context) -> Iterator[ProblemTuple]:
     frame.loc[missing, "course_id"] = matched
     unmatched = missing & frame["course_id"].isna()
     if unmatched.any():
-        yield summarised("warning", ctx.sources["training_records"], "title",
-                         "title matches no catalogue course; course_id left empty",
-                         frame.loc[unmatched, ROW])
+        yield summarised(
+            "warning",
+            ctx.sources["training_records"],
+            "title",
+            "title matches no catalogue course; course_id left empty",
+            frame.loc[unmatched, ROW],
+        )
 
 
 CHECKS: tuple[Callable[[Context], Iterator[ProblemTuple]], ...] = (

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from features.database import create_db_engine
 from features.settings import get_settings
@@ -23,7 +24,9 @@ SHOWN_PROBLEMS = 40
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write the dataset into.")],
-    scale: Annotated[str, typer.Option(help="province (Gorontalo, ~32k ASN) or national.")] = "province",
+    scale: Annotated[
+        str, typer.Option(help="province (Gorontalo, ~32k ASN) or national.")
+    ] = "province",
     employees: Annotated[int | None, typer.Option(help="Override the number of ASN.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 42,
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
@@ -31,7 +34,9 @@ def generate(
     """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/)."""
     from features.synth import GeneratorConfig, generate_dataset
 
-    config = GeneratorConfig.for_scale(scale, employees=employees, seed=seed, file_format=file_format)
+    config = GeneratorConfig.for_scale(
+        scale, employees=employees, seed=seed, file_format=file_format
+    )
     summary = generate_dataset(config, out, progress=True)
     console.print(f"[green]wrote[/green] {out}: {summary}")
 
@@ -49,8 +54,10 @@ def validate(
     _print_problems(result.problems, report, result.to_frame())
     if not result.ok:
         raise typer.Exit(1)
-    console.print(f"[green]valid[/green]: {sum(len(t) for t in result.tables.values()):,} rows "
-                  f"in {len(result.tables)} tables, {len(result.warnings)} warnings")
+    console.print(
+        f"[green]valid[/green]: {sum(len(t) for t in result.tables.values()):,} rows "
+        f"in {len(result.tables)} tables, {len(result.warnings)} warnings"
+    )
 
 
 @app.command()
@@ -94,7 +101,7 @@ def summary() -> None:
 def _print_problems(problems, report_path, frame) -> None:  # type: ignore[no-untyped-def]
     for problem in problems[:SHOWN_PROBLEMS]:
         colour = "red" if problem.severity == "error" else "yellow"
-        console.print(f"[{colour}]{problem}[/{colour}]", highlight=False)
+        console.print(Text(str(problem), style=colour))
     if len(problems) > SHOWN_PROBLEMS:
         console.print(f"… and {len(problems) - SHOWN_PROBLEMS:,} more", highlight=False)
     if report_path is not None:

@@ -31,8 +31,10 @@ def normalise_title(title: str) -> str:
 
 def match_titles(titles: pd.Series, catalogue: pd.DataFrame) -> pd.Series:
     """Catalogue `course_id` for each title, or None when no course matches confidently."""
-    by_title = {normalise_title(t): c for t, c in zip(catalogue["title_id"],
-                                                       catalogue["course_id"], strict=True)}
+    by_title = {
+        normalise_title(t): c
+        for t, c in zip(catalogue["title_id"], catalogue["course_id"], strict=True)
+    }
     keys = list(by_title)
 
     def one(title: str) -> str | None:

@@ -130,7 +130,9 @@ def _records(spec: Table, frame: pd.DataFrame) -> list[dict[str, object]]:
         if column.dtype == "date":
             out[column.name] = pd.Series(values.dt.date, dtype=object).where(values.notna(), None)
         elif column.dtype == "datetime":
-            out[column.name] = pd.Series(values.dt.to_pydatetime(), dtype=object).where(values.notna(), None)
+            out[column.name] = pd.Series(values.dt.to_pydatetime(), dtype=object).where(
+                values.notna(), None
+            )
         elif column.dtype in ("int", "float", "bool"):
             out[column.name] = values.astype(object).where(values.notna(), None)
         else:

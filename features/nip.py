@@ -16,12 +16,15 @@ from features.sources import ROW
 SEX_DIGIT = {"1": "M", "2": "F"}
 
 
-def make_nip(birth_date: pd.Series, hire_date: pd.Series, sex: pd.Series,
-             serial: pd.Series) -> pd.Series:
+def make_nip(
+    birth_date: pd.Series, hire_date: pd.Series, sex: pd.Series, serial: pd.Series
+) -> pd.Series:
     """Compose NIPs from their parts (used by the synthetic generator)."""
     sex_digit = sex.map({"M": "1", "F": "2"})
     return (
-        birth_date.dt.strftime("%Y%m%d") + hire_date.dt.strftime("%Y%m") + sex_digit
+        birth_date.dt.strftime("%Y%m%d")
+        + hire_date.dt.strftime("%Y%m")
+        + sex_digit
         + serial.astype(int).map("{:03d}".format)
     )
 
@@ -53,5 +56,9 @@ def nip_problems(employees: pd.DataFrame) -> Iterator[tuple[str, int, str, str]]
     wrong_tmt = hired.notna() & (tmt != hired)
     if wrong_tmt.any():
         rows = ", ".join(str(int(r)) for r in frame.loc[wrong_tmt, ROW].head(5))
-        yield ("warning", -1, "nip",
-               f"TMT in the NIP differs from hire_date ({int(wrong_tmt.sum())} rows, e.g. {rows})")
+        yield (
+            "warning",
+            -1,
+            "nip",
+            f"TMT in the NIP differs from hire_date ({int(wrong_tmt.sum())} rows, e.g. {rows})",
+        )

@@ -82,7 +82,8 @@ def canonical_values(vocabulary: str, values: pd.Series) -> pd.Series:
     """
     allowed = reference.vocabulary(vocabulary)
     value_aliases = {
-        alias: canonical for (scope, alias), canonical in _aliases("value").items()
+        alias: canonical
+        for (scope, alias), canonical in _aliases("value").items()
         if scope == vocabulary
     }
 
@@ -118,9 +119,7 @@ def _read_file(path: Path) -> dict[str, pd.DataFrame]:
     if len(sheets) == 1:
         (frame,) = sheets.values()
         return {path.stem: frame.assign(**{ROW: frame.index + 2})}
-    return {
-        f"{name}": frame.assign(**{ROW: frame.index + 2}) for name, frame in sheets.items()
-    }
+    return {f"{name}": frame.assign(**{ROW: frame.index + 2}) for name, frame in sheets.items()}
 
 
 def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
@@ -148,10 +147,13 @@ def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
                 issues.append(SourceIssue("warning", source, "not a known table; skipped"))
                 continue
             if table in tables:
-                issues.append(SourceIssue(
-                    "error", source, f"second file for table {table} "
-                    f"(already read from {tables[table].source})",
-                ))
+                issues.append(
+                    SourceIssue(
+                        "error",
+                        source,
+                        f"second file for table {table} (already read from {tables[table].source})",
+                    )
+                )
                 continue
             tables[table] = canonical_frame(table, source, frame)
     return tables, issues

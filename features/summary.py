@@ -38,8 +38,15 @@ def database_summary(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     """Row counts per table, active ASN by region and type, and by position family."""
     with engine.connect() as connection:
         counts = pd.DataFrame(
-            [(name, connection.execute(sa.select(sa.func.count()).select_from(
-                metadata.tables[name])).scalar_one()) for name in TABLES],
+            [
+                (
+                    name,
+                    connection.execute(
+                        sa.select(sa.func.count()).select_from(metadata.tables[name])
+                    ).scalar_one(),
+                )
+                for name in TABLES
+            ],
             columns=["table", "rows"],
         )
         batches = connection.execute(sa.text("SELECT COUNT(*) FROM ingest_batches")).scalar_one()

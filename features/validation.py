@@ -90,6 +90,7 @@ def validate_folder(
 def _add_missing_reference_tables(raw: dict[str, RawTable], engine: sa.Engine | None) -> None:
     """Use the shipped catalogues (competencies, courses) when neither export nor DB has them."""
     from features import reference
+
     for name, spec in TABLES.items():
         if not spec.reference or name in raw:
             continue
@@ -98,7 +99,9 @@ def _add_missing_reference_tables(raw: dict[str, RawTable], engine: sa.Engine | 
                 if connection.execute(sa.text(f"SELECT 1 FROM {name} LIMIT 1")).first():
                     continue
         frame = reference.load(name)
-        raw[name] = canonical_frame(name, f"reference/{name}.csv", frame.assign(**{ROW: frame.index + 2}))
+        raw[name] = canonical_frame(
+            name, f"reference/{name}.csv", frame.assign(**{ROW: frame.index + 2})
+        )
 
 
 def validate_tables(
@@ -132,12 +135,14 @@ def validate_tables(
 def _check_table(spec: Table, raw: RawTable, report: ValidationReport) -> pd.DataFrame | None:
     """Type and check one table's columns; None when required columns are missing."""
     for column in raw.ignored_columns:
-        report.problems.append(Problem("warning", raw.source, None, column, "unknown column; ignored"))
-    missing = [
-        c.name for c in spec.columns if c.name not in raw.frame.columns and not c.nullable
-    ]
+        report.problems.append(
+            Problem("warning", raw.source, None, column, "unknown column; ignored")
+        )
+    missing = [c.name for c in spec.columns if c.name not in raw.frame.columns and not c.nullable]
     for column in missing:
-        report.problems.append(Problem("error", raw.source, None, column, "required column is missing"))
+        report.problems.append(
+            Problem("error", raw.source, None, column, "required column is missing")
+        )
     if missing:
         return None
     frame = raw.frame.copy()
@@ -209,13 +214,17 @@ def column_schema(spec: Table) -> pa.DataFrameSchema:
         if column.enum:
             allowed = sorted(reference.vocabulary(column.enum))
             shown = ", ".join(allowed[:12]) + (" …" if len(allowed) > 12 else "")
-            rules.append(pa.Check.isin(allowed, error=f"not a valid {column.enum} (one of {shown})"))
+            rules.append(
+                pa.Check.isin(allowed, error=f"not a valid {column.enum} (one of {shown})")
+            )
         if column.pattern:
             rules.append(pa.Check.str_matches(column.pattern, error="must be exactly 18 digits"))
         if column.min is not None or column.max is not None:
             low = column.min if column.min is not None else float("-inf")
             high = column.max if column.max is not None else float("inf")
-            rules.append(pa.Check.in_range(low, high, error=f"must be between {low:g} and {high:g}"))
+            rules.append(
+                pa.Check.in_range(low, high, error=f"must be between {low:g} and {high:g}")
+            )
         columns[column.name] = pa.Column(
             nullable=column.nullable, unique=column.unique, checks=rules, required=True
         )
@@ -235,8 +244,10 @@ def _pandera_problems(cases: pd.DataFrame, frame: pd.DataFrame, source: str) -> 
         row = int(frame.at[index, ROW]) if index is not None and not pd.isna(index) else None
         message = _PANDERA_MESSAGES.get(str(case.check), str(case.check))
         if case.check not in _PANDERA_MESSAGES and not pd.isna(case.failure_case):
-            message = f"{case.failure_case!r} is {message}" if message.startswith("not ") else (
-                f"{case.failure_case!r} {message}"
+            message = (
+                f"{case.failure_case!r} is {message}"
+                if message.startswith("not ")
+                else (f"{case.failure_case!r} {message}")
             )
         problems.append(Problem("error", source, row, case.column, message))
     return problems

@@ -8,8 +8,11 @@ import typer
 
 from features.cli import app as data_app
 
-app = typer.Typer(help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(data_app, name="data")
 
 

@@ -36,8 +36,14 @@ TRUTH_DIR = "truth"
 GENERATOR_VERSION = "1"
 CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
 
-_ARROW = {"str": pa.string(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
-          "datetime": pa.timestamp("s"), "bool": pa.bool_()}
+_ARROW = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("s"),
+    "bool": pa.bool_(),
+}
 
 
 def extraction_date(config: GeneratorConfig) -> dt.date:
@@ -96,8 +102,11 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
     courses = build_course_book(np.random.default_rng(course_seed))
     catalogues = Catalogues.load()
     suffix = config.file_format
-    sinks = {name: _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name))
-             for name in TABLES if name not in CATALOGUE_TABLES}
+    sinks = {
+        name: _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name))
+        for name in TABLES
+        if name not in CATALOGUE_TABLES
+    }
     truth: dict[str, _Sink] = {}
     issuer = NipIssuer()
     for name in CATALOGUE_TABLES:
@@ -124,8 +133,9 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
     return {n: s.rows for n, s in sinks.items()}
 
 
-def _regions(config: GeneratorConfig, seeds: list[np.random.SeedSequence]
-             ) -> Iterator[tuple[Region, int, np.random.SeedSequence]]:
+def _regions(
+    config: GeneratorConfig, seeds: list[np.random.SeedSequence]
+) -> Iterator[tuple[Region, int, np.random.SeedSequence]]:
     yield from zip(config.regions, config.region_sizes(), seeds, strict=True)
 
 
@@ -148,9 +158,13 @@ def _truth(observer: Observer) -> dict[str, pd.DataFrame]:
 
 
 def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    pd.DataFrame({"course_id": courses.courses["course_id"], "effectiveness": courses.effectiveness,
-                  "popularity": courses.popularity}).to_parquet(folder / "courses.parquet",
-                                                                 index=False)
+    pd.DataFrame(
+        {
+            "course_id": courses.courses["course_id"],
+            "effectiveness": courses.effectiveness,
+            "popularity": courses.popularity,
+        }
+    ).to_parquet(folder / "courses.parquet", index=False)
 
 
 def _manifest(config: GeneratorConfig, out: Path, rows: dict[str, int]) -> None:

@@ -19,23 +19,40 @@ UNIT_NOISE, PERSON_NOISE, BOOST_DECAY = 0.15, 0.6, 0.5
 SCORE_CENTRE, SCORE_SCALE = 82.0, 4.0
 PREDIKAT_FIRST_YEAR = 2022
 #: Unit predikat by the unit's rank on mean performance (best first): cumulative shares.
-UNIT_RATING_SHARES = (("istimewa", 0.15), ("baik", 0.75), ("butuh_perbaikan", 0.93),
-                      ("kurang", 0.98), ("sangat_kurang", 1.0))
+UNIT_RATING_SHARES = (
+    ("istimewa", 0.15),
+    ("baik", 0.75),
+    ("butuh_perbaikan", 0.93),
+    ("kurang", 0.98),
+    ("sangat_kurang", 1.0),
+)
 #: Forced distribution inside a unit (cumulative shares, best first), within the caps of
 #: features/reference/forced_distribution.csv.
 WITHIN_UNIT = {
     "istimewa": (("sangat_baik", 0.20), ("baik", 0.90), ("butuh_perbaikan", 1.0)),
     "baik": (("sangat_baik", 0.10), ("baik", 0.80), ("butuh_perbaikan", 0.98), ("kurang", 1.0)),
-    "butuh_perbaikan": (("sangat_baik", 0.05), ("baik", 0.55), ("butuh_perbaikan", 0.95),
-                        ("kurang", 1.0)),
+    "butuh_perbaikan": (
+        ("sangat_baik", 0.05),
+        ("baik", 0.55),
+        ("butuh_perbaikan", 0.95),
+        ("kurang", 1.0),
+    ),
     "kurang": (("baik", 0.40), ("butuh_perbaikan", 0.90), ("kurang", 1.0)),
-    "sangat_kurang": (("baik", 0.30), ("butuh_perbaikan", 0.85), ("kurang", 0.95),
-                      ("sangat_kurang", 1.0)),
+    "sangat_kurang": (
+        ("baik", 0.30),
+        ("butuh_perbaikan", 0.85),
+        ("kurang", 0.95),
+        ("sangat_kurang", 1.0),
+    ),
 }
 #: (hasil kerja, perilaku kerja) pairs that yield each predikat, with their frequencies.
 PARTS = {
     "sangat_baik": ((("di_atas", "di_atas"), 1.0),),
-    "baik": ((("sesuai", "sesuai"), 0.7), (("di_atas", "sesuai"), 0.15), (("sesuai", "di_atas"), 0.15)),
+    "baik": (
+        (("sesuai", "sesuai"), 0.7),
+        (("di_atas", "sesuai"), 0.15),
+        (("sesuai", "di_atas"), 0.15),
+    ),
     "butuh_perbaikan": ((("di_bawah", "sesuai"), 0.8), (("di_bawah", "di_atas"), 0.2)),
     "kurang": ((("sesuai", "di_bawah"), 0.6), (("di_atas", "di_bawah"), 0.4)),
     "sangat_kurang": ((("di_bawah", "di_bawah"), 1.0),),
@@ -56,8 +73,9 @@ def evaluate(world: World) -> None:
     fit = mechanisms.true_fit(people.true_levels[idx], required, required > 0)
     units = people["unit"][idx]
     unit_effect = world.unit_quality + rng.normal(0.0, UNIT_NOISE, len(world.unit_quality))
-    perf = mechanisms.performance_signal(fit, people["ability"][idx], unit_effect[units],
-                                         rng.normal(0.0, PERSON_NOISE, len(idx)))
+    perf = mechanisms.performance_signal(
+        fit, people["ability"][idx], unit_effect[units], rng.normal(0.0, PERSON_NOISE, len(idx))
+    )
     perf += people["boost"][idx]
     people.columns["boost"][idx] *= BOOST_DECAY
     people.columns["perf_prev"][idx] = people["perf"][idx]
@@ -65,16 +83,32 @@ def evaluate(world: World) -> None:
     world.logs.add("performance", person=idx, year=world.year, perf=perf, fit=fit, unit=units)
     if world.year < PREDIKAT_FIRST_YEAR:
         score = np.clip(SCORE_CENTRE + SCORE_SCALE * perf + rng.normal(0, 1.5, len(idx)), 45, 99.5)
-        world.logs.add("evaluations", person=idx, year=world.year, unit=units,
-                       scheme="numeric_2011", score=np.round(score, 2), work_result=None,
-                       work_behaviour=None, rating=_score_rating(score))
+        world.logs.add(
+            "evaluations",
+            person=idx,
+            year=world.year,
+            unit=units,
+            scheme="numeric_2011",
+            score=np.round(score, 2),
+            work_result=None,
+            work_behaviour=None,
+            rating=_score_rating(score),
+        )
         return
     unit_rating = _unit_ratings(world, units, perf)
     rating = _forced_distribution(units, perf, unit_rating)
     result, behaviour = _parts(rng, rating)
-    world.logs.add("evaluations", person=idx, year=world.year, unit=units,
-                   scheme="predikat_2022", score=np.nan, work_result=result,
-                   work_behaviour=behaviour, rating=rating)
+    world.logs.add(
+        "evaluations",
+        person=idx,
+        year=world.year,
+        unit=units,
+        scheme="predikat_2022",
+        score=np.nan,
+        work_result=result,
+        work_behaviour=behaviour,
+        rating=rating,
+    )
 
 
 def _score_rating(score: np.ndarray) -> np.ndarray:
@@ -92,13 +126,18 @@ def _unit_ratings(world: World, units: np.ndarray, perf: np.ndarray) -> dict[int
     ratings = {}
     for unit, q in zip(present, rank, strict=True):
         ratings[int(unit)] = next(name for name, cut in UNIT_RATING_SHARES if q <= cut)
-    world.logs.add("unit_ratings", unit=np.array(list(ratings)), year=world.year,
-                   rating=np.array(list(ratings.values()), dtype=object))
+    world.logs.add(
+        "unit_ratings",
+        unit=np.array(list(ratings)),
+        year=world.year,
+        rating=np.array(list(ratings.values()), dtype=object),
+    )
     return ratings
 
 
-def _forced_distribution(units: np.ndarray, perf: np.ndarray, unit_rating: dict[int, str]
-                         ) -> np.ndarray:
+def _forced_distribution(
+    units: np.ndarray, perf: np.ndarray, unit_rating: dict[int, str]
+) -> np.ndarray:
     rating = np.empty(len(units), dtype=object)
     order = np.lexsort((-perf, units))
     sorted_units = units[order]
@@ -141,8 +180,9 @@ def assess(world: World) -> None:
     assess_people(world, chosen, world.random_dates(len(chosen), 3, 11), method)
 
 
-def assess_people(world: World, idx: np.ndarray, dates: np.ndarray | np.datetime64,
-                  method: str) -> None:
+def assess_people(
+    world: World, idx: np.ndarray, dates: np.ndarray | np.datetime64, method: str
+) -> None:
     """Observe levels (general competencies and the post's technical ones) and potential."""
     if not len(idx):
         return
@@ -152,17 +192,24 @@ def assess_people(world: World, idx: np.ndarray, dates: np.ndarray | np.datetime
     general = np.zeros(required.shape[1], bool)
     general[[world.catalogues.code_index[c] for c in world.catalogues.general_codes]] = True
     observed = (required > 0) | general[None, :]
-    noisy = np.clip(np.rint(people.true_levels[idx] + rng.normal(0, ASSESSMENT_NOISE, required.shape)), 1, 5)
+    noisy = np.clip(
+        np.rint(people.true_levels[idx] + rng.normal(0, ASSESSMENT_NOISE, required.shape)), 1, 5
+    )
     ability = people["ability"][idx]
     potential = np.clip(55 + 12 * ability + rng.normal(0, 7, len(idx)), 0, 100).round(1)
     first = world.assessment_count
     world.assessment_count += len(idx)
     numbers = np.arange(first, first + len(idx))
-    world.logs.add("assessments", number=numbers, person=idx, date=dates, method=method,
-                   potential=potential)
+    world.logs.add(
+        "assessments", number=numbers, person=idx, date=dates, method=method, potential=potential
+    )
     rows, cols = np.nonzero(observed)
-    world.logs.add("assessment_levels", number=numbers[rows], competency=cols,
-                   level=noisy[rows, cols].astype(int))
+    world.logs.add(
+        "assessment_levels",
+        number=numbers[rows],
+        competency=cols,
+        level=noisy[rows, cols].astype(int),
+    )
 
 
 def discipline(world: World) -> None:
@@ -180,8 +227,14 @@ def discipline(world: World) -> None:
     start = decided + rng.integers(0, 30, len(hit)).astype("timedelta64[D]")
     months = np.select([severity == "ringan", severity == "sedang"], [0, 6], default=12)
     end = (start.astype("datetime64[M]") + months.astype("timedelta64[M]")).astype("datetime64[D]")
-    world.logs.add("discipline", person=hit, severity=severity, decided=decided, start=start,
-                   end=np.where(severity == "ringan", start, end))
+    world.logs.add(
+        "discipline",
+        person=hit,
+        severity=severity,
+        decided=decided,
+        start=start,
+        end=np.where(severity == "ringan", start, end),
+    )
     people.columns["boost"][hit[severity != "ringan"]] -= 0.4
     fired = hit[(severity == "berat") & (rng.random(len(hit)) < DISMISSAL_SHARE)]
     if len(fired):

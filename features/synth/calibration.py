@@ -33,8 +33,9 @@ def active_on(folder: Path, on: dt.date) -> pd.DataFrame:
     employees = _read(folder, "employees")
     on_ts = pd.Timestamp(on)
     exit_date = pd.to_datetime(employees["exit_date"])
-    active = employees[(pd.to_datetime(employees["hire_date"]) <= on_ts)
-                       & (exit_date.isna() | (exit_date > on_ts))]
+    active = employees[
+        (pd.to_datetime(employees["hire_date"]) <= on_ts) & (exit_date.isna() | (exit_date > on_ts))
+    ]
     history = _read(folder, "position_history")
     history = history[pd.to_datetime(history["start_date"]) <= on_ts]
     current = history.sort_values("start_date").groupby("employee_id").tail(1)
@@ -44,7 +45,8 @@ def active_on(folder: Path, on: dt.date) -> pd.DataFrame:
     grades = grades[pd.to_datetime(grades["start_date"]) <= on_ts]
     grade = grades.sort_values("start_date").groupby("employee_id")["grade"].last()
     return active.merge(current[["employee_id", "family"]], on="employee_id", how="left").assign(
-        grade=lambda f: f["employee_id"].map(grade))
+        grade=lambda f: f["employee_id"].map(grade)
+    )
 
 
 def measure(folder: Path, end_year: int = 2025) -> dict[str, float]:

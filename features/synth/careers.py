@@ -24,8 +24,13 @@ FEEDERS = {
     "jpt_madya": (("jpt_pratama", "jf_ahli_utama"), 2, "IV/c", 7, 56),
     "jpt_pratama": (("administrator", "jf_ahli_madya"), 2, "IV/a", 7, 56),
     "administrator": (("pengawas", "jf_ahli_muda", "jf_penyelia"), 3, "III/c", 7, 58),
-    "pengawas": (("pelaksana", "jf_ahli_pertama", "jf_ahli_muda", "jf_mahir", "jf_penyelia"),
-                 4, "III/b", 6, 58),
+    "pengawas": (
+        ("pelaksana", "jf_ahli_pertama", "jf_ahli_muda", "jf_mahir", "jf_penyelia"),
+        4,
+        "III/b",
+        6,
+        58,
+    ),
 }
 FAMILY_ORDER = ("jpt_madya", "jpt_pratama", "administrator", "pengawas")
 POOL_OUTSIDE_AGENCY = 40
@@ -35,6 +40,10 @@ MALE_BONUS, AGE_BONUS_PER_YEAR = 0.3, 0.015
 CHOICE_NOISE = 0.45
 SUCCESS_BOOST, FAILURE_PENALTY = 0.35, -0.45
 TRANSFER_RATE, ROTATION_RATE, STEP_UP_RATE = 0.025, 0.05, 0.6
+#: From II/d to III/a a PNS without a degree needs the ujian dinas (heuristic pass rates).
+BELOW_DEGREE = ("SMA", "D3")
+LAST_OF_GROUP_II = 8
+UJIAN_DINAS_WAIT_SHARE, UJIAN_DINAS_PASS_RATE = 0.5, 0.3
 
 
 def fill_vacancies(world: World) -> None:
@@ -55,7 +64,7 @@ def _eligible_pool(world: World, position: int) -> np.ndarray:
     idx = world.active()
     on = world.date(3)
     ranks = reference.education_rank()
-    ok = (people["employment"][idx] == "PNS")
+    ok = people["employment"][idx] == "PNS"
     ok &= np.isin(world.family_of(idx), feeders)
     ok &= (on - people["position_since"][idx]).astype(int) >= years * 365
     ok &= people["grade"][idx] >= reference.grade_rank()[min_grade]
@@ -81,20 +90,38 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
     same_agency = world.unit_agency[people["unit"][pool]] == agency
     head = _agency_head(world, agency)
     network = people["network"][head] if head is not None else -1
-    score = (MERIT_FIT * fit + MERIT_PERFORMANCE * (people["perf"][pool] + people["perf_prev"][pool]) / 2
-             + PROXIMITY * same_agency + FAVOURITISM * (people["network"][pool] == network)
-             + MALE_BONUS * (people["sex"][pool] == "M")
-             + AGE_BONUS_PER_YEAR * (world.age(pool, world.date(3)) - 45)
-             + rng.normal(0.0, CHOICE_NOISE, len(pool)))
+    score = (
+        MERIT_FIT * fit
+        + MERIT_PERFORMANCE * (people["perf"][pool] + people["perf_prev"][pool]) / 2
+        + PROXIMITY * same_agency
+        + FAVOURITISM * (people["network"][pool] == network)
+        + MALE_BONUS * (people["sex"][pool] == "M")
+        + AGE_BONUS_PER_YEAR * (world.age(pool, world.date(3)) - 45)
+        + rng.normal(0.0, CHOICE_NOISE, len(pool))
+    )
     best = int(np.argmax(score))
     chosen = int(pool[best])
     start = world.random_dates(1, 2, 6)[0]
     vacancy = f"{rows[position]['position_id']}@{world.year}"
-    world.logs.add("candidates", vacancy=vacancy, person=pool, fit=fit,
-                   probability=probability, chosen=np.arange(len(pool)) == best)
+    world.logs.add(
+        "candidates",
+        vacancy=vacancy,
+        person=pool,
+        fit=fit,
+        probability=probability,
+        chosen=np.arange(len(pool)) == best,
+    )
     success = rng.random() < probability[best]
-    world.logs.add("placements", vacancy=vacancy, person=chosen, position=position, start=start,
-                   fit=fit[best], probability=probability[best], success=success)
+    world.logs.add(
+        "placements",
+        vacancy=vacancy,
+        person=chosen,
+        position=position,
+        start=start,
+        fit=fit[best],
+        probability=probability[best],
+        success=success,
+    )
     people.columns["boost"][chosen] = SUCCESS_BOOST if success else FAILURE_PENALTY
     world.move(np.array([chosen]), np.array([position]), start, "promosi")
     if rows[position]["family"] in ("jpt_pratama", "jpt_madya", "administrator"):
@@ -105,8 +132,9 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
 def _agency_head(world: World, agency: int) -> int | None:
     rows = world.org.positions.rows
     for position, person in world.holder.items():
-        if world.unit_agency[rows[position]["unit_index"]] == agency and \
-                rows[position]["family"].startswith("jpt"):
+        if world.unit_agency[rows[position]["unit_index"]] == agency and rows[position][
+            "family"
+        ].startswith("jpt"):
             return person
     return None
 
@@ -138,8 +166,12 @@ def step_up_functional(world: World) -> None:
         movers.append(person)
         targets.append(world.org.positions.formasi(unit, occupations[position["occupation"]], nxt))
     if movers:
-        world.move(np.array(movers), np.array(targets), world.random_dates(len(movers), 6, 9),
-                   "kenaikan_jenjang")
+        world.move(
+            np.array(movers),
+            np.array(targets),
+            world.random_dates(len(movers), 6, 9),
+            "kenaikan_jenjang",
+        )
 
 
 def transfer(world: World) -> None:
@@ -155,17 +187,24 @@ def transfer(world: World) -> None:
     for person in movers:
         position = rows[people.columns["position"][person]]
         occ = occ_index[position["occupation"]]
-        units = [u for u, (allowed, _) in enumerate(world.org.unit_occupations)
-                 if occ in allowed and u != position["unit_index"]]
+        units = [
+            u
+            for u, (allowed, _) in enumerate(world.org.unit_occupations)
+            if occ in allowed and u != position["unit_index"]
+        ]
         if not units:
             continue
         unit = world.org.units[int(rng.choice(units))]
         chosen.append(person)
-        targets.append(world.org.positions.formasi(unit, occupations[position["occupation"]],
-                                                   position["family"]))
+        targets.append(
+            world.org.positions.formasi(
+                unit, occupations[position["occupation"]], position["family"]
+            )
+        )
     if chosen:
-        world.move(np.array(chosen), np.array(targets), world.random_dates(len(chosen), 2, 11),
-                   "mutasi")
+        world.move(
+            np.array(chosen), np.array(targets), world.random_dates(len(chosen), 2, 11), "mutasi"
+        )
     _rotate_heads(world)
 
 
@@ -173,11 +212,15 @@ def _rotate_heads(world: World) -> None:
     """Swap a few same-family structural heads between agencies (rotasi)."""
     rows, rng = world.org.positions.rows, world.rng
     for family in ("pengawas", "administrator"):
-        posts = [p for p, person in world.holder.items() if rows[p]["family"] == family
-                 and world.people.columns["position_since"][person] < world.date(1)]
+        posts = [
+            p
+            for p, person in world.holder.items()
+            if rows[p]["family"] == family
+            and world.people.columns["position_since"][person] < world.date(1)
+        ]
         rng.shuffle(posts)
         pairs = int(len(posts) * ROTATION_RATE / 2)
-        for a, b in zip(posts[:pairs], posts[pairs:2 * pairs], strict=True):
+        for a, b in zip(posts[:pairs], posts[pairs : 2 * pairs], strict=True):
             pa, pb = world.holder[a], world.holder[b]
             start = world.random_dates(1, 3, 10)[0]
             world.move(np.array([pa, pb]), np.array([b, a]), start, "rotasi")
@@ -190,12 +233,20 @@ def promote_grades(world: World) -> None:
     idx = idx[people["employment"][idx] == "PNS"]
     entry, cap, family_max = grade_caps()
     families = world.family_of(idx)
-    ceiling = np.array([max(cap[e], family_max.get(f, 0)) for e, f in
-                        zip(people["education"][idx], families, strict=True)])
+    ceiling = np.array(
+        [
+            max(cap[e], family_max.get(f, 0))
+            for e, f in zip(people["education"][idx], families, strict=True)
+        ]
+    )
     tmt = np.where(world.rng.random(len(idx)) < 0.5, world.date(4), world.date(10))
     due = (tmt - people["grade_since"][idx]).astype(int) >= 4 * 365 - 1
     due &= people["grade"][idx] < ceiling
     due &= people["perf"][idx] > -1.2
+    exam = np.isin(people["education"][idx], BELOW_DEGREE) & (
+        people["grade"][idx] == LAST_OF_GROUP_II
+    )
+    due &= ~exam | (world.rng.random(len(idx)) < UJIAN_DINAS_PASS_RATE)
     chosen = idx[due]
     if not len(chosen):
         return
@@ -204,5 +255,6 @@ def promote_grades(world: World) -> None:
     from features.synth.people import pns_grade_names
 
     names = np.array(pns_grade_names(), dtype=object)
-    world.logs.add("grades", person=chosen, grade=names[people.columns["grade"][chosen] - 1],
-                   start=tmt[due])
+    world.logs.add(
+        "grades", person=chosen, grade=names[people.columns["grade"][chosen] - 1], start=tmt[due]
+    )

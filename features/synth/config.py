@@ -44,10 +44,16 @@ def national_regions() -> tuple[Region, ...]:
     for i in range(NATIONAL_REGIONS):
         kind = "provinsi" if i < 38 else ("kota" if i % 5 == 0 else "kabupaten")
         label = {"provinsi": "Provinsi", "kota": "Kota", "kabupaten": "Kabupaten"}[kind]
-        regions.append(Region(
-            f"R{i:03d}", f"{label} Sintetis {i:03d}", kind, 1.0 / NATIONAL_REGIONS,
-            0 if kind == "provinsi" else 8 + i % 14, f"RSUD Sintetis {i:03d}",
-        ))
+        regions.append(
+            Region(
+                f"R{i:03d}",
+                f"{label} Sintetis {i:03d}",
+                kind,
+                1.0 / NATIONAL_REGIONS,
+                0 if kind == "provinsi" else 8 + i % 14,
+                f"RSUD Sintetis {i:03d}",
+            )
+        )
     return tuple(regions)
 
 
@@ -65,16 +71,22 @@ class GeneratorConfig:
     extras: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def for_scale(cls, scale: str, employees: int | None = None, seed: int = 42,
-                  file_format: str = "parquet") -> GeneratorConfig:
+    def for_scale(
+        cls, scale: str, employees: int | None = None, seed: int = 42, file_format: str = "parquet"
+    ) -> GeneratorConfig:
         """Province (Gorontalo) or national defaults, optionally with another head count."""
         if file_format not in ("parquet", "csv"):
             raise ValueError(f"--format must be parquet or csv, not {file_format!r}")
         if scale == "province":
             config = cls(seed=seed, file_format=file_format)
         elif scale == "national":
-            config = cls(employees=NATIONAL_ASN, seed=seed, regions=national_regions(),
-                         file_format=file_format, scale="national")
+            config = cls(
+                employees=NATIONAL_ASN,
+                seed=seed,
+                regions=national_regions(),
+                file_format=file_format,
+                scale="national",
+            )
         else:
             raise ValueError(f"--scale must be province or national, not {scale!r}")
         if employees is not None:

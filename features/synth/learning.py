@@ -35,8 +35,12 @@ def build_course_book(rng: np.random.Generator) -> CourseBook:
     for row in reference.load("course_prerequisites").itertuples():
         prerequisites[index[row.course_id]].append(index[row.prerequisite_id])
     delivery = courses["delivery"].to_numpy()
-    effectiveness = rng.lognormal(0.0, 0.45, len(courses)) * np.where(delivery == "e_learning", 0.6, 1.0)
-    popularity = rng.lognormal(0.0, 1.0, len(courses)) * np.where(delivery == "e_learning", 3.0, 1.0)
+    effectiveness = rng.lognormal(0.0, 0.45, len(courses)) * np.where(
+        delivery == "e_learning", 0.6, 1.0
+    )
+    popularity = rng.lognormal(0.0, 1.0, len(courses)) * np.where(
+        delivery == "e_learning", 3.0, 1.0
+    )
     return CourseBook(
         courses=courses,
         entry_course=entries["course_id"].map(index).to_numpy(),
@@ -53,12 +57,13 @@ def build_course_book(rng: np.random.Generator) -> CourseBook:
 
 def train(world: World) -> None:
     """Each active person's courses this year: mandated ones, then freely chosen ones."""
-    people, book, rng = world.people, world.courses, world.rng
+    people, rng = world.people, world.rng
     idx = world.active()
     taken = _taken_matrix(world)
     persons, courses = _mandated(world, idx, taken)
-    counts = np.minimum(rng.poisson(MEAN_COURSES_PER_YEAR * people["habit"][idx]),
-                        MAX_COURSES_PER_YEAR)
+    counts = np.minimum(
+        rng.poisson(MEAN_COURSES_PER_YEAR * people["habit"][idx]), MAX_COURSES_PER_YEAR
+    )
     logits = _choice_logits(world, idx, taken)
     gumbel = logits + rng.gumbel(size=logits.shape)
     top = np.argpartition(-gumbel, MAX_COURSES_PER_YEAR, axis=1)[:, :MAX_COURSES_PER_YEAR]
@@ -123,8 +128,14 @@ def _choice_logits(world: World, idx: np.ndarray, taken: np.ndarray) -> np.ndarr
     required = world.required()[people["position"][idx]]
     gap = np.clip(required - perceived, 0.0, None)
     benefit = np.zeros_like(logits)
-    for k, c, lo, hi, g in zip(book.entry_course, book.entry_competency, book.entry_min,
-                               book.entry_max, book.entry_gain, strict=True):
+    for k, c, lo, hi, g in zip(
+        book.entry_course,
+        book.entry_competency,
+        book.entry_min,
+        book.entry_max,
+        book.entry_gain,
+        strict=True,
+    ):
         benefit[:, k] += g * mechanisms.band_weight(perceived[:, c], lo, hi) * gap[:, c]
     logits += GAP_WEIGHT * benefit
     blocked = taken[idx] | (book.mandate != "")[None, :]
@@ -148,9 +159,14 @@ def _apply(world: World, persons: np.ndarray, courses: np.ndarray) -> None:
         hit = courses == book.entry_course[j]
         who = persons[hit]
         c = book.entry_competency[j]
-        gain = mechanisms.course_gain(levels[who, c], book.entry_min[j], book.entry_max[j],
-                                      book.entry_gain[j], book.effectiveness[book.entry_course[j]],
-                                      people["responsiveness"][who])
+        gain = mechanisms.course_gain(
+            levels[who, c],
+            book.entry_min[j],
+            book.entry_max[j],
+            book.entry_gain[j],
+            book.effectiveness[book.entry_course[j]],
+            people["responsiveness"][who],
+        )
         np.add.at(levels[:, c], who, gain)
         total[hit] += gain
     np.clip(levels[: people.size], 1.0, 5.0, out=levels[: people.size])
@@ -159,8 +175,15 @@ def _apply(world: World, persons: np.ndarray, courses: np.ndarray) -> None:
     jp = book.courses["jp"].astype(int).to_numpy()[courses]
     start = world.random_dates(len(persons), 1, 11)
     end = start + np.maximum(1, jp // 7).astype("timedelta64[D]")
-    world.logs.add("takes", person=persons, course=courses, start=start, end=end,
-                   true_gain=total, true_fit_gain=fit_after - fit_before)
+    world.logs.add(
+        "takes",
+        person=persons,
+        course=courses,
+        start=start,
+        end=end,
+        true_gain=total,
+        true_fit_gain=fit_after - fit_before,
+    )
 
 
 def grow_with_experience(world: World) -> None:

@@ -42,13 +42,20 @@ def _timestamps(dates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 class Observer:
     """Builds the tables of one simulated region."""
 
-    def __init__(self, world: World, region_number: int, extract: dt.date,
-                 rng: np.random.Generator, nip_issuer: NipIssuer) -> None:
+    def __init__(
+        self,
+        world: World,
+        region_number: int,
+        extract: dt.date,
+        rng: np.random.Generator,
+        nip_issuer: NipIssuer,
+    ) -> None:
         self.world = world
         self.rng = rng
         self.extract = np.datetime64(extract, "s")
-        self.ids = np.array([f"E{region_number:03d}{i:06d}" for i in range(world.people.size)],
-                            dtype=object)
+        self.ids = np.array(
+            [f"E{region_number:03d}{i:06d}" for i in range(world.people.size)], dtype=object
+        )
         self.nips = nip_issuer
         self.positions = world.positions
 
@@ -67,59 +74,77 @@ class Observer:
         required = world.required()
         rows, cols = np.nonzero(required)
         codes = world.catalogues.competencies["code"].to_numpy()
-        standards = pd.DataFrame({"position_id": positions["position_id"].to_numpy()[rows],
-                                  "competency_code": codes[cols],
-                                  "required_level": required[rows, cols].astype(int)})
+        standards = pd.DataFrame(
+            {
+                "position_id": positions["position_id"].to_numpy()[rows],
+                "competency_code": codes[cols],
+                "required_level": required[rows, cols].astype(int),
+            }
+        )
         keep = ["position_id", "unit_id", "title", "family", "field", "occupation", "capacity"]
-        return {"agencies": world.org.agencies, "units": units, "positions": positions[keep],
-                "position_standards": standards}
+        return {
+            "agencies": world.org.agencies,
+            "units": units,
+            "positions": positions[keep],
+            "position_standards": standards,
+        }
 
     def employees(self) -> pd.DataFrame:
         people, rng = self.world.people, self.rng
         n = people.size
         names = pd.read_csv(Path(__file__).with_name("names.csv"))
         pools = {k: g["value"].to_numpy() for k, g in names.groupby("kind")}
-        first = np.where(people["sex"] == "M", rng.choice(pools["male"], n),
-                         rng.choice(pools["female"], n))
+        first = np.where(
+            people["sex"] == "M", rng.choice(pools["male"], n), rng.choice(pools["female"], n)
+        )
         family = rng.choice(pools["family"], n)
         birth = people["birth"]
         hire = people["hire"]
         recorded = hire + _days(rng, n, 0, 60)
-        return pd.DataFrame({
-            "employee_id": self.ids,
-            "nip": self.nips.issue(birth, hire, people["sex"]),
-            "name": [f"{a} {b}" for a, b in zip(first, family, strict=True)],
-            "sex": people["sex"],
-            "birth_date": birth,
-            "employment_type": people["employment"],
-            "education": people["education"],
-            "hire_date": hire,
-            "exit_date": people["exit"],
-            "exit_reason": people["exit_reason"],
-            "recorded_at": _timestamps(recorded, rng),
-        })
+        return pd.DataFrame(
+            {
+                "employee_id": self.ids,
+                "nip": self.nips.issue(birth, hire, people["sex"]),
+                "name": [f"{a} {b}" for a, b in zip(first, family, strict=True)],
+                "sex": people["sex"],
+                "birth_date": birth,
+                "employment_type": people["employment"],
+                "education": people["education"],
+                "hire_date": hire,
+                "exit_date": people["exit"],
+                "exit_reason": people["exit_reason"],
+                "recorded_at": _timestamps(recorded, rng),
+            }
+        )
 
     def position_history(self) -> pd.DataFrame:
         log = self.world.logs.frame("position_history")
         rng = self.rng
         log = log.sort_values(["person", "start"], kind="stable").drop_duplicates(
-            ["person", "start"], keep="last")
+            ["person", "start"], keep="last"
+        )
         nxt = log.groupby("person")["start"].shift(-1)
         exits = self.world.people["exit"][log["person"].to_numpy()]
-        end = np.where(nxt.notna(), (nxt - pd.Timedelta(days=1)).to_numpy(dtype="datetime64[D]"), exits)
+        end = np.where(
+            nxt.notna(), (nxt - pd.Timedelta(days=1)).to_numpy(dtype="datetime64[D]"), exits
+        )
         n = len(log)
         start = log["start"].to_numpy(dtype="datetime64[D]")
         recorded = start + _days(rng, n, 0, 45) + _late(rng, n, 0.05, 60, 300)
-        frame = pd.DataFrame({
-            "employee_id": self.ids[log["person"].to_numpy()],
-            "position_id": self.positions["position_id"].to_numpy()[log["position"].to_numpy()],
-            "start_date": start,
-            "end_date": end,
-            "reason": log["reason"].to_numpy(),
-            "decree_number": [f"821.{rng.integers(1, 4)}/BKD/{rng.integers(1, 999):03d}/"
-                              f"{str(s)[:4]}" for s in start],
-            "recorded_at": _timestamps(recorded, rng),
-        })
+        frame = pd.DataFrame(
+            {
+                "employee_id": self.ids[log["person"].to_numpy()],
+                "position_id": self.positions["position_id"].to_numpy()[log["position"].to_numpy()],
+                "start_date": start,
+                "end_date": end,
+                "reason": log["reason"].to_numpy(),
+                "decree_number": [
+                    f"821.{rng.integers(1, 4)}/BKD/{rng.integers(1, 999):03d}/{str(s)[:4]}"
+                    for s in start
+                ],
+                "recorded_at": _timestamps(recorded, rng),
+            }
+        )
         return self.known(frame)
 
     def grade_history(self) -> pd.DataFrame:
@@ -128,9 +153,14 @@ class Observer:
         n = len(log)
         start = log["start"].to_numpy(dtype="datetime64[D]")
         recorded = start - _days(rng, n, 0, 40) + _late(rng, n, 0.08, 45, 200)
-        frame = pd.DataFrame({"employee_id": self.ids[log["person"].to_numpy()],
-                              "grade": log["grade"].to_numpy(), "start_date": start,
-                              "recorded_at": _timestamps(recorded, rng)})
+        frame = pd.DataFrame(
+            {
+                "employee_id": self.ids[log["person"].to_numpy()],
+                "grade": log["grade"].to_numpy(),
+                "start_date": start,
+                "recorded_at": _timestamps(recorded, rng),
+            }
+        )
         return self.known(frame)
 
     def assessments(self) -> dict[str, pd.DataFrame]:
@@ -145,21 +175,32 @@ class Observer:
         ids = np.array([f"{world.region.code}-A{n:06d}" for n in log["number"]], dtype=object)
         date = log["date"].to_numpy(dtype="datetime64[D]")
         potential = log["potential"].to_numpy()
-        frame = pd.DataFrame({
-            "assessment_id": ids, "employee_id": self.ids[log["person"].to_numpy()],
-            "assessed_on": date, "method": log["method"].to_numpy(),
-            "potential_score": potential,
-            "potential_tier": np.select([potential >= high, potential >= medium],
-                                        ["tinggi", "menengah"], default="rendah"),
-            "recorded_at": _timestamps(date + _days(rng, len(log), 14, 75), rng),
-        })
+        frame = pd.DataFrame(
+            {
+                "assessment_id": ids,
+                "employee_id": self.ids[log["person"].to_numpy()],
+                "assessed_on": date,
+                "method": log["method"].to_numpy(),
+                "potential_score": potential,
+                "potential_tier": np.select(
+                    [potential >= high, potential >= medium],
+                    ["tinggi", "menengah"],
+                    default="rendah",
+                ),
+                "recorded_at": _timestamps(date + _days(rng, len(log), 14, 75), rng),
+            }
+        )
         frame = self.known(frame)
         levels = world.logs.frame("assessment_levels")
         codes = world.catalogues.competencies["code"].to_numpy()
         by_number = dict(zip(log["number"], ids, strict=True))
-        levels = pd.DataFrame({"assessment_id": levels["number"].map(by_number),
-                               "competency_code": codes[levels["competency"].to_numpy()],
-                               "level": levels["level"].to_numpy()})
+        levels = pd.DataFrame(
+            {
+                "assessment_id": levels["number"].map(by_number),
+                "competency_code": codes[levels["competency"].to_numpy()],
+                "level": levels["level"].to_numpy(),
+            }
+        )
         levels = levels[levels["assessment_id"].isin(frame["assessment_id"])]
         levels = levels[rng.random(len(levels)) >= MISSING_LEVEL_SHARE]
         return {"assessments": frame, "assessment_levels": levels.reset_index(drop=True)}
@@ -179,27 +220,40 @@ class Observer:
         recorded = dec31 + 10 + rng.gamma(2.0, 25.0, len(log)).astype(int).astype("timedelta64[D]")
         recorded += _late(rng, len(log), 0.03, 100, 250)
         rating = log["rating"].to_numpy().copy()
-        odd = (log["scheme"].to_numpy() == "numeric_2011") & (rng.random(len(log)) < INCONSISTENT_RATING_SHARE)
+        odd = (log["scheme"].to_numpy() == "numeric_2011") & (
+            rng.random(len(log)) < INCONSISTENT_RATING_SHARE
+        )
         rating[odd] = np.where(rating[odd] == "baik", "sangat_baik", "baik")
         units = world.org.unit_frame["unit_id"].to_numpy()
-        frame = pd.DataFrame({
-            "employee_id": self.ids[persons], "year": year, "period": "annual",
-            "scheme": log["scheme"].to_numpy(), "score": log["score"].to_numpy(dtype=float),
-            "work_result": log["work_result"].to_numpy(), "work_behaviour": log["work_behaviour"].to_numpy(),
-            "rating": rating, "unit_id": units[log["unit"].to_numpy()],
-            "period_start": start, "period_end": end,
-            "recorded_at": _timestamps(recorded, rng),
-        })
+        frame = pd.DataFrame(
+            {
+                "employee_id": self.ids[persons],
+                "year": year,
+                "period": "annual",
+                "scheme": log["scheme"].to_numpy(),
+                "score": log["score"].to_numpy(dtype=float),
+                "work_result": log["work_result"].to_numpy(),
+                "work_behaviour": log["work_behaviour"].to_numpy(),
+                "rating": rating,
+                "unit_id": units[log["unit"].to_numpy()],
+                "period_start": start,
+                "period_end": end,
+                "recorded_at": _timestamps(recorded, rng),
+            }
+        )
         unit_log = world.logs.frame("unit_ratings")
         unit_frame = pd.DataFrame()
         if not unit_log.empty:
             uyear = unit_log["year"].to_numpy().astype(int)
             urec = (uyear - 1969).astype("datetime64[Y]").astype("datetime64[D]") + 4
-            unit_frame = pd.DataFrame({
-                "unit_id": units[unit_log["unit"].to_numpy()], "year": uyear,
-                "rating": unit_log["rating"].to_numpy(),
-                "recorded_at": _timestamps(urec + _days(rng, len(unit_log), 0, 40), rng),
-            })
+            unit_frame = pd.DataFrame(
+                {
+                    "unit_id": units[unit_log["unit"].to_numpy()],
+                    "year": uyear,
+                    "rating": unit_log["rating"].to_numpy(),
+                    "recorded_at": _timestamps(urec + _days(rng, len(unit_log), 0, 40), rng),
+                }
+            )
             unit_frame = self.known(unit_frame)
         return {"evaluations": self.known(frame), "unit_evaluations": unit_frame}
 
@@ -208,13 +262,16 @@ class Observer:
         if log.empty:
             return pd.DataFrame()
         decided = log["decided"].to_numpy(dtype="datetime64[D]")
-        frame = pd.DataFrame({
-            "employee_id": self.ids[log["person"].to_numpy()],
-            "severity": log["severity"].to_numpy(), "decided_on": decided,
-            "start_date": log["start"].to_numpy(dtype="datetime64[D]"),
-            "end_date": log["end"].to_numpy(dtype="datetime64[D]"),
-            "recorded_at": _timestamps(decided + _days(self.rng, len(log), 0, 20), self.rng),
-        }).drop_duplicates(["employee_id", "decided_on"])
+        frame = pd.DataFrame(
+            {
+                "employee_id": self.ids[log["person"].to_numpy()],
+                "severity": log["severity"].to_numpy(),
+                "decided_on": decided,
+                "start_date": log["start"].to_numpy(dtype="datetime64[D]"),
+                "end_date": log["end"].to_numpy(dtype="datetime64[D]"),
+                "recorded_at": _timestamps(decided + _days(self.rng, len(log), 0, 20), self.rng),
+            }
+        ).drop_duplicates(["employee_id", "decided_on"])
         return self.known(frame)
 
     def training(self) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,28 +280,47 @@ class Observer:
         log = world.logs.frame("takes")
         courses = world.courses.courses
         course = log["course"].to_numpy()
-        titles = noisy_titles(courses["title_id"].to_numpy()[course],
-                              log["start"].to_numpy(dtype="datetime64[D]"), rng)
+        titles = noisy_titles(
+            courses["title_id"].to_numpy()[course],
+            log["start"].to_numpy(dtype="datetime64[D]"),
+            rng,
+        )
         start = log["start"].to_numpy(dtype="datetime64[D]")
         end = log["end"].to_numpy(dtype="datetime64[D]")
         recorded = end + rng.gamma(2.0, 15.0, len(log)).astype(int).astype("timedelta64[D]")
         recorded += _late(rng, len(log), 0.05, 60, 400)
         employee = self.ids[log["person"].to_numpy()]
-        frame = pd.DataFrame({
-            "employee_id": employee, "title": titles, "course_id": None,
-            "jp": courses["jp"].astype(int).to_numpy()[course], "start_date": start,
-            "end_date": end, "provider": courses["provider"].to_numpy()[course],
-            "certificate_number": [f"{rng.integers(100000, 999999)}/{str(s)[:4]}" for s in start],
-            "recorded_at": _timestamps(recorded, rng),
-        })
-        truth = pd.DataFrame({
-            "employee_id": employee, "course_id": courses["course_id"].to_numpy()[course],
-            "title": titles, "start_date": start, "recorded_at": frame["recorded_at"],
-            "true_gain": log["true_gain"].to_numpy(), "true_fit_gain": log["true_fit_gain"].to_numpy(),
-        })
+        frame = pd.DataFrame(
+            {
+                "employee_id": employee,
+                "title": titles,
+                "course_id": None,
+                "jp": courses["jp"].astype(int).to_numpy()[course],
+                "start_date": start,
+                "end_date": end,
+                "provider": courses["provider"].to_numpy()[course],
+                "certificate_number": [
+                    f"{rng.integers(100000, 999999)}/{str(s)[:4]}" for s in start
+                ],
+                "recorded_at": _timestamps(recorded, rng),
+            }
+        )
+        truth = pd.DataFrame(
+            {
+                "employee_id": employee,
+                "course_id": courses["course_id"].to_numpy()[course],
+                "title": titles,
+                "start_date": start,
+                "recorded_at": frame["recorded_at"],
+                "true_gain": log["true_gain"].to_numpy(),
+                "true_fit_gain": log["true_fit_gain"].to_numpy(),
+            }
+        )
         frame = self.known(frame).drop_duplicates(["employee_id", "title", "start_date"])
         repeats = frame[rng.random(len(frame)) < DUPLICATE_TRAINING_SHARE]
-        frame = pd.concat([frame, repeats]).sort_values(["employee_id", "start_date"], kind="stable")
+        frame = pd.concat([frame, repeats]).sort_values(
+            ["employee_id", "start_date"], kind="stable"
+        )
         return frame.reset_index(drop=True), truth
 
     training_truth: pd.DataFrame
@@ -268,20 +344,38 @@ class Observer:
         return {
             "people": to_frame(people, self.ids),
             "levels": pd.concat(level_frames, ignore_index=True),
-            "performance": pd.DataFrame({"employee_id": self.ids[perf["person"].to_numpy()],
-                                         "year": perf["year"].astype(int), "performance": perf["perf"],
-                                         "true_fit": perf["fit"]}),
-            "placements": pd.DataFrame({
-                "vacancy": placements["vacancy"], "employee_id": self.ids[placements["person"].to_numpy()],
-                "position_id": position_ids[placements["position"].to_numpy()],
-                "start_date": placements["start"], "true_fit": placements["fit"],
-                "true_success_probability": placements["probability"], "success": placements["success"],
-            }) if not placements.empty else pd.DataFrame(),
-            "placement_candidates": pd.DataFrame({
-                "vacancy": candidates["vacancy"], "employee_id": self.ids[candidates["person"].to_numpy()],
-                "true_fit": candidates["fit"], "true_success_probability": candidates["probability"],
-                "chosen": candidates["chosen"],
-            }) if not candidates.empty else pd.DataFrame(),
+            "performance": pd.DataFrame(
+                {
+                    "employee_id": self.ids[perf["person"].to_numpy()],
+                    "year": perf["year"].astype(int),
+                    "performance": perf["perf"],
+                    "true_fit": perf["fit"],
+                }
+            ),
+            "placements": pd.DataFrame(
+                {
+                    "vacancy": placements["vacancy"],
+                    "employee_id": self.ids[placements["person"].to_numpy()],
+                    "position_id": position_ids[placements["position"].to_numpy()],
+                    "start_date": placements["start"],
+                    "true_fit": placements["fit"],
+                    "true_success_probability": placements["probability"],
+                    "success": placements["success"],
+                }
+            )
+            if not placements.empty
+            else pd.DataFrame(),
+            "placement_candidates": pd.DataFrame(
+                {
+                    "vacancy": candidates["vacancy"],
+                    "employee_id": self.ids[candidates["person"].to_numpy()],
+                    "true_fit": candidates["fit"],
+                    "true_success_probability": candidates["probability"],
+                    "chosen": candidates["chosen"],
+                }
+            )
+            if not candidates.empty
+            else pd.DataFrame(),
         }
 
 
@@ -311,13 +405,13 @@ def _typo(title: str, rng: np.random.Generator) -> str:
     i = long_words[int(rng.integers(0, len(long_words)))]
     w = words[i]
     j = int(rng.integers(1, len(w) - 2))
-    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     return " ".join(words)
 
 
 def _abbreviation(title: str) -> str:
     if "(" in title and ")" in title:
-        return "Diklat " + title[title.index("(") + 1: title.index(")")]
+        return "Diklat " + title[title.index("(") + 1 : title.index(")")]
     return "Bimtek " + " ".join(title.split()[:2])
 
 
@@ -340,9 +434,13 @@ class NipIssuer:
         rank[order] = np.arange(len(code)) - group_start
         found = np.searchsorted(self.codes, code)
         found = np.minimum(found, max(len(self.codes) - 1, 0))
-        existing = np.where((len(self.codes) > 0) & (self.codes[found] == code) if len(self.codes)
-                            else np.zeros(len(code), bool), self.counts[found] if len(self.counts)
-                            else 0, 0)
+        existing = np.where(
+            (len(self.codes) > 0) & (self.codes[found] == code)
+            if len(self.codes)
+            else np.zeros(len(code), bool),
+            self.counts[found] if len(self.counts) else 0,
+            0,
+        )
         serial = existing + rank + 1
         if (serial > 999).any():
             raise ValueError("more than 999 NIPs share a birth date, TMT and sex")
@@ -354,5 +452,10 @@ class NipIssuer:
         sex_digit = np.where(sex == "F", "2", "1")
         birth_s = pd.to_datetime(birth).strftime("%Y%m%d").to_numpy()
         hire_s = pd.to_datetime(hire).strftime("%Y%m").to_numpy()
-        return np.array([f"{b}{h}{s}{n:03d}" for b, h, s, n in
-                         zip(birth_s, hire_s, sex_digit, serial, strict=True)], dtype=object)
+        return np.array(
+            [
+                f"{b}{h}{s}{n:03d}"
+                for b, h, s, n in zip(birth_s, hire_s, sex_digit, serial, strict=True)
+            ],
+            dtype=object,
+        )

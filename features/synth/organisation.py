@@ -19,20 +19,41 @@ from features import reference
 from features.synth.config import Region
 
 #: Relative staff weight of each unit type (how many people a unit of that type employs).
-UNIT_WEIGHT = {"pimpinan": 0.0, "sekretariat": 10, "bidang": 9, "bagian": 8, "puskesmas": 30,
-               "instalasi": 45, "sekolah": 14, "kecamatan": 12, "uptd": 8}
+UNIT_WEIGHT = {
+    "pimpinan": 0.0,
+    "sekretariat": 10,
+    "bidang": 9,
+    "bagian": 8,
+    "puskesmas": 30,
+    "instalasi": 45,
+    "sekolah": 14,
+    "kecamatan": 12,
+    "uptd": 8,
+}
 SCHOOL_STAFF_SHARE = 0.38  # teachers are the largest group of regional ASN
 PUSKESMAS_STAFF_SHARE = 0.10
-INSTALASI = ("Instalasi Rawat Jalan", "Instalasi Rawat Inap", "Instalasi Gawat Darurat",
-             "Instalasi Bedah Sentral", "Instalasi Farmasi", "Instalasi Laboratorium")
+INSTALASI = (
+    "Instalasi Rawat Jalan",
+    "Instalasi Rawat Inap",
+    "Instalasi Gawat Darurat",
+    "Instalasi Bedah Sentral",
+    "Instalasi Farmasi",
+    "Instalasi Laboratorium",
+)
 LADDERS = {
     "keahlian": ("jf_ahli_pertama", "jf_ahli_muda", "jf_ahli_madya"),
     "keterampilan": ("jf_terampil", "jf_mahir", "jf_penyelia"),
     "pelaksana": ("pelaksana",),
 }
-FAMILY_SUFFIX = {"jf_ahli_pertama": "Ahli Pertama", "jf_ahli_muda": "Ahli Muda",
-                 "jf_ahli_madya": "Ahli Madya", "jf_terampil": "Terampil", "jf_mahir": "Mahir",
-                 "jf_penyelia": "Penyelia", "pelaksana": ""}
+FAMILY_SUFFIX = {
+    "jf_ahli_pertama": "Ahli Pertama",
+    "jf_ahli_muda": "Ahli Muda",
+    "jf_ahli_madya": "Ahli Madya",
+    "jf_terampil": "Terampil",
+    "jf_mahir": "Mahir",
+    "jf_penyelia": "Penyelia",
+    "pelaksana": "",
+}
 
 
 #: Head count of a typical Gorontalo pemda; smaller regions keep fewer agencies and units.
@@ -78,8 +99,9 @@ class Catalogues:
         self.code_index = {c: i for i, c in enumerate(self.competencies["code"])}
         technical = self.competencies[self.competencies["kind"] == "technical"]
         self.field_codes = {f: list(g["code"]) for f, g in technical.groupby("field")}
-        self.general_codes = list(self.competencies.loc[self.competencies["kind"] != "technical",
-                                                        "code"])
+        self.general_codes = list(
+            self.competencies.loc[self.competencies["kind"] != "technical", "code"]
+        )
         self.occupation_rows = self.occupations.to_dict("records")
         self.occupation_by_code = {r["occupation"]: r for r in self.occupation_rows}
         self.family_levels = {
@@ -89,8 +111,11 @@ class Catalogues:
 
     @classmethod
     def load(cls) -> Catalogues:
-        return cls(reference.load("competencies"), reference.load("occupations"),
-                   reference.load("position_families").set_index("family"))
+        return cls(
+            reference.load("competencies"),
+            reference.load("occupations"),
+            reference.load("position_families").set_index("family"),
+        )
 
 
 @dataclass
@@ -103,15 +128,29 @@ class PositionRegistry:
     required: list[np.ndarray] = field(default_factory=list)
     _formasi: dict[tuple[int, str, str], int] = field(default_factory=dict)
 
-    def add(self, unit: dict[str, object], title: str, family: str, field_: str | None,
-            occupation: str | None, technical: list[str]) -> int:
+    def add(
+        self,
+        unit: dict[str, object],
+        title: str,
+        family: str,
+        field_: str | None,
+        occupation: str | None,
+        technical: list[str],
+    ) -> int:
         """Create a position and its standard; returns its index."""
         index = len(self.rows)
-        self.rows.append({
-            "position_id": f"{unit['unit_id']}-P{index:05d}", "unit_id": unit["unit_id"],
-            "unit_index": unit["index"], "title": title, "family": family, "field": field_,
-            "occupation": occupation, "structural": occupation is None,
-        })
+        self.rows.append(
+            {
+                "position_id": f"{unit['unit_id']}-P{index:05d}",
+                "unit_id": unit["unit_id"],
+                "unit_index": unit["index"],
+                "title": title,
+                "family": family,
+                "field": field_,
+                "occupation": occupation,
+                "structural": occupation is None,
+            }
+        )
         self.required.append(self._standard(family, technical))
         return index
 
@@ -134,8 +173,9 @@ class PositionRegistry:
             suffix = FAMILY_SUFFIX[family]
             title = f"{occupation['name_id']} {suffix}".strip()
             technical = str(occupation["technical_competencies"]).split(";")
-            self._formasi[key] = self.add(unit, title, family, occupation["field"],
-                                          str(occupation["occupation"]), technical)
+            self._formasi[key] = self.add(
+                unit, title, family, occupation["field"], str(occupation["occupation"]), technical
+            )
         return self._formasi[key]
 
     def frame(self) -> pd.DataFrame:
@@ -160,88 +200,128 @@ class Organisation:
         return pd.DataFrame(self.units)
 
 
-def build_organisation(region: Region, staff: int, rng: np.random.Generator,
-                       catalogues: Catalogues) -> Organisation:
+def build_organisation(
+    region: Region, staff: int, rng: np.random.Generator, catalogues: Catalogues
+) -> Organisation:
     """Agencies, units and structural posts for `region`, sized for about `staff` ASN."""
     agencies: list[dict[str, object]] = []
     units: list[dict[str, object]] = []
     registry = PositionRegistry(catalogues, rng)
 
     def add_unit(agency: dict[str, object], name: str, unit_type: str) -> dict[str, object]:
-        unit = {"unit_id": f"{region.code}-U{len(units):04d}", "agency_id": agency["agency_id"],
-                "name": name, "unit_type": unit_type, "index": len(units),
-                "field": agency["field"], "weight": UNIT_WEIGHT[unit_type]}
+        unit = {
+            "unit_id": f"{region.code}-U{len(units):04d}",
+            "agency_id": agency["agency_id"],
+            "name": name,
+            "unit_type": unit_type,
+            "index": len(units),
+            "field": agency["field"],
+            "weight": UNIT_WEIGHT[unit_type],
+        }
         units.append(unit)
         return unit
 
     schools = max(1, round(SCHOOL_STAFF_SHARE * staff / UNIT_WEIGHT["sekolah"]))
-    puskesmas = 0 if region.region_type == "provinsi" else max(
-        1, round(PUSKESMAS_STAFF_SHARE * staff / UNIT_WEIGHT["puskesmas"]))
+    puskesmas = (
+        0
+        if region.region_type == "provinsi"
+        else max(1, round(PUSKESMAS_STAFF_SHARE * staff / UNIT_WEIGHT["puskesmas"]))
+    )
     scale = min(1.0, staff / FULL_REGION_STAFF)
     for template in _agency_templates(region.region_type, scale):
         name = template["name"].format(hospital=region.hospital)
         full = name if template["code"] == "RSUD" else f"{name} {region.name}"
-        agency = {"agency_id": f"{region.code}-{template['code']}", "name": full,
-                  "region": region.name, "region_type": region.region_type,
-                  "field": template["field"]}
+        agency = {
+            "agency_id": f"{region.code}-{template['code']}",
+            "name": full,
+            "region": region.name,
+            "region_type": region.region_type,
+            "field": template["field"],
+        }
         agencies.append(agency)
         head_family = template["head_family"]
         if template["code"] == "SETDA" and region.region_type == "provinsi":
             head_family = "jpt_madya"
         head = add_unit(agency, f"Pimpinan {full}", "pimpinan")
         head_title = "Sekretaris Daerah" if template["code"] == "SETDA" else f"Kepala {name}"
-        registry.add(head, head_title, head_family, agency["field"], None,
-                     catalogues.field_codes[str(agency["field"])][:3])
+        registry.add(
+            head,
+            head_title,
+            head_family,
+            agency["field"],
+            None,
+            catalogues.field_codes[str(agency["field"])][:3],
+        )
         for unit_name in template["units"].split(";"):
-            _add_structured_unit(add_unit(agency, unit_name, _unit_type(unit_name)), registry,
-                                 catalogues)
+            _add_structured_unit(
+                add_unit(agency, unit_name, _unit_type(unit_name)), registry, catalogues
+            )
         service = template["service_units"]
         instalasi = max(1, int(np.ceil(len(INSTALASI) * scale)))
-        count = {"sekolah": schools, "puskesmas": puskesmas, "instalasi": instalasi}.get(
-            service, 0)
+        count = {"sekolah": schools, "puskesmas": puskesmas, "instalasi": instalasi}.get(service, 0)
         for i in range(count):
             unit_name = _service_unit_name(service, i, region)
             _add_structured_unit(add_unit(agency, unit_name, service), registry, catalogues)
     for k in range(int(np.ceil(region.kecamatan * scale))):
-        agency = {"agency_id": f"{region.code}-KEC{k:02d}", "name": f"Kecamatan {k + 1:02d} "
-                  f"{region.name}", "region": region.name, "region_type": region.region_type,
-                  "field": "pemerintahan"}
+        agency = {
+            "agency_id": f"{region.code}-KEC{k:02d}",
+            "name": f"Kecamatan {k + 1:02d} {region.name}",
+            "region": region.name,
+            "region_type": region.region_type,
+            "field": "pemerintahan",
+        }
         agencies.append(agency)
-        _add_structured_unit(add_unit(agency, str(agency["name"]), "kecamatan"), registry,
-                             catalogues)
+        _add_structured_unit(
+            add_unit(agency, str(agency["name"]), "kecamatan"), registry, catalogues
+        )
     allowed = [_allowed_occupations(u, catalogues) for u in units]
     return Organisation(region, pd.DataFrame(agencies), units, registry, allowed)
 
 
 def _service_unit_name(service: str, i: int, region: Region) -> str:
     if service == "sekolah":
-        level = ("SMA Negeri", "SMK Negeri") if region.region_type == "provinsi" else (
-            "SD Negeri", "SD Negeri", "SMP Negeri")
+        level = (
+            ("SMA Negeri", "SMK Negeri")
+            if region.region_type == "provinsi"
+            else ("SD Negeri", "SD Negeri", "SMP Negeri")
+        )
         return f"{level[i % len(level)]} {i // len(level) + 1} {region.name.split(' ', 1)[1]}"
     if service == "puskesmas":
         return f"Puskesmas {i + 1:02d} {region.name.split(' ', 1)[1]}"
     return INSTALASI[i]
 
 
-def _add_structured_unit(unit: dict[str, object], registry: PositionRegistry,
-                         catalogues: Catalogues) -> None:
+def _add_structured_unit(
+    unit: dict[str, object], registry: PositionRegistry, catalogues: Catalogues
+) -> None:
     """Structural posts of a unit: its head and section heads, by unit type."""
     name, kind = str(unit["name"]), str(unit["unit_type"])
     field_ = str(unit["field"])
     technical = catalogues.field_codes[field_][:3]
     heads = {
-        "sekretariat": [("administrator", "Sekretaris"),
-                        ("pengawas", "Kepala Subbagian Umum dan Kepegawaian"),
-                        ("pengawas", "Kepala Subbagian Keuangan")],
-        "bidang": [("administrator", f"Kepala {name}"),
-                   ("pengawas", f"Kepala Seksi Perencanaan ({name})"),
-                   ("pengawas", f"Kepala Seksi Pembinaan ({name})")],
-        "bagian": [("administrator", f"Kepala {name}"),
-                   ("pengawas", f"Kepala Subbagian Administrasi ({name})")],
-        "kecamatan": [("administrator", "Camat"), ("pengawas", "Kepala Seksi Pemerintahan"),
-                      ("pengawas", "Kepala Seksi Pelayanan Umum")],
-        "puskesmas": [("pengawas", f"Kepala {name}"),
-                      ("pengawas", f"Kepala Subbagian Tata Usaha {name}")],
+        "sekretariat": [
+            ("administrator", "Sekretaris"),
+            ("pengawas", "Kepala Subbagian Umum dan Kepegawaian"),
+            ("pengawas", "Kepala Subbagian Keuangan"),
+        ],
+        "bidang": [
+            ("administrator", f"Kepala {name}"),
+            ("pengawas", f"Kepala Seksi Perencanaan ({name})"),
+            ("pengawas", f"Kepala Seksi Pembinaan ({name})"),
+        ],
+        "bagian": [
+            ("administrator", f"Kepala {name}"),
+            ("pengawas", f"Kepala Subbagian Administrasi ({name})"),
+        ],
+        "kecamatan": [
+            ("administrator", "Camat"),
+            ("pengawas", "Kepala Seksi Pemerintahan"),
+            ("pengawas", "Kepala Seksi Pelayanan Umum"),
+        ],
+        "puskesmas": [
+            ("pengawas", f"Kepala {name}"),
+            ("pengawas", f"Kepala Subbagian Tata Usaha {name}"),
+        ],
         "instalasi": [("pengawas", f"Kepala {name}")],
         "uptd": [("pengawas", f"Kepala {name}")],
     }.get(kind, [])
@@ -249,8 +329,9 @@ def _add_structured_unit(unit: dict[str, object], registry: PositionRegistry,
         registry.add(unit, title, family, field_, None, technical)
 
 
-def _allowed_occupations(unit: dict[str, object], catalogues: Catalogues
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def _allowed_occupations(
+    unit: dict[str, object], catalogues: Catalogues
+) -> tuple[np.ndarray, np.ndarray]:
     """Occupation row indices a unit employs and their relative weights."""
     occ = catalogues.occupations
     share = occ["share"].astype(float).to_numpy()

@@ -19,16 +19,28 @@ EDUCATION = ("SMA", "D3", "D4", "S1", "S2", "S3")
 #: Education mix by ladder (heuristic, tuned so ~80% hold S1/D-IV or higher, BKN 2025).
 EDUCATION_MIX = {
     "keahlian": (0.0, 0.0, 0.10, 0.76, 0.13, 0.01),
-    "keterampilan": (0.12, 0.60, 0.08, 0.20, 0.0, 0.0),
-    "pelaksana": (0.30, 0.14, 0.04, 0.50, 0.02, 0.0),
+    "keterampilan": (0.20, 0.58, 0.06, 0.16, 0.0, 0.0),
+    "pelaksana": (0.40, 0.14, 0.04, 0.40, 0.02, 0.0),
     "structural": (0.0, 0.03, 0.04, 0.55, 0.36, 0.02),
+}
+#: Hires from 2016 on are better educated (recent CPNS/PPPK formations ask for diplomas).
+EDUCATION_MIX_RECENT = {
+    **EDUCATION_MIX,
+    "keterampilan": (0.05, 0.60, 0.10, 0.25, 0.0, 0.0),
+    "pelaksana": (0.12, 0.10, 0.05, 0.68, 0.05, 0.0),
 }
 #: Share of women by occupation field (heuristic; Gorontalo ASN are ~70% women, BKN 2025).
 FEMALE_SHARE = {"kesehatan": 0.86, "pendidikan": 0.80}
 FEMALE_SHARE_OTHER = 0.50
 FEMALE_SHARE_STRUCTURAL = 0.38
-PPPK_GRADE = {"SMA": "PPPK-V", "D3": "PPPK-VII", "D4": "PPPK-IX", "S1": "PPPK-IX",
-              "S2": "PPPK-X", "S3": "PPPK-XI"}
+PPPK_GRADE = {
+    "SMA": "PPPK-V",
+    "D3": "PPPK-VII",
+    "D4": "PPPK-IX",
+    "S1": "PPPK-IX",
+    "S2": "PPPK-X",
+    "S3": "PPPK-XI",
+}
 
 
 @dataclass
@@ -67,15 +79,21 @@ class People:
             grown_levels[:start] = self.levels[:start]
             self.levels = grown_levels
         for key, values in new.items():
-            self.columns[key][start:start + count] = values
-        self.levels[start:start + count] = levels
+            self.columns[key][start : start + count] = values
+        self.levels[start : start + count] = levels
         self.size += count
         return np.arange(start, start + count)
 
 
-def draw_people(rng: np.random.Generator, ladders: np.ndarray, fields: np.ndarray,
-                service_years: np.ndarray, as_of: np.datetime64, pppk: np.ndarray
-                ) -> dict[str, np.ndarray]:
+def draw_people(
+    rng: np.random.Generator,
+    ladders: np.ndarray,
+    fields: np.ndarray,
+    service_years: np.ndarray,
+    as_of: np.datetime64,
+    pppk: np.ndarray,
+    recent: bool = False,
+) -> dict[str, np.ndarray]:
     """Demographics and hidden traits for people joining (or present at the start).
 
     `ladders` is keahlian/keterampilan/pelaksana/structural per person; `service_years` how long
@@ -83,7 +101,7 @@ def draw_people(rng: np.random.Generator, ladders: np.ndarray, fields: np.ndarra
     """
     n = len(ladders)
     education = np.empty(n, dtype=object)
-    for ladder, mix in EDUCATION_MIX.items():
+    for ladder, mix in (EDUCATION_MIX_RECENT if recent else EDUCATION_MIX).items():
         chosen = ladders == ladder
         education[chosen] = rng.choice(EDUCATION, size=int(chosen.sum()), p=mix)
     female_p = np.full(n, FEMALE_SHARE_OTHER)
@@ -104,13 +122,22 @@ def draw_people(rng: np.random.Generator, ladders: np.ndarray, fields: np.ndarra
         "integrity": rng.normal(0.0, 1.0, n),
         "network": rng.integers(0, 12, n),
     }
-    return {"education": education, "sex": sex, "birth": birth, "hire": hire,
-            "employment": np.where(pppk, "PPPK", "PNS"), **traits}
+    return {
+        "education": education,
+        "sex": sex,
+        "birth": birth,
+        "hire": hire,
+        "employment": np.where(pppk, "PPPK", "PNS"),
+        **traits,
+    }
 
 
 def _entry_age(rng: np.random.Generator, education: np.ndarray) -> np.ndarray:
-    base = np.select([education == "SMA", education == "D3", education == "S2",
-                      education == "S3"], [21.0, 23.0, 28.0, 33.0], default=24.5)
+    base = np.select(
+        [education == "SMA", education == "D3", education == "S2", education == "S3"],
+        [21.0, 23.0, 28.0, 33.0],
+        default=24.5,
+    )
     return base + rng.gamma(2.0, 1.6, len(education))
 
 
@@ -122,8 +149,13 @@ def _first_of_month(dates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (years.astype("datetime64[M]") + month.astype("timedelta64[M]")).astype("datetime64[D]")
 
 
-def initial_levels(rng: np.random.Generator, required: np.ndarray, ability: np.ndarray,
-                   service_years: np.ndarray, n_competencies: int) -> np.ndarray:
+def initial_levels(
+    rng: np.random.Generator,
+    required: np.ndarray,
+    ability: np.ndarray,
+    service_years: np.ndarray,
+    n_competencies: int,
+) -> np.ndarray:
     """True competency levels: near the post's standard, shifted by ability and experience.
 
     Competencies outside the post's standard start low (1–2): people know their own field.
@@ -139,25 +171,38 @@ def initial_levels(rng: np.random.Generator, required: np.ndarray, ability: np.n
 
 
 def grade_caps() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-    """Rank lookups: entry rank and regular cap by education; family max rank."""
+    """Rank lookups: entry rank and regular cap by education; ceiling rank per family."""
     ranks = reference.grade_rank()
     edu = reference.load("education_levels").set_index("education")
     entry = {e: ranks[g] for e, g in edu["entry_grade"].items()}
     cap = {e: ranks[g] for e, g in edu["regular_grade_cap"].items()}
     families = reference.load("position_families").set_index("family")
-    family_max = {f: ranks[g] for f, g in families["max_grade"].dropna().items()}
+    # One grade beyond the family's range, so a holder can reach the next level's minimum.
+    family_max = {
+        f: min(ranks[g] + 1, 17)
+        for f, g in families["max_grade"].dropna().items()
+        if f != "pelaksana"
+    }
     return entry, cap, family_max
 
 
 def pns_grade_names() -> list[str]:
     grades = reference.load("grades")
-    return list(grades.loc[grades["scheme"] == "pns"].sort_values("rank", key=lambda s: s.astype(int))["grade"])
+    return list(
+        grades.loc[grades["scheme"] == "pns"].sort_values("rank", key=lambda s: s.astype(int))[
+            "grade"
+        ]
+    )
 
 
 def to_frame(people: People, ids: np.ndarray) -> pd.DataFrame:
     """Hidden traits per person, for ``truth/people.parquet``."""
-    return pd.DataFrame({
-        "employee_id": ids,
-        **{k: people[k] for k in ("ability", "learning", "responsiveness", "habit",
-                                   "integrity", "network")},
-    })
+    return pd.DataFrame(
+        {
+            "employee_id": ids,
+            **{
+                k: people[k]
+                for k in ("ability", "learning", "responsiveness", "habit", "integrity", "network")
+            },
+        }
+    )

@@ -30,17 +30,30 @@ TRANSFER_OUT_RATE = 0.004
 PPPK_END_RATE = 0.01
 
 
-def simulate_region(config: GeneratorConfig, region: Region, size: int,
-                    rng: np.random.Generator, catalogues: Catalogues,
-                    courses: CourseBook) -> World:
+def simulate_region(
+    config: GeneratorConfig,
+    region: Region,
+    size: int,
+    rng: np.random.Generator,
+    catalogues: Catalogues,
+    courses: CourseBook,
+) -> World:
     """Run the whole history of one region; `size` is its active head count at the end."""
     start_staff = max(10, round(size * START_SHARE))
     org = build_organisation(region, start_staff, rng, catalogues)
     agencies = {a: i for i, a in enumerate(org.agencies["agency_id"])}
     unit_agency = np.array([agencies[u["agency_id"]] for u in org.units])
-    world = World(config, region, rng, catalogues, org, courses,
-                  People(len(catalogues.code_index)), unit_agency,
-                  unit_quality=rng.normal(0.0, 0.3, len(org.units)))
+    world = World(
+        config,
+        region,
+        rng,
+        catalogues,
+        org,
+        courses,
+        People(len(catalogues.code_index)),
+        unit_agency,
+        unit_quality=rng.normal(0.0, 0.3, len(org.units)),
+    )
     world.year = config.start_year
     _populate(world, start_staff)
     for year in range(config.start_year, config.end_year + 1):
@@ -75,8 +88,9 @@ def _populate(world: World, staff: int) -> None:
     weights = np.array([u["weight"] for u in org.units], dtype=float)
     per_unit = rng.multinomial(staff, weights / weights.sum())
     structural = [i for i, row in enumerate(org.positions.rows) if row["structural"]]
-    slots: list[tuple[int, int | None, str]] = [(org.positions.rows[p]["unit_index"], p, "structural")
-                                                for p in structural]
+    slots: list[tuple[int, int | None, str]] = [
+        (org.positions.rows[p]["unit_index"], p, "structural") for p in structural
+    ]
     occupations = world.catalogues.occupation_rows
     for unit_index, count in enumerate(per_unit):
         allowed, probs = org.unit_occupations[unit_index]
@@ -85,14 +99,25 @@ def _populate(world: World, staff: int) -> None:
         for occ in rng.choice(allowed, size=count, p=probs):
             slots.append((unit_index, int(occ), occupations[occ]["ladder"]))
     ladders = np.array([s[2] for s in slots], dtype=object)
-    fields = np.array([org.units[s[0]]["field"] if s[2] == "structural"
-                       else occupations[s[1]]["field"] for s in slots], dtype=object)
-    service = np.where(ladders == "structural", rng.uniform(10, 30, len(slots)),
-                       rng.triangular(0, 10, 33, len(slots)))
+    fields = np.array(
+        [
+            org.units[s[0]]["field"] if s[2] == "structural" else occupations[s[1]]["field"]
+            for s in slots
+        ],
+        dtype=object,
+    )
+    service = np.where(
+        ladders == "structural",
+        rng.uniform(10, 30, len(slots)),
+        rng.triangular(0, 10, 33, len(slots)),
+    )
     new = draw_people(rng, ladders, fields, service, as_of, pppk=np.zeros(len(slots), bool))
-    positions = np.array([s[1] if s[2] == "structural" else
-                          _entry_formasi(world, s[0], s[1], svc)
-                          for s, svc in zip(slots, service, strict=True)])
+    positions = np.array(
+        [
+            s[1] if s[2] == "structural" else _entry_formasi(world, s[0], s[1], svc)
+            for s, svc in zip(slots, service, strict=True)
+        ]
+    )
     _admit(world, new, positions, service, as_of, reason="pengangkatan")
 
 
@@ -105,18 +130,31 @@ def _entry_formasi(world: World, unit: int, occupation: int, service: float) -> 
     return world.org.positions.formasi(world.org.units[unit], occ, ladder[step])
 
 
-def _admit(world: World, new: dict[str, np.ndarray], positions: np.ndarray,
-           service: np.ndarray, as_of: np.datetime64, reason: str) -> None:
+def _admit(
+    world: World,
+    new: dict[str, np.ndarray],
+    positions: np.ndarray,
+    service: np.ndarray,
+    as_of: np.datetime64,
+    reason: str,
+) -> None:
     """Add people with their posts, grades and true levels; log their first records."""
     rng = world.rng
     required = world.required()[positions]
-    levels = initial_levels(rng, required, new["ability"], service, len(world.catalogues.code_index))
+    levels = initial_levels(
+        rng, required, new["ability"], service, len(world.catalogues.code_index)
+    )
     entry, cap, family_max = grade_caps()
     families = np.array([world.org.positions.rows[p]["family"] for p in positions], dtype=object)
-    ranks = np.array([entry[e] for e in new["education"]]) + (service // 5).astype(int)
-    caps = np.array([max(cap[e], family_max.get(f, 0)) for e, f in
-                     zip(new["education"], families, strict=True)])
+    ranks = np.array([entry[e] for e in new["education"]]) + (service // 4).astype(int)
+    caps = np.array(
+        [max(cap[e], family_max.get(f, 0)) for e, f in zip(new["education"], families, strict=True)]
+    )
     ranks = np.minimum(ranks, caps)
+    # Golongan II → III needs the ujian dinas or a degree: many SMA/D3 staff wait at II/d.
+    waiting = np.isin(new["education"], careers.BELOW_DEGREE) & (ranks > careers.LAST_OF_GROUP_II)
+    waiting &= rng.random(len(ranks)) < careers.UJIAN_DINAS_WAIT_SHARE
+    ranks = np.where(waiting, careers.LAST_OF_GROUP_II, ranks)
     years_in_grade = np.minimum(service, rng.uniform(0, 4, len(service)))
     years_in_post = np.minimum(service, rng.uniform(0, 6, len(service)))
     n = len(positions)
@@ -139,8 +177,12 @@ def _admit(world: World, new: dict[str, np.ndarray], positions: np.ndarray,
     world.move(idx, positions, start, reason)
     pppk = new["employment"] == "PPPK"
     grade_names = _grade_names(ranks, new["education"], pppk)
-    world.logs.add("grades", person=idx, grade=grade_names,
-                   start=np.where(pppk, new["hire"], world.people["grade_since"][idx]))
+    world.logs.add(
+        "grades",
+        person=idx,
+        grade=grade_names,
+        start=np.where(pppk, new["hire"], world.people["grade_since"][idx]),
+    )
 
 
 def _grade_names(ranks: np.ndarray, education: np.ndarray, pppk: np.ndarray) -> np.ndarray:
@@ -162,10 +204,14 @@ def _hire(world: World, count: int) -> None:
     rng, org = world.rng, world.org
     pppk = rng.random(count) < PPPK_HIRE_SHARE.get(world.year, 0.0)
     weights = np.array([u["weight"] for u in org.units], dtype=float)
-    service_units = np.array([u["unit_type"] in ("sekolah", "puskesmas", "instalasi")
-                              for u in org.units])
-    units = np.where(pppk, rng.choice(len(weights), count, p=_norm(weights * (1 + 5 * service_units))),
-                     rng.choice(len(weights), count, p=_norm(weights)))
+    service_units = np.array(
+        [u["unit_type"] in ("sekolah", "puskesmas", "instalasi") for u in org.units]
+    )
+    units = np.where(
+        pppk,
+        rng.choice(len(weights), count, p=_norm(weights * (1 + 5 * service_units))),
+        rng.choice(len(weights), count, p=_norm(weights)),
+    )
     occupations = world.catalogues.occupations
     picked = []
     for unit in units:
@@ -174,10 +220,11 @@ def _hire(world: World, count: int) -> None:
     ladders = occupations["ladder"].to_numpy()[picked]
     fields = occupations["field"].to_numpy()[picked]
     hire_date = world.date(1)
-    new = draw_people(rng, ladders, fields, np.zeros(count), hire_date, pppk)
+    new = draw_people(rng, ladders, fields, np.zeros(count), hire_date, pppk, recent=True)
     new["hire"] = np.where(pppk, world.date(4), new["hire"])
-    positions = np.array([_entry_formasi(world, u, o, 0.0) for u, o in
-                          zip(units, picked, strict=True)])
+    positions = np.array(
+        [_entry_formasi(world, u, o, 0.0) for u, o in zip(units, picked, strict=True)]
+    )
     _admit(world, new, positions, np.zeros(count), hire_date, reason="pengangkatan")
 
 
@@ -201,8 +248,11 @@ def _exits(world: World) -> None:
     died = roll < DEATH_RATE
     moved = (roll >= DEATH_RATE) & (roll < DEATH_RATE + TRANSFER_OUT_RATE)
     ended = pppk & (rng.random(len(idx)) < PPPK_END_RATE)
-    reason = np.select([retiring, died, moved, ended],
-                       ["pensiun", "meninggal", "pindah_instansi", "kontrak_berakhir"], default="")
+    reason = np.select(
+        [retiring, died, moved, ended],
+        ["pensiun", "meninggal", "pindah_instansi", "kontrak_berakhir"],
+        default="",
+    )
     leaving = reason != ""
     months = (retire_age * 12 + 1).astype("timedelta64[M]")
     retire_on = (birth.astype("datetime64[M]") + months).astype("datetime64[D]")
@@ -228,5 +278,3 @@ def dismiss(world: World, idx: np.ndarray, dates: np.ndarray) -> None:
         position = int(world.people.columns["position"][person])
         if world.holder.get(position) == person:
             del world.holder[position]
-
-

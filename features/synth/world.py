@@ -27,8 +27,10 @@ class Logs:
     def add(self, name: str, **columns: object) -> None:
         lengths = {len(np.atleast_1d(v)) for v in columns.values() if not np.isscalar(v)}
         length = max(lengths) if lengths else 1
-        chunk = {k: (np.full(length, v) if np.isscalar(v) or v is None else np.asarray(v))
-                 for k, v in columns.items()}
+        chunk = {
+            k: (np.full(length, v) if np.isscalar(v) or v is None else np.asarray(v))
+            for k, v in columns.items()
+        }
         if length:
             self._chunks[name].append(chunk)
 
@@ -101,8 +103,9 @@ class World:
     def age(self, idx: np.ndarray, on: np.datetime64) -> np.ndarray:
         return (on - self.people["birth"][idx]).astype(int) / 365.25
 
-    def move(self, idx: np.ndarray, positions: np.ndarray, start: np.ndarray | np.datetime64,
-             reason: str) -> None:
+    def move(
+        self, idx: np.ndarray, positions: np.ndarray, start: np.ndarray | np.datetime64, reason: str
+    ) -> None:
         """Put people into positions from `start`, logging the move."""
         idx = np.atleast_1d(idx)
         positions = np.atleast_1d(positions)
@@ -117,8 +120,9 @@ class World:
         self.people.columns["position"][idx] = positions
         self.people.columns["position_since"][idx] = start
         self.people.columns["unit"][idx] = [pos_frame[p]["unit_index"] for p in positions]
-        self.logs.add("position_history", person=idx, position=positions, start=start,
-                      reason=reason)
+        self.logs.add(
+            "position_history", person=idx, position=positions, start=start, reason=reason
+        )
 
     def family_of(self, idx: np.ndarray) -> np.ndarray:
         rows = self.org.positions.rows

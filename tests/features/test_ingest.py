@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-
 from factories import EMPLOYEES, EVALUATIONS, write_export
+
 from features.database import current_revision
 from features.ingest import IngestRejected, ingest_folder
 from features.sources import read_folder
@@ -29,8 +29,9 @@ def test_round_trip_then_reingest_changes_nothing(tmp_path: Path, sqlite_engine:
     assert first.counts["courses"].inserted >= 150  # catalogue seeded from reference data
     assert current_revision(sqlite_engine) is not None
     with sqlite_engine.connect() as connection:
-        stored = pd.read_sql(sa.text("SELECT * FROM evaluations ORDER BY employee_id, year"),
-                             connection)
+        stored = pd.read_sql(
+            sa.text("SELECT * FROM evaluations ORDER BY employee_id, year"), connection
+        )
     assert list(stored["rating"]) == ["baik", "baik", "sangat_baik"]
     assert stored["score"].iloc[0] == pytest.approx(84.5)
     second = ingest_folder(folder, sqlite_engine, today=TODAY)
@@ -44,11 +45,14 @@ def test_changed_rows_are_updated(tmp_path: Path, sqlite_engine: sa.Engine) -> N
     ingest_folder(write_export(tmp_path / "a"), sqlite_engine, today=TODAY)
     moved = EMPLOYEES.copy()
     moved.loc[0, ["exit_date", "exit_reason"]] = ["2025-06-30", "pindah_instansi"]
-    result = ingest_folder(write_export(tmp_path / "b", employees=moved), sqlite_engine, today=TODAY)
+    result = ingest_folder(
+        write_export(tmp_path / "b", employees=moved), sqlite_engine, today=TODAY
+    )
     assert (result.counts["employees"].updated, result.counts["employees"].unchanged) == (1, 1)
     with sqlite_engine.connect() as connection:
-        reason = connection.execute(sa.text(
-            "SELECT exit_reason FROM employees WHERE employee_id = 'E1'")).scalar_one()
+        reason = connection.execute(
+            sa.text("SELECT exit_reason FROM employees WHERE employee_id = 'E1'")
+        ).scalar_one()
     assert reason == "pindah_instansi"
 
 
@@ -66,9 +70,12 @@ def test_a_later_export_may_reference_stored_rows(tmp_path: Path, sqlite_engine:
     ingest_folder(write_export(tmp_path / "a"), sqlite_engine, today=TODAY)
     cycle = tmp_path / "cycle"
     cycle.mkdir()
-    EVALUATIONS.assign(year=2023, period_start="2023-01-01", period_end="2023-12-31",
-                       recorded_at="2024-02-01 09:00:00").iloc[1:].to_csv(
-        cycle / "penilaian_kinerja.csv", index=False)
+    EVALUATIONS.assign(
+        year=2023,
+        period_start="2023-01-01",
+        period_end="2023-12-31",
+        recorded_at="2024-02-01 09:00:00",
+    ).iloc[1:].to_csv(cycle / "penilaian_kinerja.csv", index=False)
     result = ingest_folder(cycle, sqlite_engine, today=TODAY)
     assert result.counts["evaluations"].inserted == 2
     assert "employees" not in result.counts
@@ -77,17 +84,26 @@ def test_a_later_export_may_reference_stored_rows(tmp_path: Path, sqlite_engine:
 def test_generated_dataset_round_trips(small_dataset: Path, sqlite_engine: sa.Engine) -> None:
     raw, _ = read_folder(small_dataset)
     result = ingest_folder(small_dataset, sqlite_engine, today=TODAY)
-    duplicates = raw["training_records"].frame.duplicated(
-        [c for c in raw["training_records"].frame.columns if c != "_row"]).sum()
+    duplicates = (
+        raw["training_records"]
+        .frame.duplicated([c for c in raw["training_records"].frame.columns if c != "_row"])
+        .sum()
+    )
     assert duplicates > 0, "the generator plants duplicated training rows"
     for table in ("employees", "evaluations", "assessment_levels", "position_history"):
-        assert result.counts[table].inserted == len(raw[table].frame) == _count(sqlite_engine, table)
-    assert result.counts["training_records"].inserted == len(raw["training_records"].frame) - duplicates
+        assert (
+            result.counts[table].inserted == len(raw[table].frame) == _count(sqlite_engine, table)
+        )
+    assert (
+        result.counts["training_records"].inserted
+        == len(raw["training_records"].frame) - duplicates
+    )
 
 
 @pytest.mark.postgres
-def test_postgres_round_trip_and_idempotency(tmp_path: Path, small_dataset: Path,
-                                             postgres_engine: sa.Engine) -> None:
+def test_postgres_round_trip_and_idempotency(
+    tmp_path: Path, small_dataset: Path, postgres_engine: sa.Engine
+) -> None:
     first = ingest_folder(small_dataset, postgres_engine, today=TODAY)
     assert first.counts["evaluations"].inserted == _count(postgres_engine, "evaluations") > 0
     second = ingest_folder(small_dataset, postgres_engine, today=TODAY)

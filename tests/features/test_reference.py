@@ -19,8 +19,14 @@ def test_every_vocabulary_named_by_the_schema_exists() -> None:
 def test_required_levels_per_family_follow_permenpanrb_38_2017() -> None:
     families = reference.load("position_families").set_index("family")
     levels = families["required_level"].astype(int)
-    expected = {"jpt_madya": 5, "jpt_pratama": 4, "administrator": 3, "pengawas": 2,
-                "pelaksana": 1, "jf_ahli_pertama": 2}
+    expected = {
+        "jpt_madya": 5,
+        "jpt_pratama": 4,
+        "administrator": 3,
+        "pengawas": 2,
+        "pelaksana": 1,
+        "jf_ahli_pertama": 2,
+    }
     assert {k: levels[k] for k in expected} == expected
     assert (families.loc["jf_ahli_muda", "required_level_basis"]).startswith("heuristic")
 
@@ -32,7 +38,9 @@ def test_seventeen_pns_grades_in_order() -> None:
 
 
 def test_predikat_matrix_and_talent_boxes_match_domain() -> None:
-    matrix = reference.load("predikat_matrix").set_index(["work_result", "work_behaviour"])["rating"]
+    matrix = reference.load("predikat_matrix").set_index(["work_result", "work_behaviour"])[
+        "rating"
+    ]
     assert matrix[("di_atas", "di_atas")] == "sangat_baik"
     assert matrix[("di_bawah", "sesuai")] == "butuh_perbaikan"
     assert matrix[("sesuai", "di_bawah")] == "kurang"

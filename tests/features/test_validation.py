@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-
 from factories import EMPLOYEES, EVALUATIONS, POSITION_HISTORY, TRAINING, write_export
+
 from features.validation import validate_folder
 
 TODAY = dt.date(2026, 11, 28)
@@ -38,10 +38,14 @@ def test_every_bad_value_is_reported_with_row_and_column(tmp_path: Path) -> None
     bad.loc[1, "education"] = "S7"
     bad.loc[1, "employment_type"] = "honorer"
     errors = _problems(write_export(tmp_path, employees=bad))
-    assert "error: employees.csv:2 [birth_date] cannot read '15-13-1990' as a date" \
+    assert (
+        "error: employees.csv:2 [birth_date] cannot read '15-13-1990' as a date"
         " (YYYY-MM-DD or DD/MM/YYYY)" in errors
-    assert any(e.startswith("error: employees.csv:3 [education] 'S7' is not a valid education")
-               for e in errors)
+    )
+    assert any(
+        e.startswith("error: employees.csv:3 [education] 'S7' is not a valid education")
+        for e in errors
+    )
     assert any(e.startswith("error: employees.csv:3 [employment_type]") for e in errors)
 
 
@@ -67,28 +71,36 @@ def test_references_must_resolve(tmp_path: Path) -> None:
     bad = POSITION_HISTORY.copy()
     bad.loc[1, "position_id"] = "P404"
     errors = _problems(write_export(tmp_path, position_history=bad))
-    assert errors == ["error: position_history.csv:3 [position_id] 'P404' is not a known "
-                      "positions.position_id"]
+    assert errors == [
+        "error: position_history.csv:3 [position_id] 'P404' is not a known positions.position_id"
+    ]
 
 
 def test_no_future_dates_and_no_evaluation_before_hire(tmp_path: Path) -> None:
     bad = EVALUATIONS.copy()
     bad.loc[0, "recorded_at"] = "2027-01-05 09:00:00"
     bad.loc[2, "year"] = 2008  # E2 hired 2010
-    bad.loc[2, ["period_start", "period_end", "recorded_at"]] = ["2008-01-01", "2008-12-31",
-                                                                 "2009-02-01 09:00:00"]
+    bad.loc[2, ["period_start", "period_end", "recorded_at"]] = [
+        "2008-01-01",
+        "2008-12-31",
+        "2009-02-01 09:00:00",
+    ]
     errors = _problems(write_export(tmp_path, evaluations=bad))
     assert "error: evaluations.csv:2 [recorded_at] 2027-01-05 is in the future" in errors
-    assert "error: evaluations.csv:4 [year] evaluation for 2008, before the employee was hired" \
+    assert (
+        "error: evaluations.csv:4 [year] evaluation for 2008, before the employee was hired"
         in errors
+    )
 
 
 def test_fact_recorded_before_it_could_be_known(tmp_path: Path) -> None:
     bad = TRAINING.copy()
     bad.loc[0, "recorded_at"] = "2019-01-01 09:00:00"
     errors = _problems(write_export(tmp_path, training_records=bad))
-    assert errors == ["error: training_records.csv:2 [recorded_at] recorded before start_date: "
-                      "the fact was not known yet"]
+    assert errors == [
+        "error: training_records.csv:2 [recorded_at] recorded before start_date: "
+        "the fact was not known yet"
+    ]
 
 
 def test_conflicting_duplicates_are_errors_exact_ones_warnings(tmp_path: Path) -> None:
@@ -96,8 +108,9 @@ def test_conflicting_duplicates_are_errors_exact_ones_warnings(tmp_path: Path) -
     clash = EVALUATIONS.copy()
     clash.loc[1, "year"] = 2021
     clash.loc[1, ["period_start", "period_end"]] = ["2021-01-01", "2021-12-31"]
-    report = validate_folder(write_export(tmp_path, training_records=twice, evaluations=clash),
-                             today=TODAY)
+    report = validate_folder(
+        write_export(tmp_path, training_records=twice, evaluations=clash), today=TODAY
+    )
     assert len(report.tables["training_records"]) == 2
     assert any("repeats an earlier row exactly" in str(w) for w in report.warnings)
     assert [str(e) for e in report.errors] == [
@@ -117,9 +130,17 @@ def test_scheme_parts_are_required(tmp_path: Path) -> None:
 def test_indonesian_export_names_and_spellings_are_understood(tmp_path: Path) -> None:
     write_export(tmp_path)
     (tmp_path / "employees.csv").unlink()
-    pegawai = EMPLOYEES.rename(columns={"employee_id": "id_pegawai", "nip": "NIP", "name": "Nama",
-                                        "sex": "Jenis Kelamin", "birth_date": "Tanggal Lahir",
-                                        "hire_date": "TMT CPNS", "education": "Pendidikan"})
+    pegawai = EMPLOYEES.rename(
+        columns={
+            "employee_id": "id_pegawai",
+            "nip": "NIP",
+            "name": "Nama",
+            "sex": "Jenis Kelamin",
+            "birth_date": "Tanggal Lahir",
+            "hire_date": "TMT CPNS",
+            "education": "Pendidikan",
+        }
+    )
     pegawai["Jenis Kelamin"] = ["Perempuan", "Laki-laki"]
     pegawai["Tanggal Lahir"] = ["15/01/1990", "20/07/1985"]
     pegawai["Pendidikan"] = ["S-1", "S2"]

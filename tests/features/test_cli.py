@@ -1,0 +1,83 @@
+"""The `jenjang` command line, as a user runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from factories import EMPLOYEES, write_export
+from typer.testing import CliRunner
+
+from features.settings import get_settings
+from service.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("JENJANG_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_generate_ingest_summary(tmp_path: Path, database: Path) -> None:
+    out = tmp_path / "gen"
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "generate",
+            "--employees",
+            "120",
+            "--seed",
+            "5",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "employees.csv").exists() and (out / "truth" / "manifest.json").exists()
+    result = runner.invoke(app, ["data", "ingest", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "batch 1" in result.output and "employees" in result.output
+    result = runner.invoke(app, ["data", "summary"])
+    assert result.exit_code == 0 and "active ASN by region" in result.output
+
+
+def test_validate_reports_problems_and_fails(tmp_path: Path, database: Path) -> None:
+    bad = EMPLOYEES.copy()
+    bad.loc[0, "sex"] = "X"
+    report = tmp_path / "problems.csv"
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "validate",
+            str(write_export(tmp_path / "x", employees=bad)),
+            "--report",
+            str(report),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "employees.csv:2 [sex] 'X' is not a valid sex" in result.output
+    assert "employees.csv" in report.read_text()
+
+
+def test_ingest_of_a_bad_export_is_rejected(tmp_path: Path, database: Path) -> None:
+    bad = EMPLOYEES.copy()
+    bad.loc[1, "hire_date"] = "kemarin"
+    result = runner.invoke(
+        app, ["data", "ingest", str(write_export(tmp_path / "x", employees=bad))]
+    )
+    assert result.exit_code == 1
+    assert "rejected" in result.output and "nothing was written" in result.output
+
+
+def test_unknown_scale_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["data", "generate", "--scale", "kota", "--out", str(tmp_path)])
+    assert result.exit_code != 0
