@@ -171,7 +171,8 @@ class PositionRegistry:
         key = (int(unit["index"]), str(occupation["occupation"]), family)
         if key not in self._formasi:
             suffix = FAMILY_SUFFIX[family]
-            title = f"{occupation['name_id']} {suffix}".strip()
+            name = str(occupation["name_id"]).removesuffix(" Ahli").removesuffix(" Terampil")
+            title = f"{name} {suffix}".strip()
             technical = str(occupation["technical_competencies"]).split(";")
             self._formasi[key] = self.add(
                 unit, title, family, occupation["field"], str(occupation["occupation"]), technical

@@ -173,7 +173,11 @@ def _admit(
         "boost": np.zeros(n),
     }
     idx = world.people.append(columns, levels)
-    start = np.where(service > 0, _days_before(as_of, years_in_post), as_of)
+    # New hires start on their TMT (1 January, 1 March or 1 April), not before it.
+    start = np.where(service > 0, _days_before(as_of, years_in_post), new["hire"])
+    world.people.columns["grade_since"][idx] = np.where(
+        service > 0, world.people["grade_since"][idx], new["hire"]
+    )
     world.move(idx, positions, start, reason)
     pppk = new["employment"] == "PPPK"
     grade_names = _grade_names(ranks, new["education"], pppk)
