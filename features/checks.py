@@ -135,12 +135,14 @@ def employee_identity(ctx: Context) -> Iterator[ProblemTuple]:
 
 
 def future_dates(ctx: Context) -> Iterator[ProblemTuple]:
-    """No date may lie after today: facts are recorded, not predicted."""
+    """No date lies after today (facts are recorded, not predicted), except a planned end."""
     limit = pd.Timestamp(ctx.today) + pd.Timedelta(days=1)
     for name, frame in ctx.tables.items():
-        for column in TABLES[name].columns:
-            if column.dtype not in ("date", "datetime"):
-                continue
+        spec = TABLES[name]
+        planned_end = spec.period[1] if spec.period else None
+        for column in spec.columns:
+            if column.dtype not in ("date", "datetime") or column.name == planned_end:
+                continue  # a penalty or a post may be set to end after today
             late = frame[column.name] >= limit
             for row, value in zip(frame.loc[late, ROW], frame.loc[late, column.name], strict=True):
                 yield (
