@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from features import reference
 from features.courses import match_titles
-from features.nip import nip_problems
+from features.nip import nip_problems, tmt_differs
 from features.schema import TABLES
 from features.sources import ROW
 
@@ -124,8 +124,17 @@ def employee_identity(ctx: Context) -> Iterator[ProblemTuple]:
         return
     frame = ctx.tables["employees"]
     source = ctx.sources["employees"]
-    for severity, row, column, message in nip_problems(frame):
-        yield (severity, source, row if row >= 0 else None, column, message)
+    for row, message in nip_problems(frame):
+        yield ("error", source, row, "nip", message)
+    odd_tmt = tmt_differs(frame)
+    if odd_tmt.any():
+        yield summarised(
+            "warning",
+            source,
+            "nip",
+            "TMT in the NIP differs from hire_date",
+            frame.loc[odd_tmt, ROW],
+        )
     stored = ctx.stored("employees", ("employee_id", "nip"))
     if not stored.empty:
         merged = frame[[ROW, "employee_id", "nip"]].merge(stored, on="nip", suffixes=("", "_db"))
@@ -177,26 +186,50 @@ def periods(ctx: Context) -> Iterator[ProblemTuple]:
                 )
 
 
-def evaluations_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
-    """No evaluation for a year before the employee was hired."""
-    if "evaluations" not in ctx.tables or "employees" in ctx.unreadable:
+#: Facts about an employee that cannot predate the hire (TMT): (date column, severity).
+#: Training and assessments before the TMT are only warnings: PPPK often were honorer staff
+#: trained or tested before their appointment.
+AFTER_HIRE = {
+    "position_history": ("start_date", "error"),
+    "grade_history": ("start_date", "error"),
+    "disciplinary_records": ("decided_on", "error"),
+    "training_records": ("start_date", "warning"),
+    "assessments": ("assessed_on", "warning"),
+}
+
+
+def facts_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
+    """Nothing about an employee predates the hire; no evaluation for a year before it."""
+    if "employees" in ctx.unreadable:
         return
     hires = ctx.stored("employees", ("employee_id", "hire_date"))
     if "employees" in ctx.tables:
         hires = pd.concat([hires, ctx.tables["employees"][["employee_id", "hire_date"]]])
-    hire_year = pd.to_datetime(
+    hired = pd.to_datetime(
         hires.drop_duplicates("employee_id", keep="last").set_index("employee_id")["hire_date"]
-    ).dt.year
-    frame = ctx.tables["evaluations"]
-    before = frame["year"] < frame["employee_id"].map(hire_year)
-    for row, year in zip(frame.loc[before, ROW], frame.loc[before, "year"], strict=True):
-        yield (
-            "error",
-            ctx.sources["evaluations"],
-            int(row),
-            "year",
-            f"evaluation for {year}, before the employee was hired",
-        )
+    )
+    if "evaluations" in ctx.tables:
+        frame = ctx.tables["evaluations"]
+        before = frame["year"] < frame["employee_id"].map(hired.dt.year)
+        for row, year in zip(frame.loc[before, ROW], frame.loc[before, "year"], strict=True):
+            yield (
+                "error",
+                ctx.sources["evaluations"],
+                int(row),
+                "year",
+                f"evaluation for {year}, before the employee was hired",
+            )
+    for name, (column, severity) in AFTER_HIRE.items():
+        if name not in ctx.tables:
+            continue
+        frame = ctx.tables[name]
+        early = frame[column] < frame["employee_id"].map(hired)
+        message = f"{column} is before the employee's hire_date (TMT)"
+        if severity == "warning" and early.any():
+            yield summarised("warning", ctx.sources[name], column, message, frame.loc[early, ROW])
+        elif severity == "error":
+            for row in frame.loc[early, ROW]:
+                yield ("error", ctx.sources[name], int(row), column, message)
 
 
 def evaluation_schemes(ctx: Context) -> Iterator[ProblemTuple]:
@@ -292,7 +325,7 @@ CHECKS: tuple[Callable[[Context], Iterator[ProblemTuple]], ...] = (
     employee_identity,
     future_dates,
     periods,
-    evaluations_after_hire,
+    facts_after_hire,
     evaluation_schemes,
     training_titles,
 )

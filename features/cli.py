@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,9 @@ from rich.text import Text
 
 from features.database import create_db_engine
 from features.settings import get_settings
+
+if TYPE_CHECKING:
+    from features.validation import Problem, ValidationReport
 
 app = typer.Typer(help="Data: synthetic generator, validation, ingestion.", no_args_is_help=True)
 console = Console()
@@ -34,10 +37,14 @@ def generate(
     """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/)."""
     from features.synth import GeneratorConfig, generate_dataset
 
-    config = GeneratorConfig.for_scale(
-        scale, employees=employees, seed=seed, file_format=file_format
-    )
-    summary = generate_dataset(config, out, progress=True)
+    try:
+        config = GeneratorConfig.for_scale(
+            scale, employees=employees, seed=seed, file_format=file_format
+        )
+        summary = generate_dataset(config, out, progress=True)
+    except ValueError as error:
+        console.print(Text(f"error: {error}", style="red"))
+        raise typer.Exit(2) from None
     console.print(f"[green]wrote[/green] {out}: {summary}")
 
 
@@ -51,7 +58,7 @@ def validate(
 
     engine = create_db_engine(get_settings().database_url)
     result = validate_folder(folder, engine=engine)
-    _print_problems(result.problems, report, result.to_frame())
+    _print_problems(result.problems, result, report)
     if not result.ok:
         raise typer.Exit(1)
     console.print(
@@ -74,10 +81,10 @@ def ingest(
         with console.status(f"ingesting {folder} …"):
             result = ingest_folder(folder, engine)
     except IngestRejected as rejected:
-        _print_problems(rejected.report.problems, report, rejected.report.to_frame())
+        _print_problems(rejected.report.problems, rejected.report, report)
         console.print(f"[red]rejected[/red]: {rejected}")
         raise typer.Exit(1) from None
-    _print_problems(result.report.warnings, report, result.report.to_frame())
+    _print_problems(result.report.warnings, result.report, report)
     table = RichTable("table", "inserted", "updated", "unchanged", title=f"batch {result.batch_id}")
     for name, counts in result.counts.items():
         table.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
@@ -98,12 +105,15 @@ def summary() -> None:
         console.print(table)
 
 
-def _print_problems(problems, report_path, frame) -> None:  # type: ignore[no-untyped-def]
+def _print_problems(
+    problems: list[Problem], report: ValidationReport, report_path: Path | None
+) -> None:
+    """Show the first problems on the terminal; write every problem to `report_path`."""
     for problem in problems[:SHOWN_PROBLEMS]:
         colour = "red" if problem.severity == "error" else "yellow"
         console.print(Text(str(problem), style=colour))
     if len(problems) > SHOWN_PROBLEMS:
         console.print(f"… and {len(problems) - SHOWN_PROBLEMS:,} more", highlight=False)
     if report_path is not None:
-        frame.to_csv(report_path, index=False)
+        report.to_frame().to_csv(report_path, index=False)
         console.print(f"every problem written to {report_path}")

@@ -133,8 +133,6 @@ def _records(spec: Table, frame: pd.DataFrame) -> list[dict[str, object]]:
             out[column.name] = pd.Series(values.dt.to_pydatetime(), dtype=object).where(
                 values.notna(), None
             )
-        elif column.dtype in ("int", "float", "bool"):
-            out[column.name] = values.astype(object).where(values.notna(), None)
         else:
             out[column.name] = values.astype(object).where(values.notna(), None)
     return out.to_dict("records")

@@ -29,36 +29,39 @@ def make_nip(
     )
 
 
-def nip_problems(employees: pd.DataFrame) -> Iterator[tuple[str, int, str, str]]:
-    """Problems of well-formed NIPs against the record: ``(severity, row, column, message)``.
+def _well_formed(employees: pd.DataFrame) -> pd.Series:
+    return employees["nip"].astype("string").str.fullmatch(r"\d{18}").fillna(False).astype(bool)
 
-    Birth date and sex must agree with the NIP (errors). The TMT part disagreeing with the hire
-    date is a warning: exports often carry TMT PNS instead of TMT CPNS.
+
+def nip_problems(employees: pd.DataFrame) -> Iterator[tuple[int, str]]:
+    """Well-formed NIPs that contradict their record: ``(row, message)``, all errors.
+
+    Birth date and sex must agree with the NIP. (The format itself is checked by the column
+    schema; the TMT part is only compared by `tmt_differs`.)
     """
-    nip = employees["nip"].astype("string")
-    formed = nip.str.fullmatch(r"\d{18}").fillna(False).astype(bool)
+    formed = _well_formed(employees)
     frame = employees.loc[formed]
-    digits = nip[formed]
+    digits = frame["nip"].astype("string")
     born = pd.to_datetime(digits.str[:8], format="%Y%m%d", errors="coerce")
     for row in frame.loc[born.isna(), ROW]:
-        yield ("error", int(row), "nip", "the first 8 digits are not a valid birth date")
+        yield int(row), "the first 8 digits are not a valid birth date"
     wrong_birth = born.notna() & frame["birth_date"].notna() & (born != frame["birth_date"])
     for row in frame.loc[wrong_birth, ROW]:
-        yield ("error", int(row), "nip", "birth date in the NIP differs from birth_date")
+        yield int(row), "birth date in the NIP differs from birth_date"
     sex = digits.str[14].map(SEX_DIGIT)
     for row in frame.loc[sex.isna(), ROW]:
-        yield ("error", int(row), "nip", "digit 15 must be 1 (male) or 2 (female)")
+        yield int(row), "digit 15 must be 1 (male) or 2 (female)"
     wrong_sex = sex.notna() & frame["sex"].notna() & (sex != frame["sex"])
     for row in frame.loc[wrong_sex, ROW]:
-        yield ("error", int(row), "nip", "sex in the NIP differs from sex")
-    tmt = digits.str[8:14]
-    hired = frame["hire_date"].dt.strftime("%Y%m")
-    wrong_tmt = hired.notna() & (tmt != hired)
-    if wrong_tmt.any():
-        rows = ", ".join(str(int(r)) for r in frame.loc[wrong_tmt, ROW].head(5))
-        yield (
-            "warning",
-            -1,
-            "nip",
-            f"TMT in the NIP differs from hire_date ({int(wrong_tmt.sum())} rows, e.g. {rows})",
-        )
+        yield int(row), "sex in the NIP differs from sex"
+
+
+def tmt_differs(employees: pd.DataFrame) -> pd.Series:
+    """Rows whose NIP's TMT (YYYYMM) differs from hire_date.
+
+    Only a warning: exports often carry TMT PNS where the NIP has TMT CPNS.
+    """
+    formed = _well_formed(employees)
+    hired = employees["hire_date"].dt.strftime("%Y%m")
+    tmt = employees["nip"].astype("string").str[8:14]
+    return (formed & hired.notna() & (tmt != hired)).fillna(False).astype(bool)

@@ -7,7 +7,6 @@ The service extends these with its own. Nothing reads them at import time: call
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,13 +16,11 @@ class Settings(BaseSettings):
 
     ``database_url``: SQLAlchemy URL; SQLite file under ``data/`` by default, PostgreSQL in
     production (``postgresql+psycopg://user@host/db``).
-    ``data_dir``: where generated datasets and the default SQLite file live.
     """
 
     model_config = SettingsConfigDict(env_prefix="JENJANG_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///data/jenjang.db"
-    data_dir: Path = Path("data")
 
 
 @lru_cache

@@ -10,8 +10,9 @@ Three layers, each reporting every problem it finds (not just the first):
    no evaluation for a year before hire, facts recorded before their period
    (`features.checks`).
 
-Errors block an ingest; warnings describe real-world mess that is kept (late records, titles
-that do not match the catalogue, ratings inconsistent with their score) and are reported.
+Errors block an ingest; warnings describe real-world mess that is kept and reported (exact
+duplicate rows, titles that do not match the catalogue, ratings inconsistent with their score,
+a TMT in the NIP that differs from the hire date, training before the hire).
 Every problem names the file, the row as the user sees it, the column and what is wrong.
 """
 

@@ -23,7 +23,7 @@ from rich.progress import Progress
 
 from features import reference
 from features.schema import TABLES
-from features.synth import mechanisms
+from features.synth import appraisal, careers, learning, mechanisms, observe, people, simulation
 from features.synth.config import GeneratorConfig, Region
 from features.synth.learning import build_course_book
 from features.synth.observe import NipIssuer, Observer
@@ -33,7 +33,9 @@ from features.synth.simulation import simulate_region
 __all__ = ["GeneratorConfig", "generate_dataset", "TRUTH_DIR"]
 
 TRUTH_DIR = "truth"
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # bump whenever a mechanism or a constant changes
+#: Modules whose upper-case constants define the synthetic world (recorded in the manifest).
+MECHANISM_MODULES = (mechanisms, people, learning, careers, appraisal, simulation, observe)
 CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
 
 _ARROW = {
@@ -94,9 +96,7 @@ def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
 
 def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False) -> dict[str, int]:
     """Generate the dataset into `out` (emptied first); returns rows written per table."""
-    if out.exists():
-        shutil.rmtree(out)
-    (out / TRUTH_DIR).mkdir(parents=True)
+    _prepare_output(out)
     root = np.random.SeedSequence(config.seed)
     course_seed, *region_seeds = root.spawn(len(config.regions) + 1)
     courses = build_course_book(np.random.default_rng(course_seed))
@@ -117,10 +117,11 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
             rng = np.random.default_rng(seed)
             world = simulate_region(config, region, size, rng, catalogues, courses)
             observer = Observer(world, number, extraction_date(config), rng, issuer)
-            for name, frame in _observable(observer).items():
+            observable, hidden = observer.tables()
+            for name, frame in observable.items():
                 if len(frame):
                     sinks[name].write(frame)
-            for name, frame in _truth(observer).items():
+            for name, frame in hidden.items():
                 if name not in truth:
                     truth[name] = _Sink(out / TRUTH_DIR / f"{name}.parquet", "parquet")
                 if len(frame):
@@ -133,28 +134,29 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
     return {n: s.rows for n, s in sinks.items()}
 
 
+def _prepare_output(out: Path) -> None:
+    """Empty `out` for a new dataset — only when it is empty or holds an earlier dataset.
+
+    Refusing other folders keeps a mistyped ``--out`` from deleting somebody's files.
+    """
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        if not (out / TRUTH_DIR / "manifest.json").is_file():
+            raise ValueError(
+                f"--out {out} is not empty and holds no earlier Jenjang dataset "
+                f"(no {TRUTH_DIR}/manifest.json); choose an empty or new folder"
+            )
+        shutil.rmtree(out)
+    (out / TRUTH_DIR).mkdir(parents=True)
+    # Mark the folder as ours at once, so an interrupted run can be regenerated over.
+    (out / TRUTH_DIR / "manifest.json").write_text(json.dumps({"complete": False}))
+
+
 def _regions(
     config: GeneratorConfig, seeds: list[np.random.SeedSequence]
 ) -> Iterator[tuple[Region, int, np.random.SeedSequence]]:
     yield from zip(config.regions, config.region_sizes(), seeds, strict=True)
-
-
-def _observable(observer: Observer) -> dict[str, pd.DataFrame]:
-    tables = observer.organisation()
-    tables["employees"] = observer.employees()
-    tables["position_history"] = observer.position_history()
-    tables["grade_history"] = observer.grade_history()
-    tables.update(observer.assessments())
-    tables.update(observer.evaluations())
-    tables["disciplinary_records"] = observer.discipline()
-    tables["training_records"], observer.training_truth = observer.training()
-    return tables
-
-
-def _truth(observer: Observer) -> dict[str, pd.DataFrame]:
-    tables = observer.truth()
-    tables["course_takes"] = observer.training_truth
-    return tables
 
 
 def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-def]
@@ -168,8 +170,14 @@ def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-de
 
 
 def _manifest(config: GeneratorConfig, out: Path, rows: dict[str, int]) -> None:
-    constants = {k: v for k, v in vars(mechanisms).items() if k.isupper()}
+    constants = {
+        module.__name__.rsplit(".", 1)[-1]: {
+            k: v for k, v in vars(module).items() if k.isupper() and not k.startswith("_")
+        }
+        for module in MECHANISM_MODULES
+    }
     manifest = {
+        "complete": True,
         "generator_version": GENERATOR_VERSION,
         "config": {**asdict(config), "regions": [asdict(r) for r in config.regions]},
         "extraction_date": extraction_date(config).isoformat(),

@@ -17,7 +17,6 @@ from features.synth.world import World
 
 UNIT_NOISE, PERSON_NOISE, BOOST_DECAY = 0.15, 0.6, 0.5
 SCORE_CENTRE, SCORE_SCALE = 82.0, 4.0
-PREDIKAT_FIRST_YEAR = 2022
 #: Unit predikat by the unit's rank on mean performance (best first): cumulative shares.
 UNIT_RATING_SHARES = (
     ("istimewa", 0.15),
@@ -81,7 +80,7 @@ def evaluate(world: World) -> None:
     people.columns["perf_prev"][idx] = people["perf"][idx]
     people.columns["perf"][idx] = perf
     world.logs.add("performance", person=idx, year=world.year, perf=perf, fit=fit, unit=units)
-    if world.year < PREDIKAT_FIRST_YEAR:
+    if world.year < int(reference.constant("skp_predikat_scheme_first_year")):
         score = np.clip(SCORE_CENTRE + SCORE_SCALE * perf + rng.normal(0, 1.5, len(idx)), 45, 99.5)
         world.logs.add(
             "evaluations",
@@ -121,7 +120,7 @@ def _score_rating(score: np.ndarray) -> np.ndarray:
 
 def _unit_ratings(world: World, units: np.ndarray, perf: np.ndarray) -> dict[int, str]:
     present = np.unique(units)
-    means = np.array([perf[units == u].mean() for u in present])
+    means = (np.bincount(units, weights=perf) / np.maximum(np.bincount(units), 1))[present]
     rank = (np.argsort(np.argsort(-means)) + 0.5) / len(present)
     ratings = {}
     for unit, q in zip(present, rank, strict=True):
@@ -177,7 +176,7 @@ def assess(world: World) -> None:
     structural = np.array([rows[p]["structural"] for p in people["position"][idx]], dtype=bool)
     share = np.where(structural, CAMPAIGN_SHARE_STRUCTURAL, CAMPAIGN_SHARE)
     chosen = idx[rng.random(len(idx)) < share]
-    assess_people(world, chosen, world.random_dates(len(chosen), 3, 11), method)
+    assess_people(world, chosen, world.dates_after_hire(chosen, 3, 11), method)
 
 
 def assess_people(
@@ -214,7 +213,7 @@ def assess_people(
 
 def discipline(world: World) -> None:
     """Disciplinary penalties, more likely for people of low integrity; some are dismissed."""
-    from features.synth.simulation import dismiss
+    from features.synth.simulation import leave
 
     people, rng = world.people, world.rng
     idx = world.active()
@@ -223,7 +222,7 @@ def discipline(world: World) -> None:
     if not len(hit):
         return
     severity = rng.choice([s for s, _ in SEVERITY], size=len(hit), p=[p for _, p in SEVERITY])
-    decided = world.random_dates(len(hit), 1, 11)
+    decided = world.dates_after_hire(hit, 1, 11)
     start = decided + rng.integers(0, 30, len(hit)).astype("timedelta64[D]")
     months = np.select([severity == "ringan", severity == "sedang"], [0, 6], default=12)
     end = (start.astype("datetime64[M]") + months.astype("timedelta64[M]")).astype("datetime64[D]")
@@ -238,5 +237,7 @@ def discipline(world: World) -> None:
     people.columns["boost"][hit[severity != "ringan"]] -= 0.4
     fired = hit[(severity == "berat") & (rng.random(len(hit)) < DISMISSAL_SHARE)]
     if len(fired):
-        dates = start[np.isin(hit, fired)] + 30
-        dismiss(world, fired, np.maximum(dates, world.people["position_since"][fired] + 1))
+        # Dismissed within the year (PP 94/2021), never before their last move.
+        dates = np.minimum(start[np.isin(hit, fired)] + 30, world.date(12, 31))
+        dates = np.maximum(dates, world.people["position_since"][fired] + 1)
+        leave(world, fired, dates, "berhenti")

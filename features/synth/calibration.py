@@ -9,6 +9,7 @@ what a user would see, not the simulation's internals.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -49,10 +50,16 @@ def active_on(folder: Path, on: dt.date) -> pd.DataFrame:
     )
 
 
-def measure(folder: Path, end_year: int = 2025) -> dict[str, float]:
-    """The calibrated statistics of a dataset (shares of active ASN)."""
+def end_year(folder: Path) -> int:
+    """The last simulated year, from the dataset's manifest."""
+    manifest = json.loads((folder / "truth" / "manifest.json").read_text())
+    return int(manifest["config"]["end_year"])
+
+
+def measure(folder: Path) -> dict[str, float]:
+    """The calibrated statistics of a dataset (shares of active ASN at its last year's end)."""
     stats: dict[str, float] = {}
-    final = active_on(folder, dt.date(end_year, 12, 31))
+    final = active_on(folder, dt.date(end_year(folder), 12, 31))
     stats["active_asn"] = float(len(final))
     stats["share_women"] = float((final["sex"] == "F").mean())
     graduate = final["education"].isin(["D4", "S1", "S2", "S3"])

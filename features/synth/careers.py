@@ -17,23 +17,45 @@ from features.synth.organisation import LADDERS
 from features.synth.people import grade_caps
 from features.synth.world import World
 
-#: Who may be placed into each structural family: feeder families, years in the feeder post,
-#: minimum grade rank, minimum education rank, maximum age. After PP 11/2017 jo PP 17/2020 and
-#: DOMAIN.md; grade minima are the heuristics of regulation_constants.csv.
+#: Who may be placed into each structural family (PP 11/2017 jo PP 17/2020, DOMAIN.md): the
+#: feeder families, then the regulation_constants.csv keys of the minimum years in the feeder
+#: post, minimum grade, minimum education and maximum age (None: only the retirement age).
 FEEDERS = {
-    "jpt_madya": (("jpt_pratama", "jf_ahli_utama"), 2, "IV/c", 7, 56),
-    "jpt_pratama": (("administrator", "jf_ahli_madya"), 2, "IV/a", 7, 56),
-    "administrator": (("pengawas", "jf_ahli_muda", "jf_penyelia"), 3, "III/c", 7, 58),
+    "jpt_madya": (
+        ("jpt_pratama", "jf_ahli_utama"),
+        (
+            "jpt_madya_min_years_previous_level",
+            "jpt_madya_min_grade",
+            "jpt_min_education",
+            "jpt_pratama_max_age",
+        ),
+    ),
+    "jpt_pratama": (
+        ("administrator", "jf_ahli_madya"),
+        (
+            "jpt_pratama_min_years_previous_level",
+            "jpt_pratama_min_grade",
+            "jpt_min_education",
+            "jpt_pratama_max_age",
+        ),
+    ),
+    "administrator": (
+        ("pengawas", "jf_ahli_muda", "jf_penyelia"),
+        (
+            "administrator_min_years_previous_level",
+            "administrator_min_grade",
+            "administrator_min_education",
+            None,
+        ),
+    ),
     "pengawas": (
         ("pelaksana", "jf_ahli_pertama", "jf_ahli_muda", "jf_mahir", "jf_penyelia"),
-        4,
-        "III/b",
-        6,
-        58,
+        ("pengawas_min_years_previous_level", "pengawas_min_grade", "pengawas_min_education", None),
     ),
 }
 FAMILY_ORDER = ("jpt_madya", "jpt_pratama", "administrator", "pengawas")
 POOL_OUTSIDE_AGENCY = 40
+SHORT_LIST = 5
 MERIT_FIT, MERIT_PERFORMANCE = 1.0, 0.35
 PROXIMITY, FAVOURITISM = 0.6, 0.7
 MALE_BONUS, AGE_BONUS_PER_YEAR = 0.3, 0.015
@@ -51,26 +73,38 @@ def fill_vacancies(world: World) -> None:
     rows = world.org.positions.rows
     vacant = [p for p, r in enumerate(rows) if r["structural"] and p not in world.holder]
     vacant.sort(key=lambda p: FAMILY_ORDER.index(rows[p]["family"]))
+    if not vacant:
+        return
     required = world.required()
+    people = world.people
+    idx = world.active()
+    idx = idx[people["employment"][idx] == "PNS"]
+    education_rank = reference.education_rank()
+    # One snapshot of the PNS for the whole round; who moved this round is read live.
+    snapshot = (
+        idx,
+        world.family_of(idx),
+        np.array([education_rank[e] for e in people["education"][idx]]),
+        world.age(idx, world.date(3)),
+    )
     for position in vacant:
-        pool = _eligible_pool(world, position)
+        pool = _eligible_pool(world, position, snapshot)
         if len(pool):
             _place(world, position, pool, required[position])
 
 
-def _eligible_pool(world: World, position: int) -> np.ndarray:
+def _eligible_pool(world: World, position: int, snapshot: tuple[np.ndarray, ...]) -> np.ndarray:
     people, rows = world.people, world.org.positions.rows
-    feeders, years, min_grade, min_edu, max_age = FEEDERS[rows[position]["family"]]
-    idx = world.active()
-    on = world.date(3)
-    ranks = reference.education_rank()
-    ok = people["employment"][idx] == "PNS"
-    ok &= np.isin(world.family_of(idx), feeders)
-    ok &= (on - people["position_since"][idx]).astype(int) >= years * 365
-    ok &= people["grade"][idx] >= reference.grade_rank()[min_grade]
-    ok &= np.array([ranks[e] for e in people["education"][idx]]) >= min_edu
-    ok &= world.age(idx, on) <= max_age
-    ok &= people["position_since"][idx] < world.date(1)  # not moved already this year
+    feeders, (years_key, grade_key, education_key, age_key) = FEEDERS[rows[position]["family"]]
+    idx, families, education, age = snapshot
+    since = people["position_since"][idx]
+    ok = np.isin(families, feeders)
+    ok &= (world.date(3) - since).astype(int) >= int(reference.constant(years_key)) * 365
+    ok &= people["grade"][idx] >= reference.grade_rank()[str(reference.constant(grade_key))]
+    ok &= education >= reference.education_rank()[str(reference.constant(education_key))]
+    if age_key is not None:
+        ok &= age <= int(reference.constant(age_key))
+    ok &= since < world.date(1)  # not moved already this year
     pool = idx[ok]
     agency = world.unit_agency[rows[position]["unit_index"]]
     inside = pool[world.unit_agency[people["unit"][pool]] == agency]
@@ -123,10 +157,11 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
         success=success,
     )
     people.columns["boost"][chosen] = SUCCESS_BOOST if success else FAILURE_PENALTY
-    world.move(np.array([chosen]), np.array([position]), start, "promosi")
     if rows[position]["family"] in ("jpt_pratama", "jpt_madya", "administrator"):
-        top = pool[np.argsort(-score)[:5]]
+        # Selection assessment of the short list, a month before the appointment.
+        top = pool[np.argsort(-score)[:SHORT_LIST]]
         appraisal.assess_people(world, top, start - 30, "assessment_centre")
+    world.move(np.array([chosen]), np.array([position]), start, "promosi")
 
 
 def _agency_head(world: World, agency: int) -> int | None:
@@ -220,7 +255,11 @@ def _rotate_heads(world: World) -> None:
         ]
         rng.shuffle(posts)
         pairs = int(len(posts) * ROTATION_RATE / 2)
-        for a, b in zip(posts[:pairs], posts[pairs : 2 * pairs], strict=True):
+        agency = world.unit_agency[[rows[p]["unit_index"] for p in posts]]
+        for i in range(pairs):
+            a, b = posts[i], posts[pairs + i]
+            if agency[i] == agency[pairs + i]:
+                continue  # a rotation moves a head to another agency
             pa, pb = world.holder[a], world.holder[b]
             start = world.random_dates(1, 3, 10)[0]
             world.move(np.array([pa, pb]), np.array([b, a]), start, "rotasi")

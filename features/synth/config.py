@@ -59,7 +59,8 @@ def national_regions() -> tuple[Region, ...]:
 
 @dataclass(frozen=True)
 class GeneratorConfig:
-    """What to generate. `employees` is the number of active ASN at the end of `end_year`."""
+    """What to generate. `employees` is the target number of active ASN at the end of
+    `end_year`; the simulation lands within a few percent of it (exits are random)."""
 
     employees: int = PROVINCE_ASN
     seed: int = 42

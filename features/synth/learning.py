@@ -138,42 +138,47 @@ def _choice_logits(world: World, idx: np.ndarray, taken: np.ndarray) -> np.ndarr
     ):
         benefit[:, k] += g * mechanisms.band_weight(perceived[:, c], lo, hi) * gap[:, c]
     logits += GAP_WEIGHT * benefit
-    blocked = taken[idx] | (book.mandate != "")[None, :]
+    taken_here = taken[idx]
+    blocked = taken_here | (book.mandate != "")[None, :]
     for k, prereq in enumerate(book.prerequisites):
         if len(prereq):
-            blocked[:, k] |= ~taken[idx][:, prereq].all(axis=1)
+            blocked[:, k] |= ~taken_here[:, prereq].all(axis=1)
     logits[blocked] = -np.inf
     return logits
 
 
 def _apply(world: World, persons: np.ndarray, courses: np.ndarray) -> None:
-    """Raise true levels by each take's true gain; log the take with its realised effect."""
+    """Raise true levels by each take's true gain; log each take with its own effect.
+
+    Every take's gain is computed from the levels at the start of the year, so a take's
+    effect does not depend on the order of the person's other courses; `true_fit_gain` is the
+    change in fit to the current post that this take alone would bring.
+    """
     if not len(persons):
         return
     people, book = world.people, world.courses
-    levels = people.levels
-    required = world.required()[people["position"][persons]]
-    fit_before = mechanisms.true_fit(levels[persons], required, required > 0)
-    total = np.zeros(len(persons))
+    before = people.levels[persons]
+    delta = np.zeros_like(before)
     for j in np.flatnonzero(np.isin(book.entry_course, np.unique(courses))):
-        hit = courses == book.entry_course[j]
-        who = persons[hit]
+        hit = np.flatnonzero(courses == book.entry_course[j])
         c = book.entry_competency[j]
-        gain = mechanisms.course_gain(
-            levels[who, c],
+        delta[hit, c] += mechanisms.course_gain(
+            before[hit, c],
             book.entry_min[j],
             book.entry_max[j],
             book.entry_gain[j],
             book.effectiveness[book.entry_course[j]],
-            people["responsiveness"][who],
+            people["responsiveness"][persons[hit]],
         )
-        np.add.at(levels[:, c], who, gain)
-        total[hit] += gain
-    np.clip(levels[: people.size], 1.0, 5.0, out=levels[: people.size])
-    fit_after = mechanisms.true_fit(levels[persons], required, required > 0)
+    required = world.required()[people["position"][persons]]
+    mask = required > 0
+    fit_gain = mechanisms.true_fit(np.clip(before + delta, 1.0, 5.0), required, mask)
+    fit_gain -= mechanisms.true_fit(before, required, mask)
+    np.add.at(people.levels, persons, delta)
+    np.clip(people.levels[: people.size], 1.0, 5.0, out=people.levels[: people.size])
     world.taken[persons, courses] = True
     jp = book.courses["jp"].astype(int).to_numpy()[courses]
-    start = world.random_dates(len(persons), 1, 11)
+    start = world.dates_after_hire(persons, 1, 11)
     end = start + np.maximum(1, jp // 7).astype("timedelta64[D]")
     world.logs.add(
         "takes",
@@ -181,8 +186,8 @@ def _apply(world: World, persons: np.ndarray, courses: np.ndarray) -> None:
         course=courses,
         start=start,
         end=end,
-        true_gain=total,
-        true_fit_gain=fit_after - fit_before,
+        true_gain=delta.sum(axis=1),
+        true_fit_gain=fit_gain,
     )
 
 

@@ -22,6 +22,10 @@ EXPERIENCE_RATE = 0.06
 #: Weight of surplus (level above the standard) relative to shortfall in the true fit.
 SURPLUS_WEIGHT = 0.15
 
+#: Yearly performance: weights of true fit and ability (unit effect and noise add 1:1).
+PERFORMANCE_FIT_WEIGHT = 1.1
+PERFORMANCE_ABILITY_WEIGHT = 0.55
+
 #: Placement success: logistic in true fit and ability.
 SUCCESS_INTERCEPT = 0.9
 SUCCESS_FIT_WEIGHT = 1.6
@@ -84,4 +88,4 @@ def performance_signal(
     fit: np.ndarray, ability: np.ndarray, unit_effect: np.ndarray, noise: np.ndarray
 ) -> np.ndarray:
     """Latent yearly performance: fit to the current post, ability, the unit, and luck."""
-    return 1.1 * fit + 0.55 * ability + unit_effect + noise
+    return PERFORMANCE_FIT_WEIGHT * fit + PERFORMANCE_ABILITY_WEIGHT * ability + unit_effect + noise

@@ -21,7 +21,6 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI")
 DUPLICATE_TRAINING_SHARE = 0.015
 INCONSISTENT_RATING_SHARE = 0.004
 MISSING_LEVEL_SHARE = 0.04
-MISSING_EDUCATION_SHARE = 0.0  # education is required by the schema; kept at zero
 
 
 def _days(rng: np.random.Generator, n: int, low: int, high: int) -> np.ndarray:
@@ -58,6 +57,18 @@ class Observer:
         )
         self.nips = nip_issuer
         self.positions = world.positions
+
+    def tables(self) -> tuple[dict[str, pd.DataFrame], dict[str, pd.DataFrame]]:
+        """The observable tables of the region, and its truth tables."""
+        observable = self.organisation()
+        observable["employees"] = self.employees()
+        observable["position_history"] = self.position_history()
+        observable["grade_history"] = self.grade_history()
+        observable.update(self.assessments())
+        observable.update(self.evaluations())
+        observable["disciplinary_records"] = self.discipline()
+        observable["training_records"], course_takes = self.training()
+        return observable, {**self.truth(), "course_takes": course_takes}
 
     def known(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only what had been recorded by the extraction date is in the export."""
@@ -322,8 +333,6 @@ class Observer:
             ["employee_id", "start_date"], kind="stable"
         )
         return frame.reset_index(drop=True), truth
-
-    training_truth: pd.DataFrame
 
     def truth(self) -> dict[str, pd.DataFrame]:
         world = self.world

@@ -57,7 +57,7 @@ FAMILY_SUFFIX = {
 
 
 #: Head count of a typical Gorontalo pemda; smaller regions keep fewer agencies and units.
-FULL_REGION_STAFF = 4000
+FULL_REGION_STAFF = 2000
 #: Agencies kept first when a small dataset cannot staff them all.
 PRIORITY = ("DIKBUD", "DINKES", "RSUD", "SETDA", "BKD", "BPKAD")
 
@@ -244,7 +244,7 @@ def build_organisation(
         if template["code"] == "SETDA" and region.region_type == "provinsi":
             head_family = "jpt_madya"
         head = add_unit(agency, f"Pimpinan {full}", "pimpinan")
-        head_title = "Sekretaris Daerah" if template["code"] == "SETDA" else f"Kepala {name}"
+        head_title = template["head_title"].format(name=name)
         registry.add(
             head,
             head_title,
@@ -326,6 +326,8 @@ def _add_structured_unit(
         "instalasi": [("pengawas", f"Kepala {name}")],
         "uptd": [("pengawas", f"Kepala {name}")],
     }.get(kind, [])
+    if name.startswith("Inspektur Pembantu"):
+        heads = [("administrator", name)]  # an Irban is itself the post; its staff are auditors
     for family, title in heads:
         registry.add(unit, title, family, field_, None, technical)
 

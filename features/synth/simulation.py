@@ -28,6 +28,7 @@ PPPK_HIRE_SHARE = {2019: 0.3, 2021: 0.7, 2022: 0.8, 2023: 0.8, 2024: 0.75, 2025:
 DEATH_RATE = 0.0015
 TRANSFER_OUT_RATE = 0.004
 PPPK_END_RATE = 0.01
+EXPECTED_EXIT_RATE = 0.028  # measured share of ASN leaving in a year, all causes
 
 
 def simulate_region(
@@ -77,7 +78,7 @@ def simulate_region(
 def _target_size(config: GeneratorConfig, start: int, end: int, year: int) -> int:
     """Head count to reach by hiring at the start of `year` (end-of-year exits come after)."""
     span = max(config.end_year - config.start_year, 1)
-    final = end / (1 - 0.028)  # leave room for the last year's exits
+    final = end / (1 - EXPECTED_EXIT_RATE)  # leave room for the last year's exits
     return round(start + (final - start) * (year - config.start_year) / span)
 
 
@@ -165,7 +166,8 @@ def _admit(
         "position_since": np.full(n, as_of),
         "unit": np.zeros(n, int),
         "grade": ranks,
-        "grade_since": _days_before(as_of, years_in_grade),
+        # Nothing starts before the TMT (hires join on 1 January, 1 March or 1 April).
+        "grade_since": np.maximum(_days_before(as_of, years_in_grade), new["hire"]),
         "exit": np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"),
         "exit_reason": np.full(n, None, dtype=object),
         "perf": np.zeros(n),
@@ -173,11 +175,7 @@ def _admit(
         "boost": np.zeros(n),
     }
     idx = world.people.append(columns, levels)
-    # New hires start on their TMT (1 January, 1 March or 1 April), not before it.
-    start = np.where(service > 0, _days_before(as_of, years_in_post), new["hire"])
-    world.people.columns["grade_since"][idx] = np.where(
-        service > 0, world.people["grade_since"][idx], new["hire"]
-    )
+    start = np.maximum(_days_before(as_of, years_in_post), new["hire"])
     world.move(idx, positions, start, reason)
     pppk = new["employment"] == "PPPK"
     grade_names = _grade_names(ranks, new["education"], pppk)
@@ -263,21 +261,14 @@ def _exits(world: World) -> None:
     retire_on = np.clip(retire_on, world.date(1, 31), year_end)
     exit_date = np.where(retiring, retire_on, world.random_dates(len(idx), 2, 12))
     exit_date = np.maximum(exit_date, world.people["position_since"][idx] + 1)
-    gone = idx[leaving]
-    world.people.columns["active"][gone] = False
-    world.people.columns["exit"][gone] = exit_date[leaving]
-    world.people.columns["exit_reason"][gone] = reason[leaving]
-    for person in gone:
-        position = int(world.people.columns["position"][person])
-        if world.holder.get(position) == person:
-            del world.holder[position]
+    leave(world, idx[leaving], exit_date[leaving], reason[leaving])
 
 
-def dismiss(world: World, idx: np.ndarray, dates: np.ndarray) -> None:
-    """End employment after a heavy disciplinary penalty (PP 94/2021)."""
+def leave(world: World, idx: np.ndarray, dates: np.ndarray, reasons: np.ndarray | str) -> None:
+    """End employment (retirement, death, transfer out, contract end, dismissal); free posts."""
     world.people.columns["active"][idx] = False
     world.people.columns["exit"][idx] = dates
-    world.people.columns["exit_reason"][idx] = "berhenti"
+    world.people.columns["exit_reason"][idx] = reasons
     for person in idx:
         position = int(world.people.columns["position"][person])
         if world.holder.get(position) == person:

@@ -100,6 +100,13 @@ class World:
         span = int((end - start).astype(int))
         return start + self.rng.integers(0, span + 1, n).astype("timedelta64[D]")
 
+    def dates_after_hire(
+        self, idx: np.ndarray, first_month: int = 1, last_month: int = 12
+    ) -> np.ndarray:
+        """Random dates this year for people `idx`, none before their TMT."""
+        dates = self.random_dates(len(idx), first_month, last_month)
+        return np.maximum(dates, self.people["hire"][idx])
+
     def age(self, idx: np.ndarray, on: np.datetime64) -> np.ndarray:
         return (on - self.people["birth"][idx]).astype(int) / 365.25
 

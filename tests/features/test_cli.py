@@ -81,3 +81,11 @@ def test_ingest_of_a_bad_export_is_rejected(tmp_path: Path, database: Path) -> N
 def test_unknown_scale_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["data", "generate", "--scale", "kota", "--out", str(tmp_path)])
     assert result.exit_code != 0
+
+
+def test_generate_never_wipes_a_folder_that_is_not_a_dataset(tmp_path: Path) -> None:
+    (tmp_path / "skripsi.docx").write_text("do not delete")
+    result = runner.invoke(app, ["data", "generate", "--employees", "60", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not empty and holds no earlier Jenjang dataset" in result.output
+    assert (tmp_path / "skripsi.docx").read_text() == "do not delete"

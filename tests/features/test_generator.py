@@ -98,6 +98,18 @@ def test_learners_in_a_course_band_gain_more(small_dataset: Path) -> None:
     assert gains[True] > 1.5 * gains[False]
 
 
+def test_each_take_carries_its_own_effect(small_dataset: Path) -> None:
+    takes = pd.read_parquet(small_dataset / "truth" / "course_takes.parquet")
+    takes["year"] = takes["start_date"].dt.year
+    several = takes.groupby(["employee_id", "year"]).filter(lambda g: len(g) >= 3)
+    repeated = several.groupby(["employee_id", "year"])["true_fit_gain"].agg(
+        lambda gains: gains.nunique() == 1 and gains.iloc[0] > 0
+    )
+    assert len(repeated) > 50 and not repeated.any()  # no yearly figure copied onto each take
+    assert (takes["true_fit_gain"] == 0).any() and (takes["true_fit_gain"] > 0).any()
+    assert (takes["true_gain"] >= 0).all() and takes["true_fit_gain"].ge(-1e-9).all()
+
+
 def test_ratings_follow_true_performance(small_dataset: Path) -> None:
     evaluations = pd.read_parquet(small_dataset / "evaluations.parquet")
     performance = pd.read_parquet(small_dataset / "truth" / "performance.parquet")

@@ -161,3 +161,22 @@ def test_unreadable_and_doubled_tables_are_errors(tmp_path: Path) -> None:
     errors = _problems(tmp_path)
     assert any("second file for table employees" in e for e in errors)
     assert any(e.startswith("error: units.parquet cannot read the file") for e in errors)
+
+
+def test_nothing_predates_the_hire(tmp_path: Path) -> None:
+    early_post = POSITION_HISTORY.copy()
+    early_post.loc[0, "start_date"] = "2014-07-01"  # E1 hired 2015-03-01
+    early_course = TRAINING.copy()
+    early_course.loc[1, ["start_date", "end_date"]] = ["2009-05-01", "2009-05-03"]  # E2: 2010
+    early_course.loc[1, "recorded_at"] = "2009-06-01 09:00:00"
+    report = validate_folder(
+        write_export(tmp_path, position_history=early_post, training_records=early_course),
+        today=TODAY,
+    )
+    assert [str(e) for e in report.errors] == [
+        "error: position_history.csv:2 [start_date] start_date is before the employee's "
+        "hire_date (TMT)"
+    ]
+    assert any(
+        "training_records.csv [start_date] start_date is before" in str(w) for w in report.warnings
+    )
