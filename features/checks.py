@@ -297,12 +297,11 @@ def training_titles(ctx: Context) -> Iterator[ProblemTuple]:
     if "training_records" not in ctx.tables:
         return
     frame = ctx.tables["training_records"]
+    # The catalogue is in the export, in the database, or seeded by validate_folder.
     if "courses" in ctx.tables:
         catalogue = ctx.tables["courses"][["course_id", "title_id"]]
     else:
         catalogue = ctx.stored("courses", ("course_id", "title_id"))
-    if catalogue.empty:
-        catalogue = reference.load("courses")[["course_id", "title_id"]]
     missing = frame["course_id"].isna()
     if not missing.any():
         return

@@ -78,7 +78,7 @@ def ingest_folder(folder: Path, engine: sa.Engine, today: dt.date | None = None)
                 counts={k: asdict(v) for k, v in counts.items()},
             )
         )
-        result.batch_id = int(batch.inserted_primary_key[0])
+        (result.batch_id,) = batch.inserted_primary_key or (0,)
     return result
 
 
@@ -135,7 +135,7 @@ def _records(spec: Table, frame: pd.DataFrame) -> list[dict[str, object]]:
             )
         else:
             out[column.name] = values.astype(object).where(values.notna(), None)
-    return out.to_dict("records")
+    return [{str(k): v for k, v in row.items()} for row in out.to_dict("records")]
 
 
 def _insert(connection: sa.Connection, table: sa.Table, spec: Table, frame: pd.DataFrame) -> None:

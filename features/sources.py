@@ -53,7 +53,10 @@ def normalise_name(name: str) -> str:
 @cache
 def _aliases(kind: str) -> dict[tuple[str, str], str]:
     table = reference.load("aliases").query("kind == @kind").fillna("")
-    return {(row.scope, row.alias.strip().lower()): row.canonical for row in table.itertuples()}
+    keys = zip(
+        table["scope"].astype(str), table["alias"].astype(str).str.strip().str.lower(), strict=True
+    )
+    return dict(zip(keys, table["canonical"].astype(str), strict=True))
 
 
 def canonical_table(name: str) -> str | None:
@@ -88,7 +91,7 @@ def canonical_values(vocabulary: str, values: pd.Series) -> pd.Series:
     }
 
     def one(value: object) -> object:
-        if pd.isna(value) or value in allowed:
+        if value is None or value is pd.NA or value in allowed:
             return value
         text = str(value).strip()
         lowered = text.lower()

@@ -127,8 +127,9 @@ def validate_tables(
         else:
             unreadable.add(name)
     context = checks.Context(typed, report.sources, engine, today, unreadable)
-    for problem in checks.run_all(context):
-        report.problems.append(Problem(*problem))
+    for severity, source, row, column, message in checks.run_all(context):
+        level: Severity = "error" if severity == "error" else "warning"
+        report.problems.append(Problem(level, source, row, column, message))
     report.tables = context.tables
     return report
 
@@ -147,9 +148,9 @@ def _check_table(spec: Table, raw: RawTable, report: ValidationReport) -> pd.Dat
     if missing:
         return None
     frame = raw.frame.copy()
-    for column in spec.columns:
-        if column.name not in frame.columns:
-            frame[column.name] = pd.NA
+    for spec_column in spec.columns:
+        if spec_column.name not in frame.columns:
+            frame[spec_column.name] = pd.NA
     frame, type_problems = coerce(spec, frame)
     report.problems.extend(Problem("error", raw.source, r, c, m) for r, c, m in type_problems)
     try:
@@ -240,15 +241,21 @@ _PANDERA_MESSAGES = {
 
 def _pandera_problems(cases: pd.DataFrame, frame: pd.DataFrame, source: str) -> list[Problem]:
     problems = []
-    for case in cases.itertuples():
-        index = case.index
-        row = int(frame.at[index, ROW]) if index is not None and not pd.isna(index) else None
-        message = _PANDERA_MESSAGES.get(str(case.check), str(case.check))
-        if case.check not in _PANDERA_MESSAGES and not pd.isna(case.failure_case):
+    line = dict(zip(frame.index, frame[ROW].astype(int), strict=True))
+    for index, column, check, value in zip(
+        cases["index"],
+        cases["column"],
+        cases["check"].astype(str),
+        cases["failure_case"],
+        strict=True,
+    ):
+        row = None if index is None or pd.isna(index) else line[index]
+        message = _PANDERA_MESSAGES.get(check, check)
+        if check not in _PANDERA_MESSAGES and value is not None and not pd.isna(value):
             message = (
-                f"{case.failure_case!r} is {message}"
+                f"{value!r} is {message}"
                 if message.startswith("not ")
-                else (f"{case.failure_case!r} {message}")
+                else (f"{value!r} {message}")
             )
-        problems.append(Problem("error", source, row, case.column, message))
+        problems.append(Problem("error", source, row, str(column), message))
     return problems

@@ -65,10 +65,10 @@ def constant(key: str) -> str | int | float:
     Each row carries its legal basis and whether it is regulation or heuristic; read the file
     before relying on a heuristic value.
     """
-    table = load("regulation_constants").set_index("key")
-    if key not in table.index:
+    values = _constant_values()
+    if key not in values:
         raise KeyError(f"unknown regulation constant {key!r}")
-    raw = str(table.at[key, "value"])
+    raw = values[key]
     for cast in (int, float):
         try:
             return cast(raw)
@@ -77,12 +77,20 @@ def constant(key: str) -> str | int | float:
     return raw
 
 
+@cache
+def _constant_values() -> dict[str, str]:
+    table = load("regulation_constants")
+    return dict(zip(table["key"], table["value"].astype(str), strict=True))
+
+
+@cache
 def grade_rank() -> dict[str, int]:
     """Grade → rank within its scheme (I/a = 1 … IV/e = 17; PPPK-I = 1 … PPPK-XVII = 17)."""
     grades = load("grades")
     return dict(zip(grades["grade"], grades["rank"].astype(int), strict=True))
 
 
+@cache
 def education_rank() -> dict[str, int]:
     """Education level → rank on the ladder (SD = 1 … S3 = 9; D-IV and S1 share a rank)."""
     levels = load("education_levels")

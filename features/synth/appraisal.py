@@ -173,7 +173,7 @@ def assess(world: World) -> None:
     idx = world.active()
     idx = idx[people["employment"][idx] == "PNS"]
     rows = world.org.positions.rows
-    structural = np.array([rows[p]["structural"] for p in people["position"][idx]], dtype=bool)
+    structural = np.array([rows[p].structural for p in people["position"][idx]], dtype=bool)
     share = np.where(structural, CAMPAIGN_SHARE_STRUCTURAL, CAMPAIGN_SHARE)
     chosen = idx[rng.random(len(idx)) < share]
     assess_people(world, chosen, world.dates_after_hire(chosen, 3, 11), method)

@@ -71,8 +71,8 @@ UJIAN_DINAS_WAIT_SHARE, UJIAN_DINAS_PASS_RATE = 0.5, 0.3
 def fill_vacancies(world: World) -> None:
     """Fill each vacant structural post (highest families first) from its eligible pool."""
     rows = world.org.positions.rows
-    vacant = [p for p, r in enumerate(rows) if r["structural"] and p not in world.holder]
-    vacant.sort(key=lambda p: FAMILY_ORDER.index(rows[p]["family"]))
+    vacant = [p for p, r in enumerate(rows) if r.structural and p not in world.holder]
+    vacant.sort(key=lambda p: FAMILY_ORDER.index(rows[p].family))
     if not vacant:
         return
     required = world.required()
@@ -95,7 +95,7 @@ def fill_vacancies(world: World) -> None:
 
 def _eligible_pool(world: World, position: int, snapshot: tuple[np.ndarray, ...]) -> np.ndarray:
     people, rows = world.people, world.org.positions.rows
-    feeders, (years_key, grade_key, education_key, age_key) = FEEDERS[rows[position]["family"]]
+    feeders, (years_key, grade_key, education_key, age_key) = FEEDERS[rows[position].family]
     idx, families, education, age = snapshot
     since = people["position_since"][idx]
     ok = np.isin(families, feeders)
@@ -106,7 +106,7 @@ def _eligible_pool(world: World, position: int, snapshot: tuple[np.ndarray, ...]
         ok &= age <= int(reference.constant(age_key))
     ok &= since < world.date(1)  # not moved already this year
     pool = idx[ok]
-    agency = world.unit_agency[rows[position]["unit_index"]]
+    agency = world.unit_agency[rows[position].unit_index]
     inside = pool[world.unit_agency[people["unit"][pool]] == agency]
     outside = pool[world.unit_agency[people["unit"][pool]] != agency]
     if len(outside) > POOL_OUTSIDE_AGENCY:
@@ -120,7 +120,7 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
     levels = people.true_levels[pool]
     fit = mechanisms.true_fit(levels, required, required > 0)
     probability = mechanisms.placement_success_probability(fit, people["ability"][pool])
-    agency = world.unit_agency[rows[position]["unit_index"]]
+    agency = world.unit_agency[rows[position].unit_index]
     same_agency = world.unit_agency[people["unit"][pool]] == agency
     head = _agency_head(world, agency)
     network = people["network"][head] if head is not None else -1
@@ -136,7 +136,7 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
     best = int(np.argmax(score))
     chosen = int(pool[best])
     start = world.random_dates(1, 2, 6)[0]
-    vacancy = f"{rows[position]['position_id']}@{world.year}"
+    vacancy = f"{rows[position].position_id}@{world.year}"
     world.logs.add(
         "candidates",
         vacancy=vacancy,
@@ -157,7 +157,7 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
         success=success,
     )
     people.columns["boost"][chosen] = SUCCESS_BOOST if success else FAILURE_PENALTY
-    if rows[position]["family"] in ("jpt_pratama", "jpt_madya", "administrator"):
+    if rows[position].family in ("jpt_pratama", "jpt_madya", "administrator"):
         # Selection assessment of the short list, a month before the appointment.
         top = pool[np.argsort(-score)[:SHORT_LIST]]
         appraisal.assess_people(world, top, start - 30, "assessment_centre")
@@ -167,9 +167,8 @@ def _place(world: World, position: int, pool: np.ndarray, required: np.ndarray) 
 def _agency_head(world: World, agency: int) -> int | None:
     rows = world.org.positions.rows
     for position, person in world.holder.items():
-        if world.unit_agency[rows[position]["unit_index"]] == agency and rows[position][
-            "family"
-        ].startswith("jpt"):
+        post = rows[position]
+        if world.unit_agency[post.unit_index] == agency and post.family.startswith("jpt"):
             return person
     return None
 
@@ -197,9 +196,11 @@ def step_up_functional(world: World) -> None:
         if world.rng.random() > STEP_UP_RATE:
             continue
         position = rows[people.columns["position"][person]]
-        unit = world.org.units[position["unit_index"]]
+        unit = world.org.units[position.unit_index]
         movers.append(person)
-        targets.append(world.org.positions.formasi(unit, occupations[position["occupation"]], nxt))
+        targets.append(
+            world.org.positions.formasi(unit, occupations[str(position.occupation)], nxt)
+        )
     if movers:
         world.move(
             np.array(movers),
@@ -214,18 +215,18 @@ def transfer(world: World) -> None:
     people, rows, rng = world.people, world.org.positions.rows, world.rng
     idx = world.active()
     idx = idx[people["position_since"][idx] < world.date(1)]
-    structural = np.array([rows[p]["structural"] for p in people["position"][idx]], dtype=bool)
+    structural = np.array([rows[p].structural for p in people["position"][idx]], dtype=bool)
     movers = idx[~structural & (rng.random(len(idx)) < TRANSFER_RATE)]
     occupations = world.catalogues.occupation_by_code
     occ_index = {o: i for i, o in enumerate(world.catalogues.occupations["occupation"])}
     chosen, targets = [], []
     for person in movers:
         position = rows[people.columns["position"][person]]
-        occ = occ_index[position["occupation"]]
+        occ = occ_index[str(position.occupation)]
         units = [
             u
             for u, (allowed, _) in enumerate(world.org.unit_occupations)
-            if occ in allowed and u != position["unit_index"]
+            if occ in allowed and u != position.unit_index
         ]
         if not units:
             continue
@@ -233,7 +234,7 @@ def transfer(world: World) -> None:
         chosen.append(person)
         targets.append(
             world.org.positions.formasi(
-                unit, occupations[position["occupation"]], position["family"]
+                unit, occupations[str(position.occupation)], position.family
             )
         )
     if chosen:
@@ -250,12 +251,12 @@ def _rotate_heads(world: World) -> None:
         posts = [
             p
             for p, person in world.holder.items()
-            if rows[p]["family"] == family
+            if rows[p].family == family
             and world.people.columns["position_since"][person] < world.date(1)
         ]
         rng.shuffle(posts)
         pairs = int(len(posts) * ROTATION_RATE / 2)
-        agency = world.unit_agency[[rows[p]["unit_index"] for p in posts]]
+        agency = world.unit_agency[[rows[p].unit_index for p in posts]]
         for i in range(pairs):
             a, b = posts[i], posts[pairs + i]
             if agency[i] == agency[pairs + i]:

@@ -118,7 +118,7 @@ def _choice_logits(world: World, idx: np.ndarray, taken: np.ndarray) -> np.ndarr
     """Log-odds of each free choice: popularity, field, a noisy view of one's gaps."""
     people, book, rng = world.people, world.courses, world.rng
     rows = world.org.positions.rows
-    person_field = np.array([rows[p]["field"] for p in people["position"][idx]], dtype=object)
+    person_field = np.array([rows[p].field for p in people["position"][idx]], dtype=object)
     course_field = book.courses["field"].fillna("").to_numpy()
     logits = np.log(book.popularity)[None, :].repeat(len(idx), axis=0)
     logits += FIELD_MATCH_BONUS * (course_field[None, :] == person_field[:, None])

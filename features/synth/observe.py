@@ -18,6 +18,7 @@ import pandas as pd
 from features.synth.world import World
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI")
+CAPACITY_SLACK = 1.1  # a formasi allows 10% more holders than the most it ever had (H)
 DUPLICATE_TRAINING_SHARE = 0.015
 INCONSISTENT_RATING_SHARE = 0.004
 MISSING_LEVEL_SHARE = 0.04
@@ -80,7 +81,7 @@ class Observer:
         positions = self.positions.copy()
         counts = [np.bincount(held, minlength=len(positions)) for *_, held in world.snapshots]
         capacity = np.max(counts, axis=0) if counts else np.zeros(len(positions), int)
-        capacity = np.maximum(np.ceil(capacity * 1.1), 1)
+        capacity = np.maximum(np.ceil(capacity * CAPACITY_SLACK), 1)
         positions["capacity"] = np.where(positions["structural"], 1, capacity).astype(int)
         required = world.required()
         rows, cols = np.nonzero(required)

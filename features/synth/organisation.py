@@ -9,7 +9,7 @@ with the region's size. Structural posts are created up front; functional and pe
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from features import reference
 from features.synth.config import Region
 
 #: Relative staff weight of each unit type (how many people a unit of that type employs).
-UNIT_WEIGHT = {
+UNIT_WEIGHT: dict[str, float] = {
     "pimpinan": 0.0,
     "sekretariat": 10,
     "bidang": 9,
@@ -81,6 +81,36 @@ def _unit_type(name: str) -> str:
     return "bidang"
 
 
+@dataclass(frozen=True)
+class Unit:
+    """A unit kerja of the simulated region."""
+
+    unit_id: str
+    agency_id: str
+    name: str
+    unit_type: str
+    index: int
+    field: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Post:
+    """A position (structural post or functional/pelaksana formasi) of the region."""
+
+    position_id: str
+    unit_id: str
+    unit_index: int
+    title: str
+    family: str
+    field: str | None
+    occupation: str | None
+
+    @property
+    def structural(self) -> bool:
+        return self.occupation is None
+
+
 @dataclass
 class Catalogues:
     """Reference tables the generator needs, with competency indices resolved."""
@@ -98,14 +128,16 @@ class Catalogues:
     def __post_init__(self) -> None:
         self.code_index = {c: i for i, c in enumerate(self.competencies["code"])}
         technical = self.competencies[self.competencies["kind"] == "technical"]
-        self.field_codes = {f: list(g["code"]) for f, g in technical.groupby("field")}
+        self.field_codes = {str(f): list(g["code"]) for f, g in technical.groupby("field")}
         self.general_codes = list(
             self.competencies.loc[self.competencies["kind"] != "technical", "code"]
         )
-        self.occupation_rows = self.occupations.to_dict("records")
+        self.occupation_rows = [
+            {str(k): str(v) for k, v in row.items()} for row in self.occupations.to_dict("records")
+        ]
         self.occupation_by_code = {r["occupation"]: r for r in self.occupation_rows}
         self.family_levels = {
-            f: (int(r["required_level"]), int(r["technical_level"]))
+            str(f): (int(r["required_level"]), int(r["technical_level"]))
             for f, r in self.families.iterrows()
         }
 
@@ -124,13 +156,13 @@ class PositionRegistry:
 
     catalogues: Catalogues
     rng: np.random.Generator
-    rows: list[dict[str, object]] = field(default_factory=list)
-    required: list[np.ndarray] = field(default_factory=list)
+    rows: list[Post] = field(default_factory=list)
+    _required: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))
     _formasi: dict[tuple[int, str, str], int] = field(default_factory=dict)
 
     def add(
         self,
-        unit: dict[str, object],
+        unit: Unit,
         title: str,
         family: str,
         field_: str | None,
@@ -140,18 +172,22 @@ class PositionRegistry:
         """Create a position and its standard; returns its index."""
         index = len(self.rows)
         self.rows.append(
-            {
-                "position_id": f"{unit['unit_id']}-P{index:05d}",
-                "unit_id": unit["unit_id"],
-                "unit_index": unit["index"],
-                "title": title,
-                "family": family,
-                "field": field_,
-                "occupation": occupation,
-                "structural": occupation is None,
-            }
+            Post(
+                f"{unit.unit_id}-P{index:05d}",
+                unit.unit_id,
+                unit.index,
+                title,
+                family,
+                field_,
+                occupation,
+            )
         )
-        self.required.append(self._standard(family, technical))
+        if index == len(self._required):  # grow the standards matrix by doubling
+            grown = np.zeros((max(2 * index, 256), len(self.catalogues.code_index)), np.float32)
+            if index:
+                grown[:index] = self._required[:index]
+            self._required = grown
+        self._required[index] = self._standard(family, technical)
         return index
 
     def _standard(self, family: str, technical: list[str]) -> np.ndarray:
@@ -166,24 +202,26 @@ class PositionRegistry:
             levels[self.catalogues.code_index[code]] = level
         return levels
 
-    def formasi(self, unit: dict[str, object], occupation: dict[str, str], family: str) -> int:
+    def formasi(self, unit: Unit, occupation: dict[str, str], family: str) -> int:
         """The functional/pelaksana position for (unit, occupation, family), made on first use."""
-        key = (int(unit["index"]), str(occupation["occupation"]), family)
+        key = (unit.index, occupation["occupation"], family)
         if key not in self._formasi:
             suffix = FAMILY_SUFFIX[family]
             name = str(occupation["name_id"]).removesuffix(" Ahli").removesuffix(" Terampil")
             title = f"{name} {suffix}".strip()
-            technical = str(occupation["technical_competencies"]).split(";")
+            technical = occupation["technical_competencies"].split(";")
             self._formasi[key] = self.add(
-                unit, title, family, occupation["field"], str(occupation["occupation"]), technical
+                unit, title, family, occupation["field"], occupation["occupation"], technical
             )
         return self._formasi[key]
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows)
+        frame = pd.DataFrame([asdict(row) for row in self.rows])
+        return frame.assign(structural=frame["occupation"].isna())
 
     def required_matrix(self) -> np.ndarray:
-        return np.vstack(self.required) if self.required else np.zeros((0, 0), np.float32)
+        """Required level per (position, competency); a view, valid until the next `add`."""
+        return self._required[: len(self.rows)]
 
 
 @dataclass
@@ -192,33 +230,33 @@ class Organisation:
 
     region: Region
     agencies: pd.DataFrame
-    units: list[dict[str, object]]
+    units: list[Unit]
     positions: PositionRegistry
     unit_occupations: list[tuple[np.ndarray, np.ndarray]]
 
     @property
     def unit_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.units)
+        return pd.DataFrame([asdict(unit) for unit in self.units])
 
 
 def build_organisation(
     region: Region, staff: int, rng: np.random.Generator, catalogues: Catalogues
 ) -> Organisation:
     """Agencies, units and structural posts for `region`, sized for about `staff` ASN."""
-    agencies: list[dict[str, object]] = []
-    units: list[dict[str, object]] = []
+    agencies: list[dict[str, str]] = []
+    units: list[Unit] = []
     registry = PositionRegistry(catalogues, rng)
 
-    def add_unit(agency: dict[str, object], name: str, unit_type: str) -> dict[str, object]:
-        unit = {
-            "unit_id": f"{region.code}-U{len(units):04d}",
-            "agency_id": agency["agency_id"],
-            "name": name,
-            "unit_type": unit_type,
-            "index": len(units),
-            "field": agency["field"],
-            "weight": UNIT_WEIGHT[unit_type],
-        }
+    def add_unit(agency: dict[str, str], name: str, unit_type: str) -> Unit:
+        unit = Unit(
+            f"{region.code}-U{len(units):04d}",
+            agency["agency_id"],
+            name,
+            unit_type,
+            len(units),
+            agency["field"],
+            UNIT_WEIGHT[unit_type],
+        )
         units.append(unit)
         return unit
 
@@ -251,7 +289,7 @@ def build_organisation(
             head_family,
             agency["field"],
             None,
-            catalogues.field_codes[str(agency["field"])][:3],
+            catalogues.field_codes[agency["field"]][:3],
         )
         for unit_name in template["units"].split(";"):
             _add_structured_unit(
@@ -272,9 +310,7 @@ def build_organisation(
             "field": "pemerintahan",
         }
         agencies.append(agency)
-        _add_structured_unit(
-            add_unit(agency, str(agency["name"]), "kecamatan"), registry, catalogues
-        )
+        _add_structured_unit(add_unit(agency, agency["name"], "kecamatan"), registry, catalogues)
     allowed = [_allowed_occupations(u, catalogues) for u in units]
     return Organisation(region, pd.DataFrame(agencies), units, registry, allowed)
 
@@ -292,12 +328,9 @@ def _service_unit_name(service: str, i: int, region: Region) -> str:
     return INSTALASI[i]
 
 
-def _add_structured_unit(
-    unit: dict[str, object], registry: PositionRegistry, catalogues: Catalogues
-) -> None:
+def _add_structured_unit(unit: Unit, registry: PositionRegistry, catalogues: Catalogues) -> None:
     """Structural posts of a unit: its head and section heads, by unit type."""
-    name, kind = str(unit["name"]), str(unit["unit_type"])
-    field_ = str(unit["field"])
+    name, kind, field_ = unit.name, unit.unit_type, unit.field
     technical = catalogues.field_codes[field_][:3]
     heads = {
         "sekretariat": [
@@ -332,13 +365,11 @@ def _add_structured_unit(
         registry.add(unit, title, family, field_, None, technical)
 
 
-def _allowed_occupations(
-    unit: dict[str, object], catalogues: Catalogues
-) -> tuple[np.ndarray, np.ndarray]:
+def _allowed_occupations(unit: Unit, catalogues: Catalogues) -> tuple[np.ndarray, np.ndarray]:
     """Occupation row indices a unit employs and their relative weights."""
     occ = catalogues.occupations
     share = occ["share"].astype(float).to_numpy()
-    kind, field_ = unit["unit_type"], unit["field"]
+    kind, field_ = unit.unit_type, unit.field
     pelaksana = (occ["ladder"] == "pelaksana").to_numpy()
     own_field = (occ["field"] == field_).to_numpy()
     if kind in ("sekolah", "puskesmas", "instalasi"):

@@ -8,6 +8,7 @@ integrity, network) drive every mechanism and are written only to ``truth/``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -177,17 +178,20 @@ def initial_levels(
     return np.clip(levels, 1.0, 5.0).astype(np.float32)
 
 
+@cache
 def grade_caps() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """Rank lookups: entry rank and regular cap by education; ceiling rank per family."""
     ranks = reference.grade_rank()
-    edu = reference.load("education_levels").set_index("education")
-    entry = {e: ranks[g] for e, g in edu["entry_grade"].items()}
-    cap = {e: ranks[g] for e, g in edu["regular_grade_cap"].items()}
-    families = reference.load("position_families").set_index("family")
+    edu = reference.load("education_levels")
+    entry = {str(e): ranks[g] for e, g in zip(edu["education"], edu["entry_grade"], strict=True)}
+    cap = {
+        str(e): ranks[g] for e, g in zip(edu["education"], edu["regular_grade_cap"], strict=True)
+    }
+    families = reference.load("position_families").dropna(subset=["max_grade"])
     # One grade beyond the family's range, so a holder can reach the next level's minimum.
     family_max = {
-        f: min(ranks[g] + 1, 17)
-        for f, g in families["max_grade"].dropna().items()
+        str(f): min(ranks[g] + 1, 17)
+        for f, g in zip(families["family"], families["max_grade"], strict=True)
         if f != "pelaksana"
     }
     return entry, cap, family_max

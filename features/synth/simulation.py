@@ -43,7 +43,7 @@ def simulate_region(
     start_staff = max(10, round(size * START_SHARE))
     org = build_organisation(region, start_staff, rng, catalogues)
     agencies = {a: i for i, a in enumerate(org.agencies["agency_id"])}
-    unit_agency = np.array([agencies[u["agency_id"]] for u in org.units])
+    unit_agency = np.array([agencies[u.agency_id] for u in org.units])
     world = World(
         config,
         region,
@@ -86,39 +86,39 @@ def _populate(world: World, staff: int) -> None:
     """The ASN present on 1 January of the first year, each in a post of their unit."""
     rng, org = world.rng, world.org
     as_of = world.date(1)
-    weights = np.array([u["weight"] for u in org.units], dtype=float)
+    weights = np.array([u.weight for u in org.units], dtype=float)
     per_unit = rng.multinomial(staff, weights / weights.sum())
-    structural = [i for i, row in enumerate(org.positions.rows) if row["structural"]]
-    slots: list[tuple[int, int | None, str]] = [
-        (org.positions.rows[p]["unit_index"], p, "structural") for p in structural
-    ]
+    rows = org.positions.rows
+    structural = [p for p, row in enumerate(rows) if row.structural]
     occupations = world.catalogues.occupation_rows
+    staff_units: list[int] = []
+    staff_occupations: list[int] = []
     for unit_index, count in enumerate(per_unit):
         allowed, probs = org.unit_occupations[unit_index]
-        if not len(allowed):
-            continue
-        for occ in rng.choice(allowed, size=count, p=probs):
-            slots.append((unit_index, int(occ), occupations[occ]["ladder"]))
-    ladders = np.array([s[2] for s in slots], dtype=object)
-    fields = np.array(
-        [
-            org.units[s[0]]["field"] if s[2] == "structural" else occupations[s[1]]["field"]
-            for s in slots
-        ],
+        if len(allowed):
+            staff_units.extend([unit_index] * count)
+            staff_occupations.extend(int(o) for o in rng.choice(allowed, size=count, p=probs))
+    ladders = np.array(
+        ["structural"] * len(structural) + [occupations[o]["ladder"] for o in staff_occupations],
         dtype=object,
     )
+    fields = np.array(
+        [org.units[rows[p].unit_index].field for p in structural]
+        + [occupations[o]["field"] for o in staff_occupations],
+        dtype=object,
+    )
+    n = len(ladders)
     service = np.where(
-        ladders == "structural",
-        rng.uniform(10, 30, len(slots)),
-        rng.triangular(0, 10, 33, len(slots)),
+        ladders == "structural", rng.uniform(10, 30, n), rng.triangular(0, 10, 33, n)
     )
-    new = draw_people(rng, ladders, fields, service, as_of, pppk=np.zeros(len(slots), bool))
-    positions = np.array(
-        [
-            s[1] if s[2] == "structural" else _entry_formasi(world, s[0], s[1], svc)
-            for s, svc in zip(slots, service, strict=True)
-        ]
-    )
+    new = draw_people(rng, ladders, fields, service, as_of, pppk=np.zeros(n, bool))
+    formasi = [
+        _entry_formasi(world, unit, occupation, years)
+        for unit, occupation, years in zip(
+            staff_units, staff_occupations, service[len(structural) :], strict=True
+        )
+    ]
+    positions = np.array(structural + formasi, dtype=int)
     _admit(world, new, positions, service, as_of, reason="pengangkatan")
 
 
@@ -146,7 +146,7 @@ def _admit(
         rng, required, new["ability"], service, len(world.catalogues.code_index)
     )
     entry, cap, family_max = grade_caps()
-    families = np.array([world.org.positions.rows[p]["family"] for p in positions], dtype=object)
+    families = np.array([world.org.positions.rows[p].family for p in positions], dtype=object)
     ranks = np.array([entry[e] for e in new["education"]]) + (service // 4).astype(int)
     caps = np.array(
         [max(cap[e], family_max.get(f, 0)) for e, f in zip(new["education"], families, strict=True)]
@@ -205,9 +205,9 @@ def _hire(world: World, count: int) -> None:
         return
     rng, org = world.rng, world.org
     pppk = rng.random(count) < PPPK_HIRE_SHARE.get(world.year, 0.0)
-    weights = np.array([u["weight"] for u in org.units], dtype=float)
+    weights = np.array([u.weight for u in org.units], dtype=float)
     service_units = np.array(
-        [u["unit_type"] in ("sekolah", "puskesmas", "instalasi") for u in org.units]
+        [u.unit_type in ("sekolah", "puskesmas", "instalasi") for u in org.units]
     )
     units = np.where(
         pppk,

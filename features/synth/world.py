@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ class Logs:
     def __init__(self) -> None:
         self._chunks: dict[str, list[dict[str, np.ndarray]]] = defaultdict(list)
 
-    def add(self, name: str, **columns: object) -> None:
+    def add(self, name: str, **columns: Any) -> None:
         lengths = {len(np.atleast_1d(v)) for v in columns.values() if not np.isscalar(v)}
         length = max(lengths) if lengths else 1
         chunk = {
@@ -122,15 +123,15 @@ class World:
             old = int(self.people.columns["position"][person])
             if old >= 0 and self.holder.get(old) == person:
                 del self.holder[old]
-            if pos_frame[position]["structural"]:
+            if pos_frame[position].structural:
                 self.holder[int(position)] = int(person)
         self.people.columns["position"][idx] = positions
         self.people.columns["position_since"][idx] = start
-        self.people.columns["unit"][idx] = [pos_frame[p]["unit_index"] for p in positions]
+        self.people.columns["unit"][idx] = [pos_frame[p].unit_index for p in positions]
         self.logs.add(
             "position_history", person=idx, position=positions, start=start, reason=reason
         )
 
     def family_of(self, idx: np.ndarray) -> np.ndarray:
         rows = self.org.positions.rows
-        return np.array([rows[p]["family"] for p in self.people["position"][idx]], dtype=object)
+        return np.array([rows[p].family for p in self.people["position"][idx]], dtype=object)
