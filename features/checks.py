@@ -186,10 +186,11 @@ def periods(ctx: Context) -> Iterator[ProblemTuple]:
                 )
 
 
-#: Facts about an employee that cannot predate the hire (TMT): (date column, severity).
-#: Training and assessments before the TMT are only warnings: PPPK often were honorer staff
-#: trained or tested before their appointment.
-AFTER_HIRE = {
+#: Facts about an employee that must fall within their employment: (date column, severity
+#: before the hire). Training and assessments before the TMT are only warnings: PPPK often were
+#: honorer staff trained or tested before their appointment. Anything after the exit date is a
+#: warning (a late data-entry error more often than a real event).
+WITHIN_EMPLOYMENT = {
     "position_history": ("start_date", "error"),
     "grade_history": ("start_date", "error"),
     "disciplinary_records": ("decided_on", "error"),
@@ -198,16 +199,15 @@ AFTER_HIRE = {
 }
 
 
-def facts_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
-    """Nothing about an employee predates the hire; no evaluation for a year before it."""
+def facts_within_employment(ctx: Context) -> Iterator[ProblemTuple]:
+    """Nothing about an employee predates the hire or follows the exit."""
     if "employees" in ctx.unreadable:
         return
-    hires = ctx.stored("employees", ("employee_id", "hire_date"))
+    people = ctx.stored("employees", ("employee_id", "hire_date", "exit_date"))
     if "employees" in ctx.tables:
-        hires = pd.concat([hires, ctx.tables["employees"][["employee_id", "hire_date"]]])
-    hired = pd.to_datetime(
-        hires.drop_duplicates("employee_id", keep="last").set_index("employee_id")["hire_date"]
-    )
+        people = pd.concat([people, ctx.tables["employees"][list(people.columns)]])
+    people = people.drop_duplicates("employee_id", keep="last").set_index("employee_id")
+    hired, left = pd.to_datetime(people["hire_date"]), pd.to_datetime(people["exit_date"])
     if "evaluations" in ctx.tables:
         frame = ctx.tables["evaluations"]
         before = frame["year"] < frame["employee_id"].map(hired.dt.year)
@@ -219,17 +219,26 @@ def facts_after_hire(ctx: Context) -> Iterator[ProblemTuple]:
                 "year",
                 f"evaluation for {year}, before the employee was hired",
             )
-    for name, (column, severity) in AFTER_HIRE.items():
+    for name, (column, severity) in WITHIN_EMPLOYMENT.items():
         if name not in ctx.tables:
             continue
-        frame = ctx.tables[name]
+        frame, source = ctx.tables[name], ctx.sources[name]
         early = frame[column] < frame["employee_id"].map(hired)
         message = f"{column} is before the employee's hire_date (TMT)"
         if severity == "warning" and early.any():
-            yield summarised("warning", ctx.sources[name], column, message, frame.loc[early, ROW])
+            yield summarised("warning", source, column, message, frame.loc[early, ROW])
         elif severity == "error":
             for row in frame.loc[early, ROW]:
-                yield ("error", ctx.sources[name], int(row), column, message)
+                yield ("error", source, int(row), column, message)
+        late = (frame[column] > frame["employee_id"].map(left)).fillna(False).astype(bool)
+        if late.any():
+            yield summarised(
+                "warning",
+                source,
+                column,
+                f"{column} is after the employee's exit_date",
+                frame.loc[late, ROW],
+            )
 
 
 def evaluation_schemes(ctx: Context) -> Iterator[ProblemTuple]:
@@ -324,7 +333,7 @@ CHECKS: tuple[Callable[[Context], Iterator[ProblemTuple]], ...] = (
     employee_identity,
     future_dates,
     periods,
-    facts_after_hire,
+    facts_within_employment,
     evaluation_schemes,
     training_titles,
 )

@@ -23,7 +23,16 @@ from rich.progress import Progress
 
 from features import reference
 from features.schema import TABLES
-from features.synth import appraisal, careers, learning, mechanisms, observe, people, simulation
+from features.synth import (
+    appraisal,
+    careers,
+    learning,
+    mechanisms,
+    observe,
+    organisation,
+    people,
+    simulation,
+)
 from features.synth.config import GeneratorConfig, Region
 from features.synth.learning import build_course_book
 from features.synth.observe import NipIssuer, Observer
@@ -35,7 +44,16 @@ __all__ = ["GeneratorConfig", "generate_dataset", "TRUTH_DIR"]
 TRUTH_DIR = "truth"
 GENERATOR_VERSION = "2"  # bump whenever a mechanism or a constant changes
 #: Modules whose upper-case constants define the synthetic world (recorded in the manifest).
-MECHANISM_MODULES = (mechanisms, people, learning, careers, appraisal, simulation, observe)
+MECHANISM_MODULES = (
+    organisation,
+    mechanisms,
+    people,
+    learning,
+    careers,
+    appraisal,
+    simulation,
+    observe,
+)
 CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
 
 _ARROW = {

@@ -27,7 +27,7 @@ FEEDERS = {
             "jpt_madya_min_years_previous_level",
             "jpt_madya_min_grade",
             "jpt_min_education",
-            "jpt_pratama_max_age",
+            "jpt_madya_max_age",
         ),
     ),
     "jpt_pratama": (

@@ -102,7 +102,7 @@ def _mandated(world: World, idx: np.ndarray, taken: np.ndarray) -> tuple[list[in
     pns = people["employment"][idx] == "PNS"
     latsar = np.flatnonzero(book.mandate == "cpns")
     if len(latsar):
-        gol2 = np.isin(people["education"][idx], ["SMA", "D3"])
+        gol2 = np.isin(people["education"][idx], ["SD", "SMP", "SMA", "D3"])
         new = hired & pns & (rng.random(len(idx)) < LATSAR_UPTAKE)
         persons.extend(idx[new])
         courses.extend(np.where(gol2[new], latsar[-1], latsar[0]))

@@ -71,6 +71,14 @@ class Observer:
         observable["training_records"], course_takes = self.training()
         return observable, {**self.truth(), "course_takes": course_takes}
 
+    def while_employed(self, log: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Events up to the person's exit: nothing is recorded for someone who has left."""
+        if log.empty:
+            return log
+        exits = self.world.people["exit"][log["person"].to_numpy()]
+        dates = log[column].to_numpy(dtype="datetime64[D]")
+        return log[np.isnat(exits) | (dates <= exits)].reset_index(drop=True)
+
     def known(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only what had been recorded by the extraction date is in the export."""
         return frame[frame["recorded_at"] <= self.extract].reset_index(drop=True)
@@ -160,7 +168,8 @@ class Observer:
         return self.known(frame)
 
     def grade_history(self) -> pd.DataFrame:
-        log = self.world.logs.frame("grades").drop_duplicates(["person", "start"], keep="last")
+        log = self.while_employed(self.world.logs.frame("grades"), "start")
+        log = log.drop_duplicates(["person", "start"], keep="last")
         rng = self.rng
         n = len(log)
         start = log["start"].to_numpy(dtype="datetime64[D]")
@@ -177,7 +186,7 @@ class Observer:
 
     def assessments(self) -> dict[str, pd.DataFrame]:
         world, rng = self.world, self.rng
-        log = world.logs.frame("assessments")
+        log = self.while_employed(world.logs.frame("assessments"), "date")
         if log.empty:
             return {"assessments": pd.DataFrame(), "assessment_levels": pd.DataFrame()}
         from features import reference
@@ -270,7 +279,7 @@ class Observer:
         return {"evaluations": self.known(frame), "unit_evaluations": unit_frame}
 
     def discipline(self) -> pd.DataFrame:
-        log = self.world.logs.frame("discipline")
+        log = self.while_employed(self.world.logs.frame("discipline"), "decided")
         if log.empty:
             return pd.DataFrame()
         decided = log["decided"].to_numpy(dtype="datetime64[D]")
@@ -289,7 +298,7 @@ class Observer:
     def training(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Observable training records and the truth of each take (true course and gain)."""
         world, rng = self.world, self.rng
-        log = world.logs.frame("takes")
+        log = self.while_employed(world.logs.frame("takes"), "start")
         courses = world.courses.courses
         course = log["course"].to_numpy()
         titles = noisy_titles(

@@ -15,26 +15,27 @@ import pandas as pd
 
 from features import reference
 
-EDUCATION = ("SMP", "SMA", "D3", "D4", "S1", "S2", "S3")
+EDUCATION = ("SD", "SMP", "SMA", "D3", "D4", "S1", "S2", "S3")
 
 #: Education mix by ladder (heuristic, tuned so ~80% hold S1/D-IV or higher, BKN 2025).
 EDUCATION_MIX = {
-    "keahlian": (0.0, 0.0, 0.0, 0.10, 0.76, 0.13, 0.01),
-    "keterampilan": (0.0, 0.20, 0.58, 0.06, 0.16, 0.0, 0.0),
-    "pelaksana": (0.03, 0.37, 0.14, 0.04, 0.40, 0.02, 0.0),
-    "structural": (0.0, 0.0, 0.03, 0.04, 0.55, 0.36, 0.02),
+    "keahlian": (0.0, 0.0, 0.0, 0.0, 0.10, 0.76, 0.13, 0.01),
+    "keterampilan": (0.0, 0.0, 0.20, 0.58, 0.06, 0.16, 0.0, 0.0),
+    "pelaksana": (0.02, 0.04, 0.34, 0.14, 0.04, 0.40, 0.02, 0.0),
+    "structural": (0.0, 0.0, 0.0, 0.03, 0.04, 0.55, 0.36, 0.02),
 }
 #: Hires from 2016 on are better educated (recent CPNS/PPPK formations ask for diplomas).
 EDUCATION_MIX_RECENT = {
     **EDUCATION_MIX,
-    "keterampilan": (0.0, 0.05, 0.60, 0.10, 0.25, 0.0, 0.0),
-    "pelaksana": (0.0, 0.12, 0.10, 0.05, 0.68, 0.05, 0.0),
+    "keterampilan": (0.0, 0.0, 0.05, 0.60, 0.10, 0.25, 0.0, 0.0),
+    "pelaksana": (0.0, 0.0, 0.12, 0.10, 0.05, 0.68, 0.05, 0.0),
 }
 #: Share of women by occupation field (heuristic; Gorontalo ASN are ~70% women, BKN 2025).
 FEMALE_SHARE = {"kesehatan": 0.86, "pendidikan": 0.80}
 FEMALE_SHARE_OTHER = 0.50
 FEMALE_SHARE_STRUCTURAL = 0.38
 PPPK_GRADE = {
+    "SD": "PPPK-I",
     "SMP": "PPPK-III",
     "SMA": "PPPK-V",
     "D3": "PPPK-VII",
@@ -137,13 +138,14 @@ def draw_people(
 def _entry_age(rng: np.random.Generator, education: np.ndarray) -> np.ndarray:
     base = np.select(
         [
+            education == "SD",
             education == "SMP",
             education == "SMA",
             education == "D3",
             education == "S2",
             education == "S3",
         ],
-        [19.0, 21.0, 23.0, 28.0, 33.0],
+        [18.0, 19.0, 21.0, 23.0, 28.0, 33.0],
         default=24.5,
     )
     return base + rng.gamma(2.0, 1.6, len(education))

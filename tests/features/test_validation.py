@@ -180,3 +180,12 @@ def test_nothing_predates_the_hire(tmp_path: Path) -> None:
     assert any(
         "training_records.csv [start_date] start_date is before" in str(w) for w in report.warnings
     )
+
+
+def test_facts_after_the_exit_are_flagged(tmp_path: Path) -> None:
+    left = EMPLOYEES.copy()
+    left.loc[1, ["exit_date", "exit_reason"]] = ["2019-12-31", "pindah_instansi"]
+    report = validate_folder(write_export(tmp_path, employees=left), today=TODAY)
+    assert report.ok  # E2 left in 2019: the 2020 training is a warning, not an error
+    assert any("training_records.csv [start_date] start_date is after the employee's exit_date"
+               in str(w) for w in report.warnings)
