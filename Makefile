@@ -28,6 +28,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check features training service tests bench
+	$(BIN)/ruff format --check features training service tests bench
 	$(BIN)/mypy
 
 clean:

@@ -114,7 +114,8 @@ def test_conflicting_duplicates_are_errors_exact_ones_warnings(tmp_path: Path) -
     assert len(report.tables["training_records"]) == 2
     assert any("repeats an earlier row exactly" in str(w) for w in report.warnings)
     assert [str(e) for e in report.errors] == [
-        "error: evaluations.csv:3 [employee_id, year, period] same key as row 2 but different values"
+        "error: evaluations.csv:3 [employee_id, year, period] same key as row 2 but "
+        "different values"
     ]
 
 
@@ -187,5 +188,7 @@ def test_facts_after_the_exit_are_flagged(tmp_path: Path) -> None:
     left.loc[1, ["exit_date", "exit_reason"]] = ["2019-12-31", "pindah_instansi"]
     report = validate_folder(write_export(tmp_path, employees=left), today=TODAY)
     assert report.ok  # E2 left in 2019: the 2020 training is a warning, not an error
-    assert any("training_records.csv [start_date] start_date is after the employee's exit_date"
-               in str(w) for w in report.warnings)
+    assert any(
+        "training_records.csv [start_date] start_date is after the employee's exit_date" in str(w)
+        for w in report.warnings
+    )
