@@ -162,10 +162,18 @@ def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
     return tables, issues
 
 
+#: Column through which an export may name the employee instead of `employee_id` (SIASN and
+#: SIMPEG histories are keyed by NIP); see `features.identity`.
+NIP = "nip"
+
+
 def canonical_frame(table: str, source: str, frame: pd.DataFrame) -> RawTable:
+    """Rename an export's columns to canonical ones; keep a NIP wherever an employee is named."""
     renamed: dict[str, str] = {}
     ignored: list[str] = []
     known = set(TABLES[table].column_names) | {ROW}
+    if "employee_id" in known:
+        known.add(NIP)
     for column in frame.columns:
         if column == ROW:
             continue

@@ -28,6 +28,7 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 
 from features import checks
+from features.identity import resolve_employee_ids
 from features.schema import LOAD_ORDER, TABLES, Table
 from features.sources import ROW, RawTable, canonical_frame, canonical_values, read_folder
 
@@ -82,10 +83,18 @@ def validate_folder(
     """Validate every table file in `folder`; references may point at rows in `engine`."""
     raw, issues = read_folder(folder)
     _add_missing_reference_tables(raw, engine)
-    report = ValidationReport(
-        problems=[Problem(i.severity, i.source, None, None, i.message) for i in issues]  # type: ignore[arg-type]
-    )
+    report = ValidationReport()
+    for issue in issues:
+        report.problems.append(
+            Problem(_severity(issue.severity), issue.source, None, None, issue.message)
+        )
+    for severity, source, row, column, message in resolve_employee_ids(raw, engine):
+        report.problems.append(Problem(_severity(severity), source, row, column, message))
     return validate_tables(raw, engine=engine, today=today, report=report)
+
+
+def _severity(value: str) -> Severity:
+    return "error" if value == "error" else "warning"
 
 
 def _add_missing_reference_tables(raw: dict[str, RawTable], engine: sa.Engine | None) -> None:
@@ -128,8 +137,7 @@ def validate_tables(
             unreadable.add(name)
     context = checks.Context(typed, report.sources, engine, today, unreadable)
     for severity, source, row, column, message in checks.run_all(context):
-        level: Severity = "error" if severity == "error" else "warning"
-        report.problems.append(Problem(level, source, row, column, message))
+        report.problems.append(Problem(_severity(severity), source, row, column, message))
     report.tables = context.tables
     return report
 

@@ -13,6 +13,7 @@ from factories import EMPLOYEES, EVALUATIONS, write_export
 from features.database import current_revision
 from features.ingest import IngestRejected, ingest_folder
 from features.sources import read_folder
+from features.validation import validate_folder
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -113,3 +114,57 @@ def test_postgres_round_trip_and_idempotency(
     with pytest.raises(IngestRejected):
         ingest_folder(write_export(tmp_path, employees=bad), postgres_engine, today=TODAY)
     assert _count(postgres_engine, "ingest_batches") == 2
+
+
+def test_an_export_keyed_by_nip_gets_stable_employee_ids(
+    tmp_path: Path, sqlite_engine: sa.Engine
+) -> None:
+    folder = write_export(tmp_path / "siasn")
+    pegawai = EMPLOYEES.drop(columns="employee_id").rename(columns={"nip": "NIP Baru"})
+    pegawai.to_csv(folder / "employees.csv", index=False)
+    by_nip = dict(zip(EMPLOYEES["employee_id"], EMPLOYEES["nip"], strict=True))
+    for name in ("position_history", "evaluations", "training_records"):
+        frame = pd.read_csv(folder / f"{name}.csv")
+        frame.insert(0, "nip", frame.pop("employee_id").map(by_nip))
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    first = ingest_folder(folder, sqlite_engine, today=TODAY)
+    assert first.counts["evaluations"].inserted == 3
+    with sqlite_engine.connect() as connection:
+        ids = dict(connection.execute(sa.text("SELECT nip, employee_id FROM employees")).all())
+        owners = (
+            connection.execute(
+                sa.text(
+                    "SELECT DISTINCT e.nip FROM evaluations v JOIN employees e USING (employee_id)"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(ids.values()) == ["P0000001", "P0000002"]  # sequential, not from the NIP
+    assert set(owners) == set(EMPLOYEES["nip"])
+    again = ingest_folder(folder, sqlite_engine, today=TODAY)
+    assert again.total("inserted") == again.total("updated") == 0
+
+
+def test_an_unknown_nip_is_an_error(tmp_path: Path, sqlite_engine: sa.Engine) -> None:
+    folder = write_export(tmp_path / "x")
+    training = pd.read_csv(folder / "training_records.csv")
+    training.insert(0, "nip", ["199001152015032001", "199912312020121999"])
+    training.drop(columns="employee_id").to_csv(folder / "training_records.csv", index=False)
+    with pytest.raises(IngestRejected) as rejected:
+        ingest_folder(folder, sqlite_engine, today=TODAY)
+    assert [str(e) for e in rejected.value.report.errors] == [
+        "error: training_records.csv:3 [nip] NIP 1999…999 is not a known employee"
+    ]
+
+
+def test_a_nip_that_contradicts_the_employee_id_is_an_error(tmp_path: Path) -> None:
+    folder = write_export(tmp_path / "x")
+    training = pd.read_csv(folder / "training_records.csv")
+    training.insert(1, "nip", list(reversed(EMPLOYEES["nip"])))  # each row names the other
+    training.to_csv(folder / "training_records.csv", index=False)
+    report = validate_folder(folder, today=TODAY)
+    assert [str(e) for e in report.errors] == [
+        "error: training_records.csv:2 [nip] the NIP belongs to another employee_id",
+        "error: training_records.csv:3 [nip] the NIP belongs to another employee_id",
+    ]
