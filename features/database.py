@@ -73,6 +73,24 @@ ingest_batches = sa.Table(
     sa.Column("counts", sa.JSON, nullable=False, doc="per table: inserted/updated/unchanged"),
 )
 
+#: Every move of a registered model's alias (champion, challenger): MLflow keeps only the
+#: current alias, so "which version was in service on date D" and rollbacks are answered here.
+model_alias_events = sa.Table(
+    "model_alias_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("model_name", sa.Text, nullable=False),
+    sa.Column("alias", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=True, doc="None when the alias was removed"),
+    sa.Column("previous_version", sa.Text, nullable=True),
+    sa.Column("moved_at", sa.DateTime, nullable=False),
+    sa.Column("moved_by", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("forced", sa.Boolean, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=True, doc="the gate's comparison, as measured"),
+    sa.Index("ix_model_alias_events_model_name", "model_name", "moved_at"),
+)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -7,6 +7,7 @@ import logging
 import typer
 
 from features.cli import app as data_app
+from training.cli import models_app, train_app
 
 app = typer.Typer(
     help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
@@ -14,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(train_app, name="train")
+app.add_typer(models_app, name="models")
 
 
 @app.callback()

@@ -1,0 +1,114 @@
+"""HR records as typed DataFrames: the `sources` every feature builder reads.
+
+Feature builders never query the database themselves: they take a `Records` (one DataFrame per
+canonical table, with the schema's types) so that the same code runs on the database, on a
+validated export folder, or on a hand-built test fixture. `Records.snapshot_id` names the data
+a model was trained on; it changes whenever an ingest changes the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+
+from features.schema import TABLES, Table
+
+#: Tables the feature builders read (the catalogues come with the database too).
+FEATURE_TABLES = (
+    "employees",
+    "positions",
+    "position_standards",
+    "units",
+    "position_history",
+    "grade_history",
+    "assessments",
+    "assessment_levels",
+    "evaluations",
+    "unit_evaluations",
+    "disciplinary_records",
+    "courses",
+    "course_competencies",
+    "course_prerequisites",
+    "training_records",
+)
+
+
+def _excluded(spec: Table) -> frozenset[str]:
+    """Columns never loaded for features: personal data stays in the database (UU 27/2022)."""
+    return frozenset(c.name for c in spec.columns if c.personal)
+
+
+@dataclass
+class Records:
+    """One typed DataFrame per canonical table, plus the id of the data snapshot."""
+
+    tables: dict[str, pd.DataFrame]
+    snapshot_id: str = "unknown"
+    _empty: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self.tables:
+            return self.tables[name]
+        if name not in TABLES:
+            raise KeyError(f"no canonical table named {name!r}")
+        return self._empty.setdefault(name, typed(TABLES[name], pd.DataFrame()))
+
+
+def typed(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with the columns of `spec` (missing ones empty) in their canonical types.
+
+    Personal columns are dropped: feature code cannot use what it never receives.
+    """
+    out: dict[str, pd.Series] = {}
+    for column in spec.columns:
+        if column.name in _excluded(spec):
+            continue
+        values = frame[column.name] if column.name in frame else pd.Series([None] * len(frame))
+        values = pd.Series(values.to_numpy(), index=range(len(frame)))
+        if column.dtype in ("date", "datetime"):
+            out[column.name] = pd.to_datetime(values, errors="coerce").astype("datetime64[us]")
+        elif column.dtype == "int":
+            out[column.name] = pd.to_numeric(values, errors="coerce").astype("Int64")
+        elif column.dtype == "float":
+            out[column.name] = pd.to_numeric(values, errors="coerce").astype(float)
+        elif column.dtype == "bool":
+            out[column.name] = values.astype("boolean")
+        else:
+            out[column.name] = values.astype(object).where(values.notna(), None)
+    return pd.DataFrame(out, index=range(len(frame)))
+
+
+def from_frames(frames: Mapping[str, pd.DataFrame], snapshot_id: str = "fixture") -> Records:
+    """Records from in-memory tables (tests, validated exports), typed by the schema."""
+    return Records({n: typed(TABLES[n], f) for n, f in frames.items()}, snapshot_id)
+
+
+def load_records(engine: sa.Engine, tables: Iterable[str] = FEATURE_TABLES) -> Records:
+    """Read the feature tables from the database (without personal columns)."""
+    frames = {}
+    with engine.connect() as connection:
+        for name in tables:
+            spec = TABLES[name]
+            columns = ", ".join(c.name for c in spec.columns if c.name not in _excluded(spec))
+            query = sa.text(f"SELECT {columns} FROM {name}")  # names come from the schema
+            frames[name] = typed(spec, pd.read_sql(query, connection))
+        snapshot = database_snapshot_id(connection)
+    return Records(frames, snapshot)
+
+
+def database_snapshot_id(connection: sa.Connection) -> str:
+    """A short stable id of the database's content: its last ingest batch and row counts."""
+    batch = connection.execute(
+        sa.text("SELECT max(batch_id), max(finished_at) FROM ingest_batches")
+    ).one()
+    counts = {
+        name: connection.execute(sa.text(f"SELECT count(*) FROM {name}")).scalar_one()
+        for name in FEATURE_TABLES
+    }
+    digest = hashlib.sha256(json.dumps([str(batch[1]), counts], sort_keys=True).encode())
+    return f"db-b{batch[0] or 0}-{digest.hexdigest()[:10]}"

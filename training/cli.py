@@ -1,0 +1,181 @@
+"""`jenjang train …` and `jenjang models …`: retrain, compare, promote, roll back, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from features.settings import get_settings
+
+train_app = typer.Typer(help="Train models and register them as challenger.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Registered models: compare, promote, roll back.", no_args_is_help=True
+)
+console = Console()
+
+TRAINING_RECS = "training-recs"
+
+
+def _check_name(name: str) -> str:
+    if name != TRAINING_RECS:
+        console.print(f"[red]error:[/red] unknown model {name!r}; known: {TRAINING_RECS}")
+        raise typer.Exit(2)
+    return name
+
+
+@train_app.command("training-recs")
+def train_training_recs(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out cycle (default: the last complete one).")
+    ] = None,
+    train_cycles: Annotated[int, typer.Option(min=1, max=8, help="Cycles to train on.")] = 3,
+    people: Annotated[
+        int | None, typer.Option(min=100, help="Evaluate on a sample of this many people.")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Generated dataset folder: score true gains from truth/.")
+    ] = None,
+) -> None:
+    """Fit the training recommender and baselines, evaluate, log to MLflow, set challenger."""
+    from training.pipeline import TrainConfig, train_training_recs
+
+    config = TrainConfig(
+        test_year=test_year, train_cycles=train_cycles, evaluation_people=people, truth_dir=truth
+    )
+    try:
+        result = train_training_recs(config, get_settings())
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"held-out cycle {result.split.test_year}")
+    columns = [c for c in result.report.overall.columns if c != "people"]
+    table.add_column("model")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for model, row in result.report.overall.iterrows():
+        table.add_row(str(model), *(f"{row[c]:.4f}" for c in columns))
+    console.print(table)
+    console.print(f"target: {json.dumps(result.target)}")
+    console.print(
+        f"[green]registered[/green] {TRAINING_RECS} v{result.version} as challenger "
+        f"(run {result.run_id})"
+    )
+
+
+@models_app.command()
+def compare(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    truth: Annotated[Path | None, typer.Option(help="Dataset folder with truth/.")] = None,
+    people: Annotated[int | None, typer.Option(min=100)] = None,
+) -> None:
+    """Evaluate champion and challenger on the same held-out cycle; print the gate's verdict."""
+    from training.promotion import compare as run_compare
+
+    comparison = run_compare(get_settings(), _check_name(name), truth, people)
+    console.print(comparison.metrics.round(4).to_string())
+    verdict = "passes" if comparison.passed else "fails"
+    console.print(f"challenger v{comparison.challenger} {verdict} the gate")
+
+
+@models_app.command()
+def promote(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the move).")] = "",
+    force: Annotated[bool, typer.Option(help="Override a failed gate (needs --reason).")] = False,
+    truth: Annotated[Path | None, typer.Option(help="Dataset folder with truth/.")] = None,
+    people: Annotated[int | None, typer.Option(min=100)] = None,
+) -> None:
+    """Move `champion` to the challenger when it is not worse than the champion."""
+    from training.pipeline import PromotionRefused
+    from training.promotion import promote as run_promote
+
+    try:
+        comparison = run_promote(
+            get_settings(), _check_name(name), reason, force, None, truth, people
+        )
+    except PromotionRefused as refused:
+        console.print(f"[red]refused:[/red] {refused}")
+        console.print(json.dumps(refused.evidence["metrics"], indent=1, default=str))
+        raise typer.Exit(1) from None
+    except (ValueError, LookupError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    console.print(comparison.metrics.round(4).to_string())
+    console.print(f"[green]champion[/green] is now {name} v{comparison.challenger}")
+
+
+@models_app.command()
+def rollback(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    reason: Annotated[str, typer.Option(help="Why (required, recorded).")] = "",
+    to: Annotated[
+        str | None, typer.Option(help="Version (default: the previous champion).")
+    ] = None,
+) -> None:
+    """Point `champion` back at an earlier version."""
+    from training.promotion import rollback as run_rollback
+
+    try:
+        version = run_rollback(get_settings(), _check_name(name), reason, to)
+    except (ValueError, LookupError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    console.print(f"[green]champion[/green] is now {name} v{version}")
+
+
+@models_app.command()
+def history(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    at: Annotated[
+        str | None, typer.Option(help="Which version was champion at this date/time (ISO).")
+    ] = None,
+) -> None:
+    """Every alias move (who, when, which version, why), or the champion at a date."""
+    from features.database import create_db_engine, migrate
+    from training import registry
+
+    engine = create_db_engine(get_settings().database_url)
+    migrate(engine)
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            console.print(f"[red]error:[/red] --at {at!r} is not an ISO date or date-time")
+            raise typer.Exit(2) from None
+        version = registry.version_at(engine, _check_name(name), when)
+        console.print(f"champion of {name} at {when}: {('v' + version) if version else 'none'}")
+        return
+    moves = registry.history(engine, _check_name(name))
+    table = Table(title=f"alias history of {name}")
+    for column in (
+        "moved_at",
+        "alias",
+        "version",
+        "previous_version",
+        "moved_by",
+        "forced",
+        "reason",
+    ):
+        table.add_column(column)
+    for _, row in moves.iterrows():
+        table.add_row(
+            *(
+                str(row[c])
+                for c in (
+                    "moved_at",
+                    "alias",
+                    "version",
+                    "previous_version",
+                    "moved_by",
+                    "forced",
+                    "reason",
+                )
+            )
+        )
+    console.print(table)

@@ -1,0 +1,124 @@
+"""Evaluate recommenders on a held-out cycle: overall, per position family and per agency.
+
+All recommenders score the same `Batch` (the people active on 1 January of the test cycle, the
+same candidates); the relevant courses are those the person started during the cycle among
+their candidates. With a synthetic dataset's truth, each list is also scored on what it would
+really do (`training.truth`): the mean true gain in fit to the current post of the top 5
+(``true_fit_gain@5``, the headline) and the mean true rise in competency levels
+(``true_competency_gain@5``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from features.frame import block
+from features.records import Records
+from training.batch import Batch, build_batch
+from training.metrics import per_row_metrics, summarise, top_k
+from training.split import TemporalSplit, label_matrix, labels, spine
+from training.truth import Truth
+
+#: Slices with fewer people than this are reported but flagged as too small to read.
+MIN_SLICE = 30
+
+
+class Scorer(Protocol):
+    name: str
+
+    def scores(self, batch: Batch) -> np.ndarray: ...
+
+
+@dataclass
+class EvaluationReport:
+    """Metrics per model: overall, per position family, per agency (one row per model)."""
+
+    test_year: int
+    overall: pd.DataFrame
+    by_family: pd.DataFrame
+    by_agency: pd.DataFrame
+    rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def metric(self, model: str, name: str) -> float:
+        return float(self.overall.at[model, name])  # type: ignore[arg-type]
+
+
+def test_batch(
+    records: Records, split: TemporalSplit, people: int | None = None, seed: int = 0
+) -> Batch:
+    """The held-out cycle's batch (optionally a random sample of `people`, for speed)."""
+    frame = spine(records, split.test_year)
+    if people is not None and len(frame) > people:
+        frame = frame.sample(people, random_state=seed).reset_index(drop=True)
+    return build_batch(records, frame)
+
+
+def evaluate(
+    models: Sequence[Scorer],
+    batch: Batch,
+    records: Records,
+    test_year: int,
+    truth: Truth | None = None,
+) -> EvaluationReport:
+    """Score every model on `batch`; relevance = courses started in `test_year`."""
+    relevant = label_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
+    relevant &= batch.allowed
+    gains = None
+    if truth is not None:
+        required = block(batch.frame, "required")
+        gains = truth.gains(batch.employee_ids, test_year, required, batch.catalogue)
+    overall, families, agencies, rows = {}, [], [], {}
+    for model in models:
+        scores = model.scores(batch)
+        per_row = per_row_metrics(relevant, scores, batch.allowed, gains)
+        top10 = top_k(scores, batch.allowed, 10)
+        overall[model.name] = summarise(per_row, top10, len(batch.catalogue.ids))
+        per_row = per_row.assign(
+            family=batch.frame["family"].to_numpy(), agency=batch.frame["agency_id"].to_numpy()
+        )
+        families.append(_slices(per_row, "family", model.name))
+        agencies.append(_slices(per_row, "agency", model.name))
+        rows[model.name] = per_row
+    return EvaluationReport(
+        test_year,
+        pd.DataFrame(overall).T,
+        pd.concat(families, ignore_index=True),
+        pd.concat(agencies, ignore_index=True),
+        rows,
+    )
+
+
+def _slices(per_row: pd.DataFrame, key: str, model: str) -> pd.DataFrame:
+    metrics = [c for c in per_row.columns if "@" in c]
+    grouped = per_row.groupby(key)
+    out = grouped[metrics].mean()
+    out["people"] = grouped.size()
+    out["small"] = out["people"] < MIN_SLICE
+    return out.reset_index().assign(model=model)
+
+
+def improvement(report: EvaluationReport, model: str, metric: str) -> pd.Series:
+    """Relative difference of `model` over every other model on `metric` (0.2 = 20% better)."""
+    values = report.overall[metric]
+    return (values[model] / values.drop(model) - 1.0).rename(f"{metric} gain of {model}")
+
+
+def target_check(report: EvaluationReport, model: str = "learned") -> dict[str, object]:
+    """The issue's target: true gain ≥ 1.2 × every baseline's, NDCG@10 ≥ the best baseline's."""
+    others = report.overall.drop(model)
+    out: dict[str, object] = {
+        "ndcg_ok": bool(report.metric(model, "ndcg@10") >= others["ndcg@10"].max()),
+        "best_baseline_ndcg": float(others["ndcg@10"].max()),
+    }
+    if "true_fit_gain@5" in report.overall:
+        best = float(others["true_fit_gain@5"].max())
+        out["best_baseline_true_gain"] = best
+        ratio = report.metric(model, "true_fit_gain@5") / best if best else float("nan")
+        out["true_gain_ratio"] = ratio
+        out["gain_ok"] = bool(ratio >= 1.2)
+    return out

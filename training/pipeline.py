@@ -1,0 +1,247 @@
+"""Train, evaluate, log, register; compare and promote — the stages behind `jenjang train` and
+`jenjang models`, as library functions the CLI, the tests and the notebooks all call.
+
+`train_training_recs` fits the learned recommender and the baselines on the cycles before the
+test cycle, evaluates them all on it, logs the run to MLflow (params, metrics overall and per
+slice, the report and charts, data snapshot, git commit, feature set version), registers a
+pyfunc version and points ``challenger`` at it. `promote` moves ``champion`` to the challenger
+only if, on the same held-out cycle, it is not worse than the champion on any gated metric
+beyond the tolerance — or when forced, with a reason; every move is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import joblib
+import mlflow
+import pandas as pd
+from mlflow.models import ModelSignature
+from mlflow.types import ColSpec, Schema
+
+from features.database import create_db_engine, migrate
+from features.frame import FEATURE_SET_VERSION
+from features.records import Records, load_records
+from features.settings import Settings
+from training import registry
+from training.baselines import BASELINES
+from training.evaluation import EvaluationReport, evaluate, target_check, test_batch
+from training.recommender import RecommenderConfig, TrainingRecommender
+from training.report import write_report
+from training.split import TemporalSplit, latest_complete_cycle
+from training.truth import Truth
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "training-recs"
+#: Metrics the promotion gate compares (true gain only where a dataset's truth is available).
+GATED_METRICS = ("ndcg@10", "recall@10", "true_fit_gain@5")
+PIP_REQUIREMENTS = [
+    "mlflow>=3.0",
+    "scikit-learn>=1.6",
+    "pandas>=2.2",
+    "numpy>=2.0",
+    "joblib>=1.4",
+    "jenjang",
+]
+
+
+@dataclass
+class TrainConfig:
+    """What to train on and how to evaluate (logged as the run's parameters)."""
+
+    test_year: int | None = None
+    train_cycles: int = 3
+    evaluation_people: int | None = None
+    truth_dir: Path | None = None
+    model_name: str = MODEL_NAME
+    recommender: RecommenderConfig = field(default_factory=RecommenderConfig)
+    seed: int = 0
+
+
+@dataclass
+class TrainResult:
+    run_id: str
+    version: str
+    split: TemporalSplit
+    report: EvaluationReport
+    target: dict[str, object]
+
+
+class PromotionRefused(RuntimeError):
+    """The challenger is worse than the champion beyond the tolerance (not forced)."""
+
+    def __init__(self, message: str, evidence: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.evidence = evidence
+
+
+def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
+    """Fit, evaluate, log, register and set ``challenger``; returns the run and its report."""
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    records = load_records(engine)
+    test_year = config.test_year or latest_complete_cycle(records)
+    split = TemporalSplit.last_cycles(test_year, config.train_cycles)
+    log.info("training on cycles %s, testing on %d", split.train_years, test_year)
+    learned = TrainingRecommender(config.recommender).fit(records, split)
+    baselines = [cls().fit(records, split) for cls in BASELINES]
+    truth = _truth(config.truth_dir)
+    batch = test_batch(records, split, config.evaluation_people, config.seed)
+    report = evaluate([learned, *baselines], batch, records, test_year, truth)
+    client = registry.configure(settings)
+    with mlflow.start_run(run_name=f"training-recs-{test_year}") as run:
+        _log_run(config, split, records, report, batch_size=len(batch.frame))
+        version = _log_model(learned, config, split, records, str(batch.employee_ids[0]))
+    registry.move_alias(
+        client,
+        engine,
+        registry.AliasMove(
+            config.model_name,
+            registry.CHALLENGER,
+            version,
+            registry.alias_version(client, config.model_name, registry.CHALLENGER),
+            registry.current_user(),
+            f"trained on cycles {split.train_years[0]}–{split.train_years[-1]}",
+        ),
+    )
+    return TrainResult(run.info.run_id, version, split, report, target_check(report))
+
+
+def _truth(folder: Path | None) -> Truth | None:
+    if folder is None or not (Path(folder) / "truth" / "levels.parquet").exists():
+        return None
+    return Truth.load(Path(folder))
+
+
+def _log_run(
+    config: TrainConfig,
+    split: TemporalSplit,
+    records: Records,
+    report: EvaluationReport,
+    batch_size: int,
+) -> None:
+    params = {f"recommender.{k}": v for k, v in asdict(config.recommender).items()}
+    params |= {
+        "train_years": ",".join(map(str, split.train_years)),
+        "test_year": split.test_year,
+        "evaluation_people": batch_size,
+        "feature_set_version": FEATURE_SET_VERSION,
+        "data_snapshot": records.snapshot_id,
+        "truth": str(config.truth_dir) if config.truth_dir else "none",
+    }
+    mlflow.log_params(params)
+    mlflow.set_tags(_provenance(split, records))
+    for model, row in report.overall.iterrows():
+        prefix = "" if model == "learned" else f"baseline.{model}."
+        mlflow.log_metrics({prefix + _metric_name(str(k)): float(v) for k, v in row.items()})
+    for key, table in (("family", report.by_family), ("agency", report.by_agency)):
+        rows = table[(table["model"] == "learned") & ~table["small"]]
+        for _, row in rows.iterrows():
+            for metric in [c for c in table.columns if "@" in c]:
+                if pd.notna(row[metric]):
+                    mlflow.log_metric(f"{key}.{row[key]}.{_metric_name(metric)}", row[metric])
+    with tempfile.TemporaryDirectory() as folder:
+        context: dict[str, object] = {
+            "data snapshot": records.snapshot_id,
+            "train cycles": split.train_years,
+        }
+        write_report(report, Path(folder), context)
+        mlflow.log_artifacts(folder, artifact_path="evaluation")
+
+
+def _metric_name(name: str) -> str:
+    """MLflow metric names cannot hold '@': ndcg@10 → ndcg_at_10."""
+    return name.replace("@", "_at_")
+
+
+def _provenance(split: TemporalSplit, records: Records) -> dict[str, str]:
+    return {
+        "git_commit": git_commit(),
+        "feature_set_version": FEATURE_SET_VERSION,
+        "data_snapshot": records.snapshot_id,
+        "training_cutoff": split.cutoff.date().isoformat(),
+        "test_year": str(split.test_year),
+    }
+
+
+def git_commit() -> str:
+    """The commit of the working tree (with ``-dirty`` if it has changes), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("-dirty" if dirty else "")
+
+
+def signature() -> ModelSignature:
+    """Input: employee_id (required), k, kinds, as_of (optional). Output: one row per course."""
+    inputs = Schema(
+        [
+            ColSpec("string", "employee_id"),
+            ColSpec("long", "k", required=False),
+            ColSpec("string", "kinds", required=False),
+            ColSpec("string", "as_of", required=False),
+        ]
+    )
+    outputs = Schema(
+        [
+            ColSpec("string", "employee_id"),
+            ColSpec("long", "rank"),
+            ColSpec("string", "course_id"),
+            ColSpec("string", "title_id"),
+            ColSpec("string", "title_en"),
+            ColSpec("string", "kind"),
+            ColSpec("string", "delivery"),
+            ColSpec("long", "jp"),
+            ColSpec("double", "score"),
+            ColSpec("double", "expected_gain"),
+            ColSpec("double", "uptake_probability"),
+            ColSpec("string", "reasons"),
+            ColSpec("string", "as_of"),
+        ]
+    )
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def _log_model(
+    learned: TrainingRecommender,
+    config: TrainConfig,
+    split: TemporalSplit,
+    records: Records,
+    example_employee: str,
+) -> str:
+    provenance = _provenance(split, records)
+    with tempfile.TemporaryDirectory() as folder:
+        model_path = Path(folder) / "recommender.joblib"
+        joblib.dump(learned, model_path, compress=3)
+        metadata_path = Path(folder) / "metadata.json"
+        metadata_path.write_text(json.dumps(provenance | {"model_name": config.model_name}))
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
+            artifacts={"recommender": str(model_path), "metadata": str(metadata_path)},
+            signature=signature(),
+            input_example=pd.DataFrame({"employee_id": [example_employee], "k": [5]}),
+            pip_requirements=PIP_REQUIREMENTS,
+            registered_model_name=config.model_name,
+        )
+    version = str(info.registered_model_version)
+    client = mlflow.MlflowClient()
+    for key, value in provenance.items():
+        client.set_model_version_tag(config.model_name, version, key, value)
+    return version

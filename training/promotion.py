@@ -1,0 +1,193 @@
+"""Champion/challenger: compare on the same held-out cycle, promote through a gate, roll back.
+
+The comparison loads both registered versions' fitted recommenders and evaluates them on one
+batch — the challenger's held-out cycle, with today's records — so neither is flattered by
+different people or candidates. A version whose training cutoff is after the start of that
+cycle has seen it: the comparison refuses rather than report a flattering number.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import mlflow
+import pandas as pd
+
+from features.database import create_db_engine, migrate
+from features.records import load_records
+from features.settings import Settings
+from training import registry
+from training.evaluation import evaluate, test_batch
+from training.pipeline import GATED_METRICS, MODEL_NAME, PromotionRefused, _truth
+from training.recommender import TrainingRecommender
+from training.split import TemporalSplit, cycle_start
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Comparison:
+    """Champion and challenger on the same cycle, metric by metric, and the gate's verdict."""
+
+    champion: str | None
+    challenger: str
+    test_year: int
+    metrics: pd.DataFrame  # rows: metric; columns: champion, challenger, relative, passes
+    passed: bool
+    tolerance: float
+
+    def evidence(self) -> dict[str, Any]:
+        return {
+            "champion": self.champion,
+            "challenger": self.challenger,
+            "test_year": self.test_year,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
+            "metrics": self.metrics.reset_index().to_dict("records"),
+        }
+
+
+def load_recommender(name: str, version: str) -> tuple[TrainingRecommender, dict[str, str]]:
+    """A registered version's fitted recommender and its tags."""
+    client = mlflow.MlflowClient()
+    tags = client.get_model_version(name, version).tags
+    folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}"))
+    path = next(folder.rglob("recommender.joblib"))
+    recommender = joblib.load(path)
+    recommender.name = f"v{version}"
+    return recommender, tags
+
+
+def compare(
+    settings: Settings,
+    name: str = MODEL_NAME,
+    truth_dir: Path | None = None,
+    people: int | None = None,
+) -> Comparison:
+    """Evaluate champion and challenger on the challenger's held-out cycle."""
+    client = registry.configure(settings)
+    challenger = registry.alias_version(client, name, registry.CHALLENGER)
+    if challenger is None:
+        raise LookupError(f"{name} has no challenger: run `jenjang train {name}` first")
+    champion = registry.alias_version(client, name, registry.CHAMPION)
+    new, new_tags = load_recommender(name, challenger)
+    test_year = int(new_tags["test_year"])
+    models = [new]
+    if champion is not None and champion != challenger:
+        old, old_tags = load_recommender(name, champion)
+        if pd.Timestamp(old_tags["training_cutoff"]) > cycle_start(test_year):
+            raise ValueError(
+                f"champion v{champion} was trained with data up to {old_tags['training_cutoff']}, "
+                f"after the start of the challenger's test cycle {test_year}: not comparable"
+            )
+        models.append(old)
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    records = load_records(engine)
+    split = TemporalSplit.last_cycles(test_year)
+    batch = test_batch(records, split, people)
+    report = evaluate(models, batch, records, test_year, _truth(truth_dir))
+    return _verdict(report.overall, champion, challenger, test_year, settings.promotion_tolerance)
+
+
+def _verdict(
+    overall: pd.DataFrame,
+    champion: str | None,
+    challenger: str,
+    test_year: int,
+    tolerance: float,
+) -> Comparison:
+    gated = [m for m in GATED_METRICS if m in overall.columns]
+    table = pd.DataFrame({"challenger": overall.loc[f"v{challenger}", gated]})
+    if champion is None or champion == challenger:
+        table["champion"] = float("nan")
+        table["passes"] = True
+    else:
+        table["champion"] = overall.loc[f"v{champion}", gated]
+        table["passes"] = table["challenger"] >= table["champion"] * (1 - tolerance)
+    table["relative"] = table["challenger"] / table["champion"] - 1
+    return Comparison(
+        champion, challenger, test_year, table, bool(table["passes"].all()), tolerance
+    )
+
+
+def promote(
+    settings: Settings,
+    name: str = MODEL_NAME,
+    reason: str = "",
+    force: bool = False,
+    by: str | None = None,
+    truth_dir: Path | None = None,
+    people: int | None = None,
+) -> Comparison:
+    """Move ``champion`` to the challenger if it passes the gate (or `force` with a reason)."""
+    if force and not reason.strip():
+        raise ValueError("--force needs a --reason: say why the gate is overridden")
+    comparison = compare(settings, name, truth_dir, people)
+    if comparison.champion == comparison.challenger:
+        raise ValueError(f"v{comparison.challenger} is already the champion of {name}")
+    if not comparison.passed and not force:
+        raise PromotionRefused(
+            f"challenger v{comparison.challenger} is worse than champion v{comparison.champion} "
+            f"beyond the tolerance of {comparison.tolerance:.0%}",
+            comparison.evidence(),
+        )
+    client = registry.configure(settings)
+    engine = create_db_engine(settings.database_url)
+    default_reason = "passed the promotion gate" if comparison.passed else ""
+    registry.move_alias(
+        client,
+        engine,
+        registry.AliasMove(
+            name,
+            registry.CHAMPION,
+            comparison.challenger,
+            comparison.champion,
+            by or registry.current_user(),
+            reason.strip() or default_reason,
+            forced=force and not comparison.passed,
+            evidence=comparison.evidence(),
+        ),
+    )
+    return comparison
+
+
+def rollback(
+    settings: Settings,
+    name: str = MODEL_NAME,
+    reason: str = "",
+    to_version: str | None = None,
+    by: str | None = None,
+) -> str:
+    """Point ``champion`` back at `to_version` or at the champion before the current one."""
+    if not reason.strip():
+        raise ValueError("a rollback needs a --reason")
+    client = registry.configure(settings)
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    current = registry.alias_version(client, name, registry.CHAMPION)
+    if to_version is None:
+        moves = registry.history(engine, name)
+        moves = moves[moves["alias"] == registry.CHAMPION]
+        previous = moves.iloc[-1]["previous_version"] if len(moves) else None
+        if previous is None or pd.isna(previous):
+            raise LookupError(f"{name} has no earlier champion to roll back to")
+        to_version = str(previous)
+    client.get_model_version(name, to_version)  # raises if the version does not exist
+    registry.move_alias(
+        client,
+        engine,
+        registry.AliasMove(
+            name,
+            registry.CHAMPION,
+            to_version,
+            current,
+            by or registry.current_user(),
+            f"rollback: {reason.strip()}",
+        ),
+    )
+    return to_version
