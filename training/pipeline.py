@@ -22,6 +22,7 @@ from typing import Any
 import joblib
 import mlflow
 import pandas as pd
+import sqlalchemy as sa
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 
@@ -98,7 +99,9 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"training-recs-{test_year}") as run:
         _log_run(config, split, records, report, batch_size=len(batch.frame))
-        version = _log_model(learned, config, split, records, str(batch.employee_ids[0]))
+        version = _log_model(
+            learned, config, split, records, str(batch.employee_ids[0]), settings.database_url
+        )
     registry.move_alias(
         client,
         engine,
@@ -188,6 +191,10 @@ def git_commit() -> str:
     return head + ("-dirty" if dirty else "")
 
 
+def _without_password(url: str) -> str:
+    return sa.make_url(url).set(password=None).render_as_string(hide_password=False)
+
+
 def signature() -> ModelSignature:
     """Input: employee_id (required), k, kinds, as_of (optional). Output: one row per course."""
     inputs = Schema(
@@ -224,6 +231,7 @@ def _log_model(
     split: TemporalSplit,
     records: Records,
     example_employee: str,
+    database_url: str,
 ) -> str:
     provenance = _provenance(split, records)
     with tempfile.TemporaryDirectory() as folder:
@@ -236,7 +244,16 @@ def _log_model(
             python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
             artifacts={"recommender": str(model_path), "metadata": str(metadata_path)},
             signature=signature(),
-            input_example=pd.DataFrame({"employee_id": [example_employee], "k": [5]}),
+            input_example=pd.DataFrame(
+                {
+                    "employee_id": [example_employee],
+                    "k": [5],
+                    "as_of": [split.cutoff.date().isoformat()],
+                }
+            ),
+            # the service passes its own database; the default (without any password) lets MLflow
+            # validate the input example against the training database
+            model_config={"database_url": _without_password(database_url)},
             pip_requirements=PIP_REQUIREMENTS,
             registered_model_name=config.model_name,
         )

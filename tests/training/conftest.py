@@ -1,0 +1,67 @@
+"""Fixtures for the training tests: the small dataset ingested once, a tiny fitted recommender,
+and a temporary MLflow store with a trained, promoted champion."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from features.database import create_db_engine
+from features.ingest import ingest_folder
+from features.records import Records, load_records
+from features.settings import Settings
+from training.recommender import RecommenderConfig, TrainingRecommender
+from training.split import TemporalSplit, latest_complete_cycle
+
+#: Small and quick: enough to exercise every stage, not to measure quality.
+TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
+
+
+@pytest.fixture(scope="session")
+def tiny_config() -> RecommenderConfig:
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def small_database(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The 400-person dataset ingested into a session SQLite database; returns its URL."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jenjang.db'}"
+    engine = create_db_engine(url)
+    ingest_folder(small_dataset, engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def small_records(small_database: str) -> Records:
+    engine: sa.Engine = create_db_engine(small_database)
+    try:
+        return load_records(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def split(small_records: Records) -> TemporalSplit:
+    return TemporalSplit.last_cycles(latest_complete_cycle(small_records))
+
+
+@pytest.fixture(scope="session")
+def tiny_recommender(small_records: Records, split: TemporalSplit) -> TrainingRecommender:
+    return TrainingRecommender(TINY).fit(small_records, split)
+
+
+@pytest.fixture
+def store_settings(small_database: str, tmp_path: Path) -> Settings:
+    """Settings with a copy of the small database (the alias history lives there) and an empty
+    MLflow store, both this test's own."""
+    copy = tmp_path / "jenjang.db"
+    shutil.copyfile(small_database.removeprefix("sqlite:///"), copy)
+    return Settings(
+        database_url=f"sqlite:///{copy}",
+        tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+        artifact_root=str(tmp_path / "artifacts"),
+    )

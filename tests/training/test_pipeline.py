@@ -1,0 +1,112 @@
+"""Tracking, registry and promotion end to end in a temporary MLflow store: train, register as
+challenger, promote through the gate, load `models:/training-recs@champion` and predict; refuse
+a worse challenger, force with a reason, history and rollback."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import mlflow
+import pandas as pd
+import pytest
+
+from features.database import create_db_engine
+from features.settings import Settings
+from training import registry
+from training.pipeline import MODEL_NAME, PromotionRefused, TrainConfig, train_training_recs
+from training.promotion import promote, rollback
+from training.pyfunc import FeatureSetMismatch, TrainingRecsModel
+from training.recommender import RecommenderConfig
+
+pytestmark = pytest.mark.slow
+
+
+def _train(settings: Settings, small_dataset: Path, **changes: object) -> str:
+    tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
+    config = TrainConfig(truth_dir=small_dataset, recommender=dataclasses.replace(tiny, **changes))
+    return train_training_recs(config, settings).version
+
+
+def test_train_promote_load_and_predict(store_settings: Settings, small_dataset: Path) -> None:
+    version = _train(store_settings, small_dataset)
+    client = registry.configure(store_settings)
+    assert registry.alias_version(client, MODEL_NAME, "challenger") == version
+    tags = client.get_model_version(MODEL_NAME, version).tags
+    assert {"git_commit", "feature_set_version", "data_snapshot", "training_cutoff"} <= set(tags)
+    run = client.get_run(client.get_model_version(MODEL_NAME, version).run_id)
+    assert "ndcg_at_10" in run.data.metrics and "true_fit_gain_at_5" in run.data.metrics
+    assert any(k.startswith("baseline.gap_rule.") for k in run.data.metrics)
+    assert any(k.startswith("family.") for k in run.data.metrics)
+    artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
+    assert "evaluation/report.html" in artifacts and "evaluation/metrics_by_family.csv" in artifacts
+
+    comparison = promote(store_settings, reason="first champion")
+    assert comparison.passed and comparison.champion is None
+    model = mlflow.pyfunc.load_model(
+        f"models:/{MODEL_NAME}@champion",
+        model_config={"database_url": store_settings.database_url},
+    )
+    as_of = tags["training_cutoff"]
+    person = _an_active_employee(store_settings, as_of)
+    out = model.predict(pd.DataFrame({"employee_id": [person], "k": [5], "as_of": [as_of]}))
+    assert len(out) == 5 and set(out["employee_id"]) == {person}
+    assert out["score"].is_monotonic_decreasing
+    with pytest.raises(Exception, match="k must be between 1 and 50"):
+        model.predict(pd.DataFrame({"employee_id": [person], "k": [500], "as_of": [as_of]}))
+
+
+def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
+    store_settings: Settings, small_dataset: Path
+) -> None:
+    first = _train(store_settings, small_dataset)
+    promote(store_settings, reason="first champion", by="analyst-a")
+    promoted_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # a one-tree uptake model and no regard for gains: a much worse ranking
+    worse = _train(
+        store_settings, small_dataset, gain_rank_weight=0.0, helpful_slots=1, uptake_max_iter=1
+    )
+    with pytest.raises(PromotionRefused) as refused:
+        promote(store_settings, truth_dir=small_dataset)
+    assert refused.value.evidence["passed"] is False
+    with pytest.raises(ValueError, match="needs a --reason"):
+        promote(store_settings, force=True)
+    client = registry.configure(store_settings)
+    assert registry.alias_version(client, MODEL_NAME, "champion") == first
+    promote(store_settings, reason="pilot of the uptake-first list", force=True, by="analyst-b")
+    assert registry.alias_version(client, MODEL_NAME, "champion") == worse
+
+    engine = create_db_engine(store_settings.database_url)
+    moves = registry.history(engine, MODEL_NAME).query("alias == 'champion'")
+    assert moves["moved_by"].tolist() == ["analyst-a", "analyst-b"]
+    assert moves["forced"].tolist() == [False, True]
+    assert moves.iloc[-1]["reason"] == "pilot of the uptake-first list"
+    assert registry.version_at(engine, MODEL_NAME, promoted_at) == first
+    assert registry.version_at(engine, MODEL_NAME, dt.datetime(2000, 1, 1)) is None
+
+    with pytest.raises(ValueError, match="needs a --reason"):
+        rollback(store_settings)
+    assert rollback(store_settings, reason="NDCG fell in the pilot") == first
+    assert registry.alias_version(client, MODEL_NAME, "champion") == first
+
+
+def test_a_model_of_another_feature_set_is_refused(tmp_path: Path) -> None:
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(json.dumps({"feature_set_version": "0"}))
+    context = SimpleNamespace(artifacts={"metadata": str(metadata)}, model_config={})
+    with pytest.raises(FeatureSetMismatch, match="feature set '0'"):
+        TrainingRecsModel().load_context(context)
+
+
+def _an_active_employee(settings: Settings, as_of: str) -> str:
+    from features.records import load_records
+    from training.split import active_at
+
+    records = load_records(create_db_engine(settings.database_url))
+    people = active_at(records, pd.Timestamp(as_of))["employee_id"]
+    history = records["position_history"]
+    placed = set(history[history["start_date"] < pd.Timestamp(as_of)]["employee_id"])
+    return str(next(p for p in people if p in placed))
