@@ -19,6 +19,11 @@ demo: $(STAMP)
 	@test -f $(DATASET)/employees.parquet || $(BIN)/jenjang data generate --scale province --seed $(SEED) --out $(DATASET)
 	$(BIN)/jenjang data ingest $(DATASET)
 	$(BIN)/jenjang data summary
+	@$(BIN)/jenjang models status training-recs > /dev/null 2>&1 || { \
+		$(BIN)/jenjang train training-recs --truth $(DATASET) && \
+		$(BIN)/jenjang models promote training-recs --truth $(DATASET) \
+			--reason "first champion of the demo"; }
+	$(BIN)/jenjang models status training-recs
 
 test: $(STAMP)
 	$(BIN)/pytest

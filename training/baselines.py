@@ -14,8 +14,6 @@ Each has `fit(records, split)` and `scores(batch)` (people × courses; higher is
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -110,8 +108,8 @@ class ImplicitALS:
         self.iterations = iterations
 
     def fit(self, records: Records, split: TemporalSplit) -> ImplicitALS:
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # implicit's advice for ALS speed
         from implicit.cpu.als import AlternatingLeastSquares
+        from threadpoolctl import threadpool_limits
 
         from features.positions import known
 
@@ -135,7 +133,8 @@ class ImplicitALS:
             iterations=self.iterations,
             random_state=0,
         )
-        self.model_.fit(matrix, show_progress=False)
+        with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, not BLAS's
+            self.model_.fit(matrix, show_progress=False)
         self.popularity_ = np.asarray(matrix.sum(axis=0)).ravel()
         return self
 

@@ -179,3 +179,32 @@ def history(
             )
         )
     console.print(table)
+
+
+@models_app.command()
+def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) -> None:
+    """Registered versions with their aliases and headline metrics; exit 1 without a champion."""
+    from training import registry
+
+    client = registry.configure(get_settings())
+    versions = client.search_model_versions(f"name = '{_check_name(name)}'")
+    if not versions:
+        console.print(f"{name}: no registered version")
+        raise typer.Exit(1)
+    table = Table(title=f"{name}")
+    for column in ("version", "aliases", "created", "test_year", "ndcg@10", "true gain@5"):
+        table.add_column(column)
+    for version in sorted(versions, key=lambda v: int(v.version)):
+        metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+        table.add_row(
+            version.version,
+            ", ".join(version.aliases),
+            dt.datetime.fromtimestamp(version.creation_timestamp / 1000).isoformat(" ", "minutes"),
+            version.tags.get("test_year", ""),
+            f"{metrics.get('ndcg_at_10', float('nan')):.4f}",
+            f"{metrics.get('true_fit_gain_at_5', float('nan')):.4f}",
+        )
+    console.print(table)
+    if registry.alias_version(client, name, registry.CHAMPION) is None:
+        console.print(f"{name} has no champion yet")
+        raise typer.Exit(1)

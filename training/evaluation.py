@@ -10,6 +10,8 @@ really do (`training.truth`): the mean true gain in fit to the current post of t
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -21,6 +23,7 @@ from features.frame import block
 from features.records import Records
 from training.batch import Batch, build_batch
 from training.metrics import per_row_metrics, summarise, top_k
+from training.recommender import TrainingRecommender
 from training.split import TemporalSplit, label_matrix, labels, spine
 from training.truth import Truth
 
@@ -122,3 +125,26 @@ def target_check(report: EvaluationReport, model: str = "learned") -> dict[str, 
         out["true_gain_ratio"] = ratio
         out["gain_ok"] = bool(ratio >= 1.2)
     return out
+
+
+def tradeoff(
+    recommender: TrainingRecommender,
+    batch: Batch,
+    records: Records,
+    test_year: int,
+    truth: Truth | None,
+    weights: Sequence[float] = (0.0, 0.5, 0.7, 0.8, 0.9, 1.0),
+) -> pd.DataFrame:
+    """NDCG and true gain of the learned lists for several gain weights (same fitted parts).
+
+    Documents the choice of `gain_rank_weight`: more weight on expected gain helps more, but
+    lists drift from what people take up. Nothing is chosen here from the truth.
+    """
+    rows = []
+    for weight in weights:
+        variant = copy.copy(recommender)
+        variant.config = dataclasses.replace(recommender.config, gain_rank_weight=weight)
+        variant.name = f"gain_rank_weight={weight}"
+        report = evaluate([variant], batch, records, test_year, truth)
+        rows.append(report.overall.iloc[0].rename(weight))
+    return pd.DataFrame(rows).rename_axis("gain_rank_weight")

@@ -17,6 +17,9 @@ import numpy as np
 
 from features.pairs import BAND_SLACK, Catalogue
 
+#: Points of the quadrature over a level's uncertainty (9 is exact enough for a step function).
+QUADRATURE_NODES = 9
+
 
 @dataclass(frozen=True)
 class EntryGains:
@@ -48,9 +51,27 @@ def entry_gains(
 
 
 def expected_fit_gain(
-    levels: np.ndarray, required: np.ndarray, catalogue: Catalogue, share: np.ndarray
+    levels: np.ndarray,
+    required: np.ndarray,
+    catalogue: Catalogue,
+    share: np.ndarray,
+    uncertainty: np.ndarray | None = None,
 ) -> np.ndarray:
-    """People × courses: expected fall in mean shortfall to `required` if they took the course."""
-    gains = entry_gains(levels, required, catalogue, share)
+    """People × courses: expected fall in mean shortfall to `required` if they took the course.
+
+    With `uncertainty` (standard error of each level, people × competencies) the gain is
+    averaged over the plausible true levels (normal, Gauss–Hermite quadrature): a course whose
+    band the person is only perhaps in counts for that probability, not all or nothing.
+    """
     count = np.maximum((required > 0).sum(axis=1), 1)
-    return (gains.closed @ catalogue.membership) / count[:, None]
+    if uncertainty is None:
+        closed = entry_gains(levels, required, catalogue, share).closed
+    else:
+        c = catalogue.entry_competency
+        nodes, weights = np.polynomial.hermite_e.hermegauss(QUADRATURE_NODES)
+        weights = weights / weights.sum()
+        closed = np.zeros((len(levels), len(c)))
+        for node, weight in zip(nodes, weights, strict=True):
+            shifted = np.clip(levels + node * uncertainty, 1.0, 5.0)
+            closed += weight * entry_gains(shifted, required, catalogue, share).closed
+    return (closed @ catalogue.membership) / count[:, None]

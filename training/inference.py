@@ -21,6 +21,7 @@ from features.records import Records
 from features.trainings import completed, taken_pairs
 from training.batch import Batch
 from training.explain import Explainer
+from training.metrics import top_k
 from training.recommender import TrainingRecommender, combine
 from training.split import active_at
 
@@ -75,6 +76,18 @@ class RecommendationEngine:
         self.trainings = trainings.set_index("employee_id", drop=False).sort_index()
         self.titles = records["positions"].set_index("position_id")["title"]
         self.share = recommender.effects_.for_catalogue(self.catalogue)
+        everyone = Batch(
+            self.as_of,
+            self.frame.reset_index(drop=True),
+            self.catalogue,
+            self.uptake,
+            np.zeros((len(self.frame), len(self.catalogue.ids)), dtype=bool),
+            np.zeros((len(self.frame), len(self.catalogue.ids)), dtype=bool),
+            records,
+        )
+        # levels depend on nothing the request changes: estimate everyone's once
+        self.levels = recommender.estimate_levels(everyone)
+        self.row = pd.Series(np.arange(len(self.frame)), index=self.frame.index)
         log.info("recommendation engine ready for %d people at %s", len(self.frame), self.as_of)
 
     def recommend(self, request: Request) -> pd.DataFrame:
@@ -86,7 +99,8 @@ class RecommendationEngine:
             )
         k = max(1, min(int(request.k), MAX_K))
         batch = self._batch(request.employee_id, request.kinds)
-        parts = self.recommender.components(batch)
+        levels = self.levels[[int(self.row[request.employee_id])]]
+        parts = self.recommender.components(batch, levels)
         scores = combine(parts, batch.allowed, self.recommender.config)
         order = np.argsort(-np.where(batch.allowed[0], scores[0], -np.inf), kind="stable")
         order = order[batch.allowed[0, order]][:k]
@@ -141,3 +155,47 @@ def _rows_of(frame: pd.DataFrame, employee_id: str) -> pd.DataFrame:
         frame.index.searchsorted(employee_id, "right"),
     )
     return frame.iloc[start:stop].reset_index(drop=True)
+
+
+def recommend_everyone(
+    engine: RecommendationEngine, k: int = 10, chunk: int = 2000
+) -> pd.DataFrame:
+    """Top-k courses of every person of the engine's date (batch scoring, without reasons).
+
+    People are scored in chunks so memory stays bounded (a chunk is chunk × catalogue pairs).
+    Returns employee_id, rank, course_id, score, expected_gain, uptake_probability.
+    """
+    frames = []
+    everyone = engine.frame.reset_index(drop=True)
+    taken = taken_matrix(everyone, engine.taken.reset_index(drop=True), engine.catalogue)
+    for start in range(0, len(everyone), chunk):
+        rows = slice(start, start + chunk)
+        frame = everyone.iloc[rows].reset_index(drop=True)
+        allowed = allowed_matrix(frame, taken[rows], engine.catalogue)
+        batch = Batch(
+            engine.as_of,
+            frame,
+            engine.catalogue,
+            engine.uptake,
+            taken[rows],
+            allowed,
+            engine.records,
+        )
+        parts = engine.recommender.components(batch, engine.levels[rows])
+        scores = combine(parts, allowed, engine.recommender.config)
+        top = top_k(scores, allowed, k)
+        person, rank = np.nonzero(top >= 0)
+        course = top[person, rank]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "employee_id": frame["employee_id"].to_numpy()[person],
+                    "rank": rank + 1,
+                    "course_id": engine.catalogue.ids[course],
+                    "score": scores[person, course],
+                    "expected_gain": parts.gain_current[person, course],
+                    "uptake_probability": parts.uptake[person, course],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

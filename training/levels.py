@@ -41,6 +41,9 @@ LEVEL_FEATURES = [
     "courses_taken",
 ]
 
+#: Share of the assessment rows held out to measure the estimates' error.
+HOLDOUT_SHARE = 0.2
+
 #: Without an earlier measurement, courses of this many past years count as "since".
 UNMEASURED_LOOKBACK_YEARS = 5
 
@@ -86,8 +89,21 @@ class LevelEstimator:
         rows = np.vstack([self.rows(f, records, catalogue, effects) for f in frames])
         target = np.concatenate(targets)
         keep = ~np.isnan(target)
-        self.model.fit(rows[keep], target[keep])
+        rows, target = rows[keep], target[keep]
+        # a fifth of the rows, held out, says how uncertain an estimate is (with and without an
+        # earlier measurement); the recommender averages gains over that uncertainty
+        held_out = np.random.default_rng(0).random(len(target)) < HOLDOUT_SHARE
+        self.model.fit(rows[~held_out], target[~held_out])
+        error = self.model.predict(rows[held_out]) - target[held_out]
+        was_measured = ~np.isnan(rows[held_out, LEVEL_FEATURES.index("measured")])
+        self.sigma_measured_ = float(np.sqrt(np.mean(error[was_measured] ** 2)))
+        self.sigma_unmeasured_ = float(np.sqrt(np.mean(error[~was_measured] ** 2)))
         return self
+
+    def uncertainty(self, frame: pd.DataFrame) -> np.ndarray:
+        """Standard error of each estimate (people × competencies), from the held-out rows."""
+        measured = ~np.isnan(block(frame, "level"))
+        return np.where(measured, self.sigma_measured_, self.sigma_unmeasured_)
 
     def rows(
         self,

@@ -15,6 +15,7 @@ import json
 import logging
 import subprocess
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
 from training.baselines import BASELINES
-from training.evaluation import EvaluationReport, evaluate, target_check, test_batch
+from training.evaluation import EvaluationReport, evaluate, target_check, test_batch, tradeoff
 from training.recommender import RecommenderConfig, TrainingRecommender
 from training.report import write_report
 from training.split import TemporalSplit, latest_complete_cycle
@@ -73,6 +74,8 @@ class TrainResult:
     split: TemporalSplit
     report: EvaluationReport
     target: dict[str, object]
+    seconds: dict[str, float] = field(default_factory=dict)
+    tradeoff: pd.DataFrame | None = None
 
 
 class PromotionRefused(RuntimeError):
@@ -91,14 +94,19 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     test_year = config.test_year or latest_complete_cycle(records)
     split = TemporalSplit.last_cycles(test_year, config.train_cycles)
     log.info("training on cycles %s, testing on %d", split.train_years, test_year)
+    clock = Stopwatch()
     learned = TrainingRecommender(config.recommender).fit(records, split)
+    clock.lap("fit_learned")
     baselines = [cls().fit(records, split) for cls in BASELINES]
+    clock.lap("fit_baselines")
     truth = _truth(config.truth_dir)
     batch = test_batch(records, split, config.evaluation_people, config.seed)
     report = evaluate([learned, *baselines], batch, records, test_year, truth)
+    trade = tradeoff(learned, batch, records, test_year, truth)
+    clock.lap("evaluate")
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"training-recs-{test_year}") as run:
-        _log_run(config, split, records, report, batch_size=len(batch.frame))
+        _log_run(config, split, records, report, trade, batch_size=len(batch.frame))
         version = _log_model(
             learned, config, split, records, str(batch.employee_ids[0]), settings.database_url
         )
@@ -114,7 +122,21 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
             f"trained on cycles {split.train_years[0]}–{split.train_years[-1]}",
         ),
     )
-    return TrainResult(run.info.run_id, version, split, report, target_check(report))
+    clock.lap("log_and_register")
+    return TrainResult(run.info.run_id, version, split, report, target_check(report), clock.seconds)
+
+
+class Stopwatch:
+    """Seconds per stage of a run (reported by `make bench`)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = now - self._last
+        self._last = now
 
 
 def _truth(folder: Path | None) -> Truth | None:
@@ -128,6 +150,7 @@ def _log_run(
     split: TemporalSplit,
     records: Records,
     report: EvaluationReport,
+    trade: pd.DataFrame,
     batch_size: int,
 ) -> None:
     params = {f"recommender.{k}": v for k, v in asdict(config.recommender).items()}
@@ -155,7 +178,7 @@ def _log_run(
             "data snapshot": records.snapshot_id,
             "train cycles": split.train_years,
         }
-        write_report(report, Path(folder), context)
+        write_report(report, Path(folder), context, trade)
         mlflow.log_artifacts(folder, artifact_path="evaluation")
 
 

@@ -74,10 +74,14 @@ def compare(
     if challenger is None:
         raise LookupError(f"{name} has no challenger: run `jenjang train {name}` first")
     champion = registry.alias_version(client, name, registry.CHAMPION)
+    if champion is None:
+        # the first champion has nothing to be compared with: its own run holds its metrics
+        empty = pd.DataFrame(columns=["challenger", "champion", "passes", "relative"])
+        return Comparison(None, challenger, -1, empty, True, settings.promotion_tolerance)
     new, new_tags = load_recommender(name, challenger)
     test_year = int(new_tags["test_year"])
     models = [new]
-    if champion is not None and champion != challenger:
+    if champion != challenger:
         old, old_tags = load_recommender(name, champion)
         if pd.Timestamp(old_tags["training_cutoff"]) > cycle_start(test_year):
             raise ValueError(

@@ -10,14 +10,13 @@ cutoff:
 3. an uptake model — gradient boosting on the employee × course pair features, the probability
    that the person would start the course this cycle (what people actually find relevant).
 
-The list a person sees is built in two parts. Its first `helpful_slots` courses are the set
-with the best blend of expected gain (closing the current post's gaps, and the next step's with
-a smaller weight) and uptake probability, ``gain_rank_weight × rank(gain) + (1 −
-gain_rank_weight) × rank(uptake)`` among the person's candidates, shown most-likely-wanted
-first; the rest of the list is the courses the person is most likely to want. An owed leadership
-training always comes first (a legal duty). The weights are product settings, not tuned on the
-hidden truth; docs/training-recommender.md shows the trade-off between NDCG and true gain they
-set, measured on the validation cycle.
+The list a person sees is built in two parts. Its first `helpful_slots` (5) courses are those
+with the highest expected gain — closing the current post's gaps, plus the next step's with a
+smaller weight — averaged over the uncertainty of the person's estimated levels; they are shown
+most-likely-wanted first. The rest of the list is what the person is most likely to take up.
+An owed leadership training always comes first (a legal duty). `gain_rank_weight` (default 1.0)
+can blend uptake into the choice of the helpful set, ``w × rank(gain) + (1 − w) × rank(uptake)``:
+docs/training-recommender.md shows the trade-off between NDCG and true gain it sets.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class RecommenderConfig:
     people_per_cycle: int = 6000
     negative_share: float = 0.1
     next_step_weight: float = 0.3
-    gain_rank_weight: float = 0.8
+    gain_rank_weight: float = 1.0
     helpful_slots: int = 5
     effects_alpha: float = 3.0
     uptake_max_iter: int = 200
@@ -149,18 +148,43 @@ class TrainingRecommender:
         )
         return model
 
-    def components(self, batch: Batch) -> Components:
-        """Estimated levels, expected gains (current post, next step), uptake, owed training."""
+    def components(self, batch: Batch, levels: np.ndarray | None = None) -> Components:
+        """Estimated levels, expected gains (current post, next step), uptake, owed training.
+
+        `levels` may be given when already estimated (a serving engine estimates everyone's
+        once). Otherwise the last batch's components are kept, so evaluating several list
+        settings on one batch scores it once (the cache is never saved with the model).
+        """
+        if levels is not None:
+            return self._components(batch, levels)
+        cached = getattr(self, "_cache", None)
+        if cached is not None and cached[0] is batch:
+            return cached[1]
+        parts = self._components(batch)
+        self._cache = (batch, parts)
+        return parts
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state.pop("_cache", None)
+        return state
+
+    def estimate_levels(self, batch: Batch) -> np.ndarray:
+        """Everyone's estimated current levels (people × competencies)."""
+        return self._levels(batch)
+
+    def _components(self, batch: Batch, levels: np.ndarray | None = None) -> Components:
         share = self.effects_.for_catalogue(batch.catalogue)
-        levels = self._levels(batch)
+        levels = self._levels(batch) if levels is None else levels
         required = block(batch.frame, "required")
         following = block(batch.frame, "next_required")
         pairs = self._pairs(batch, levels)[PAIR_NUMERIC + PAIR_CATEGORICAL]
         uptake = self.uptake_.predict_proba(pairs)[:, 1].reshape(batch.allowed.shape)
+        sigma = self.levels_.uncertainty(batch.frame)
         return Components(
             levels=levels,
-            gain_current=expected_fit_gain(levels, required, batch.catalogue, share),
-            gain_next=expected_fit_gain(levels, following, batch.catalogue, share),
+            gain_current=expected_fit_gain(levels, required, batch.catalogue, share, sigma),
+            gain_next=expected_fit_gain(levels, following, batch.catalogue, share, sigma),
             uptake=uptake,
             owed=pairs["leadership_owed_course"].to_numpy(dtype=float).reshape(batch.allowed.shape),
         )

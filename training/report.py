@@ -22,10 +22,18 @@ from training.evaluation import EvaluationReport, target_check  # noqa: E402
 HEADLINE = ["ndcg@10", "recall@10", "coverage@10", "true_fit_gain@5", "true_competency_gain@5"]
 
 
-def write_report(report: EvaluationReport, folder: Path, context: dict[str, object]) -> list[Path]:
+def write_report(
+    report: EvaluationReport,
+    folder: Path,
+    context: dict[str, object],
+    trade: pd.DataFrame | None = None,
+) -> list[Path]:
     """Write report.md, report.html, slice CSVs and charts into `folder`; return the files."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
+    if trade is not None:
+        trade.to_csv(folder / "tradeoff.csv")
+        files.append(folder / "tradeoff.csv")
     overall = report.overall[[c for c in HEADLINE + ["people"] if c in report.overall]]
     for name, table in (
         ("overall", overall),
@@ -39,6 +47,12 @@ def write_report(report: EvaluationReport, folder: Path, context: dict[str, obje
     files += [c for c in charts if c is not None]
     verdict = target_check(report)
     markdown = _markdown(report, overall, verdict, context)
+    if trade is not None:
+        markdown += (
+            "\n## Gain weight: true gain against NDCG (same fitted model)\n\n"
+            + trade[[c for c in HEADLINE if c in trade]].round(4).to_markdown()
+            + "\n"
+        )
     (folder / "report.md").write_text(markdown)
     (folder / "report.html").write_text(_html(markdown, [c for c in charts if c]))
     (folder / "target.json").write_text(json.dumps(verdict, indent=2))

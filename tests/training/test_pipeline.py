@@ -76,7 +76,13 @@ def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
         promote(store_settings, force=True)
     client = registry.configure(store_settings)
     assert registry.alias_version(client, MODEL_NAME, "champion") == first
-    promote(store_settings, reason="pilot of the uptake-first list", force=True, by="analyst-b")
+    promote(
+        store_settings,
+        reason="pilot of the uptake-first list",
+        force=True,
+        by="analyst-b",
+        truth_dir=small_dataset,
+    )
     assert registry.alias_version(client, MODEL_NAME, "champion") == worse
 
     engine = create_db_engine(store_settings.database_url)
