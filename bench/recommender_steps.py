@@ -13,7 +13,7 @@ import pandas as pd
 from features.database import create_db_engine
 from features.frame import build_feature_frame
 from features.records import load_records
-from training.split import active_at
+from features.records import active_at
 records = load_records(create_db_engine({url!r}))
 spine = active_at(records, pd.Timestamp("2025-01-01"))
 frame = build_feature_frame(spine, records)
@@ -30,7 +30,7 @@ run = train_training_recs(TrainConfig(truth_dir=Path({truth!r})), settings)
 promote(settings, reason="benchmark champion")
 result = {{"seconds": run.seconds, "overall": run.report.overall.round(4).to_dict("index"),
           "target": run.target, "test_year": run.split.test_year,
-          "tradeoff": run.tradeoff.round(4).to_dict("index"),
+          "tradeoff": run.tradeoff.round(4).to_dict("index"), "levels": run.level_errors,
           "people": int(run.report.overall["people"].iloc[0])}}
 """
 
@@ -84,7 +84,7 @@ import pandas as pd
 from features.records import from_frames
 from features.records import FEATURE_TABLES
 from features.frame import build_feature_frame
-from training.split import active_at
+from features.records import active_at
 folder = Path({folder!r})
 records = from_frames({{t: pd.read_parquet(folder / f"{{t}}.parquet") for t in FEATURE_TABLES}})
 spine = active_at(records, pd.Timestamp("2025-01-01"))

@@ -176,6 +176,16 @@ def quality_lines(training: dict) -> list[str]:
     ]
     for weight, row in training["tradeoff"].items():
         lines.append(f"| {weight} | " + " | ".join(f"{row[m]:.4f}" for m in metrics) + " |")
+    levels = training.get("levels", {})
+    if levels:
+        lines += [
+            "",
+            "Competency levels of the standard, RMSE against the true levels: learned estimate "
+            f"{levels['level_rmse_estimated']:.3f} (never measured: "
+            f"{levels['level_rmse_estimated_unmeasured']:.3f}), family-mean imputation "
+            f"{levels['level_rmse_family_mean']:.3f} (never measured: "
+            f"{levels['level_rmse_family_mean_unmeasured']:.3f}).",
+        ]
     return lines
 
 

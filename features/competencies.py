@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.positions import DAYS_PER_YEAR, competency_codes, known
-from features.records import Records
+from features.positions import DAYS_PER_YEAR, competency_codes
+from features.records import Records, known
 
 POTENTIAL_TIERS = {"rendah": 1.0, "menengah": 2.0, "tinggi": 3.0}
 
@@ -24,7 +24,7 @@ def measured_levels(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     levels = records["assessment_levels"].merge(
         assessments[["assessment_id", "employee_id", "assessed_on"]], on="assessment_id"
     )
-    latest = levels.sort_values("assessed_on").drop_duplicates(
+    latest = levels.sort_values(["assessed_on", "assessment_id"], kind="stable").drop_duplicates(
         ["employee_id", "competency_code"], keep="last"
     )
     wide = latest.pivot(index="employee_id", columns="competency_code", values="level")
@@ -35,7 +35,8 @@ def potential(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     """Latest potential score and tier, and years since the last assessment."""
     assessments = known(records["assessments"], as_of)
     assessments = assessments[assessments["assessed_on"] < as_of]
-    latest = assessments.sort_values("assessed_on").drop_duplicates("employee_id", keep="last")
+    latest = assessments.sort_values(["assessed_on", "assessment_id"], kind="stable")
+    latest = latest.drop_duplicates("employee_id", keep="last")
     return pd.DataFrame(
         {
             "potential_score": latest["potential_score"].to_numpy(),

@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.positions import known
-from features.records import Records
+from features.records import Records, known
 
 #: A unit-year needs this many rated people for the peer-relative rating to mean anything.
 MIN_PEERS = 3

@@ -27,7 +27,7 @@ from features.positions import (
 )
 from features.records import Records
 from features.talent import discipline_excluded, performance_tier, talent_box
-from features.trainings import completed, training_features
+from features.trainings import recorded, training_features
 
 #: Bump when a feature is added, removed or changes meaning (models record it; the service
 #: refuses a model built on another version).
@@ -111,6 +111,13 @@ def build_feature_frame(spine: pd.DataFrame, records: Records) -> pd.DataFrame:
     """
     spine = spine[["employee_id", "as_of"]].reset_index(drop=True)
     spine["as_of"] = pd.to_datetime(spine["as_of"]).astype("datetime64[us]")
+    repeated = spine.duplicated()
+    if repeated.any():
+        first = spine[repeated].iloc[0]
+        raise ValueError(
+            f"the spine repeats ({first['employee_id']}, {first['as_of'].date()}) "
+            f"({int(repeated.sum())} repeated rows): one row per employee and date"
+        )
     parts = []
     for as_of in sorted(spine["as_of"].unique()):
         rows = spine[spine["as_of"] == as_of]
@@ -139,7 +146,7 @@ def _frame_at(
     frame["assessed"] = frame["potential_score"].notna().astype(float)
     frame = frame.join(evaluation_features(records, as_of))
     frame["unit_rating_last"] = frame["unit_id"].map(unit_ratings(records, as_of))
-    trainings = completed(records, as_of)
+    trainings = recorded(records, as_of)
     frame = frame.join(training_features(records, as_of, positions, trainings))
     tier = performance_tier(frame["rating_mean_2y"], frame["rating_min_2y"])
     frame["talent_box"] = talent_box(tier, frame["potential_tier"])

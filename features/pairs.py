@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from features.frame import block
-from features.positions import competency_codes, current_positions, known
-from features.records import Records
+from features.positions import DAYS_PER_YEAR, competency_codes, current_positions
+from features.records import Records, active_at, known
 
 #: A learner within this many levels of a course's band still counts as at the right level.
 BAND_SLACK = 0.5
@@ -120,9 +120,12 @@ class Uptake:
 def course_uptake(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -> Uptake:
     """Course uptake in the 12 months before `as_of`, from records known by then."""
     positions = current_positions(records, as_of)
+    positions = positions[positions.index.isin(active_at(records, as_of)["employee_id"])]
     trainings = known(records["training_records"], as_of)
     ended = trainings["end_date"].fillna(trainings["start_date"])
-    recent = trainings[((as_of - ended).dt.days < 365) & trainings["course_id"].notna()]
+    recent = trainings[
+        ((as_of - ended).dt.days < DAYS_PER_YEAR) & (ended < as_of) & trainings["course_id"].notna()
+    ]
     takers = recent[["employee_id", "course_id"]].drop_duplicates()
     takers = takers.assign(family=takers["employee_id"].map(positions["family"]))
     index = pd.Index(catalogue.ids)

@@ -14,14 +14,9 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.records import Records
+from features.records import Records, known
 
 DAYS_PER_YEAR = 365.25
-
-
-def known(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Rows of `frame` that were known before `as_of` (``recorded_at < as_of``)."""
-    return frame[frame["recorded_at"] < as_of]
 
 
 @cache

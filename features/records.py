@@ -59,6 +59,25 @@ class Records:
         return self._empty.setdefault(name, typed(TABLES[name], pd.DataFrame()))
 
 
+def known(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Rows of `frame` that were known before `as_of` (``recorded_at < as_of``): the one
+    point-in-time filter every feature builder applies."""
+    return frame[frame["recorded_at"] < as_of]
+
+
+def active_at(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Employees hired before `as_of` and not yet left (as known then), with ``as_of``.
+
+    The employees table is a current snapshot: an exit is seen through today's row.
+    """
+    employees = known(records["employees"], as_of)
+    active = employees[
+        (employees["hire_date"] < as_of)
+        & (employees["exit_date"].isna() | (employees["exit_date"] > as_of))
+    ]
+    return pd.DataFrame({"employee_id": active["employee_id"].to_numpy(), "as_of": as_of})
+
+
 def typed(spec: Table, frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` with the columns of `spec` (missing ones empty) in their canonical types.
 
@@ -102,7 +121,8 @@ def load_records(engine: sa.Engine, tables: Iterable[str] = FEATURE_TABLES) -> R
 
 
 def database_snapshot_id(connection: sa.Connection) -> str:
-    """A short stable id of the database's content: its last ingest batch and row counts."""
+    """A short id of the database's state: its last ingest batch (number and time) and row
+    counts. Any ingest, even one that changes nothing, gives a new id."""
     batch = connection.execute(
         sa.text("SELECT max(batch_id), max(finished_at) FROM ingest_batches")
     ).one()

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.positions import DAYS_PER_YEAR, known
-from features.records import Records
+from features.positions import DAYS_PER_YEAR
+from features.records import Records, known
 
 PERFORMANCE_TIERS = ("di_bawah", "sesuai", "di_atas")
 POTENTIAL_TIER_NAMES = {1.0: "rendah", 2.0: "menengah", 3.0: "tinggi"}

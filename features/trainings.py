@@ -13,17 +13,25 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.positions import DAYS_PER_YEAR, known
-from features.records import Records
+from features.positions import DAYS_PER_YEAR
+from features.records import Records, known
 
 COURSE_KINDS = ("technical", "functional", "managerial", "socio_cultural", "leadership")
 
 
-def completed(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Training records known before `as_of` (finished, with certificate), kind attached."""
+def recorded(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Training records known before `as_of`, kind attached (a course under way included:
+    it is not suggested again)."""
     trainings = known(records["training_records"], as_of)
     kinds = records["courses"][["course_id", "kind"]]
     return trainings.merge(kinds, on="course_id", how="left")
+
+
+def completed(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Recorded trainings that had ended before `as_of` (they count towards JP and kinds)."""
+    trainings = recorded(records, as_of)
+    ended = trainings["end_date"].fillna(trainings["start_date"])
+    return trainings[ended < as_of]
 
 
 def taken_pairs(trainings: pd.DataFrame) -> pd.DataFrame:
@@ -44,15 +52,21 @@ def training_features(
     positions: pd.DataFrame,
     trainings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per employee in `positions` (indexed by employee_id): JP, recency, kinds, leadership."""
-    trainings = completed(records, as_of) if trainings is None else trainings
+    """Per employee in `positions` (indexed by employee_id): JP, recency, kinds, leadership.
+
+    `trainings` are the records known at `as_of` (`recorded`); JP, recency and kinds count the
+    finished ones, while a leadership training under way is no longer owed.
+    """
+    everything = recorded(records, as_of) if trainings is None else trainings
+    ended_all = everything["end_date"].fillna(everything["start_date"])
+    trainings = everything[ended_all < as_of]
     right = float(reference.constant("annual_development_jp"))
     ended = trainings["end_date"].fillna(trainings["start_date"])
     age_days = (as_of - ended).dt.days
     by_person = trainings.groupby("employee_id")
     out = pd.DataFrame(index=positions.index)
     for months in (12, 24):
-        recent = trainings[age_days < months * 30.44]
+        recent = trainings[age_days < months / 12 * DAYS_PER_YEAR]
         out[f"jp_{months}m"] = recent.groupby("employee_id")["jp"].sum().astype(float)
     out = out.fillna({"jp_12m": 0.0, "jp_24m": 0.0})
     out["jp_shortfall_12m"] = np.clip(right - out["jp_12m"], 0.0, None)
@@ -64,7 +78,7 @@ def training_features(
     for kind in COURSE_KINDS:
         column = kinds[kind] if kind in kinds else pd.Series(dtype=float)
         out[f"courses_{kind}"] = column.reindex(out.index).fillna(0.0).astype(float)
-    out = out.join(_leadership(records, positions, trainings))
+    out = out.join(_leadership(records, positions, everything))
     return out
 
 

@@ -1,9 +1,10 @@
 """scikit-learn transformers of the feature pipeline.
 
 `LevelImputer` fills the competency levels nobody measured with what people in the same
-position family measured (learned in `fit`, so serving uses the training data's estimates),
-and says how many it filled. `PairEncoder` is the transformer in front of every learned model
-on employee × course pairs; its output names are the locked feature list
+position family measured (learned in `fit`) and says how many it filled; the baselines use it,
+the learned recommender its own level estimator (`training.levels`). `PairEncoder` is the
+transformer in front of every learned model on employee × course pairs; its output names are
+the locked feature list
 (`features/feature_names.txt`, checked by a test; change it and bump FEATURE_SET_VERSION).
 """
 

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import sparse
 
 from features.positions import current_positions
-from features.records import Records
+from features.records import Records, known
 from features.trainings import taken_pairs
 from training.batch import Batch
 from training.split import TemporalSplit, cycle_start, labels
@@ -110,8 +110,6 @@ class ImplicitALS:
     def fit(self, records: Records, split: TemporalSplit) -> ImplicitALS:
         from implicit.cpu.als import AlternatingLeastSquares
         from threadpoolctl import threadpool_limits
-
-        from features.positions import known
 
         history = taken_pairs(known(records["training_records"], split.cutoff))
         self.users_ = pd.Index(history["employee_id"].unique())

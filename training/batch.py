@@ -22,7 +22,7 @@ from features.pairs import (
     taken_matrix,
 )
 from features.records import Records
-from features.trainings import completed, taken_pairs
+from features.trainings import recorded, taken_pairs
 from features.transformers import LevelImputer
 
 
@@ -89,7 +89,7 @@ def build_batch(
     catalogue = catalogue or Catalogue.from_records(records)
     frame = build_feature_frame(spine, records)
     frame = frame[frame["position_id"].notna()].reset_index(drop=True)
-    taken = taken_matrix(frame, taken_pairs(completed(records, as_of)), catalogue)
+    taken = taken_matrix(frame, taken_pairs(recorded(records, as_of)), catalogue)
     allowed = allowed_matrix(frame, taken, catalogue)
     return Batch(
         as_of, frame, catalogue, course_uptake(records, catalogue, as_of), taken, allowed, records

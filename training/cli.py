@@ -77,7 +77,11 @@ def compare(
     """Evaluate champion and challenger on the same held-out cycle; print the gate's verdict."""
     from training.promotion import compare as run_compare
 
-    comparison = run_compare(get_settings(), _check_name(name), truth, people)
+    try:
+        comparison = run_compare(get_settings(), _check_name(name), truth, people)
+    except (ValueError, LookupError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
     console.print(comparison.metrics.round(4).to_string())
     verdict = "passes" if comparison.passed else "fails"
     console.print(f"challenger v{comparison.challenger} {verdict} the gate")
@@ -103,7 +107,7 @@ def promote(
         console.print(f"[red]refused:[/red] {refused}")
         console.print(json.dumps(refused.evidence["metrics"], indent=1, default=str))
         raise typer.Exit(1) from None
-    except (ValueError, LookupError) as error:
+    except (ValueError, LookupError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     console.print(comparison.metrics.round(4).to_string())
@@ -133,7 +137,8 @@ def rollback(
 def history(
     name: Annotated[str, typer.Argument(help="Registered model name.")],
     at: Annotated[
-        str | None, typer.Option(help="Which version was champion at this date/time (ISO).")
+        str | None,
+        typer.Option(help="Which version was champion at this date/time (ISO, UTC)."),
     ] = None,
 ) -> None:
     """Every alias move (who, when, which version, why), or the champion at a date."""
@@ -145,6 +150,8 @@ def history(
     if at is not None:
         try:
             when = dt.datetime.fromisoformat(at)
+            if when.tzinfo is not None:  # moves are stored in UTC without a zone
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
         except ValueError:
             console.print(f"[red]error:[/red] --at {at!r} is not an ISO date or date-time")
             raise typer.Exit(2) from None

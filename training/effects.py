@@ -16,15 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from sklearn.linear_model import Ridge
+from sklearn.linear_model import RidgeCV
 
 from features.pairs import BAND_SLACK, Catalogue
-from features.positions import DAYS_PER_YEAR, competency_codes, known, standard_matrix
-from features.records import Records
+from features.positions import DAYS_PER_YEAR, competency_codes, standard_matrix
+from features.records import Records, known
 
-#: Ridge penalty on the per-course deviations (in squared level units); chosen on the
-#: synthetic data's validation cycle, see docs/training-recommender.md.
-DEFAULT_ALPHA = 30.0
+#: Ridge penalties tried; the one with the smallest leave-one-out error on the re-assessments
+#: is used (scikit-learn's RidgeCV), so the choice rests on observable data only.
+ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0)
 #: The estimated delivered share is kept within these bounds.
 SHARE_BOUNDS = (0.1, 3.0)
 
@@ -57,22 +57,26 @@ def reassessment_rows(records: Records, cutoff: pd.Timestamp) -> pd.DataFrame:
 
 
 def fit_course_effects(
-    records: Records, catalogue: Catalogue, cutoff: pd.Timestamp, alpha: float = DEFAULT_ALPHA
+    records: Records,
+    catalogue: Catalogue,
+    cutoff: pd.Timestamp,
+    alphas: tuple[float, ...] = ALPHAS,
 ) -> CourseEffects:
     """Fit the delivered share of each course from re-assessments known before `cutoff`."""
     rows = reassessment_rows(records, cutoff)
     if rows.empty:
         return CourseEffects(pd.Series(dtype=float), 1.0, 0, 0)
-    design, common = _design(records, catalogue, rows, cutoff)
+    design, _ = _design(records, catalogue, rows, cutoff)
     change = (rows["level"] - rows["level_before"]).to_numpy(dtype=float)
-    model = Ridge(alpha=alpha).fit(design, change)
+    model = RidgeCV(alphas=alphas).fit(design, change)
     k = len(catalogue.ids)
     common_coef = float(model.coef_[k])
+    common = float(np.clip(common_coef, *SHARE_BOUNDS))
     share = np.clip(common_coef + model.coef_[:k], *SHARE_BOUNDS)
     evidence = np.asarray(abs(design[:, :k]).sum(axis=0)).ravel() > 0
     return CourseEffects(
-        share=pd.Series(np.where(evidence, share, common_coef), index=catalogue.ids),
-        common=float(np.clip(common_coef, *SHARE_BOUNDS)),
+        share=pd.Series(np.where(evidence, share, common), index=catalogue.ids),
+        common=common,
         rows=len(rows),
         courses_with_evidence=int(evidence.sum()),
     )
@@ -118,7 +122,7 @@ def _design(
     )
     common = np.asarray(courses.sum(axis=1)).ravel()
     years = (rows["assessed_on"] - rows["assessed_before"]).dt.days.to_numpy() / DAYS_PER_YEAR
-    required = _required_at(records, rows)
+    required = _required_at(records, rows, cutoff)
     inside = (required > 0).astype(float)
     room = np.clip(required - rows["level_before"].to_numpy(dtype=float), 0, None)
     experience = np.column_stack(
@@ -128,9 +132,10 @@ def _design(
     return design, common
 
 
-def _required_at(records: Records, rows: pd.DataFrame) -> np.ndarray:
+def _required_at(records: Records, rows: pd.DataFrame, cutoff: pd.Timestamp) -> np.ndarray:
     """Required level of the competency in the post held at the first assessment (0 if none)."""
-    history = records["position_history"][["employee_id", "position_id", "start_date"]]
+    history = known(records["position_history"], cutoff)
+    history = history[["employee_id", "position_id", "start_date"]]
     history = history.sort_values("start_date")
     probe = rows[["employee_id", "assessed_before", "competency_code"]].copy()
     probe["order"] = np.arange(len(probe))

@@ -148,3 +148,25 @@ def tradeoff(
         report = evaluate([variant], batch, records, test_year, truth)
         rows.append(report.overall.iloc[0].rename(weight))
     return pd.DataFrame(rows).rename_axis("gain_rank_weight")
+
+
+def level_errors(
+    recommender: TrainingRecommender, batch: Batch, test_year: int, truth: Truth
+) -> dict[str, float]:
+    """RMSE against the true levels, on the competencies of each person's standard, of the
+    learned estimates and of the family-mean imputation the baselines use."""
+    true = truth.levels_before(batch.employee_ids, test_year)
+    inside = block(batch.frame, "required") > 0
+    measured = ~np.isnan(block(batch.frame, "level")) & inside
+    estimated = recommender.components(batch).levels
+    imputed = block(batch.imputed(), "level")
+
+    def rmse(levels: np.ndarray, mask: np.ndarray) -> float:
+        return float(np.sqrt(np.nanmean(((levels - true) ** 2)[mask])))
+
+    return {
+        "level_rmse_estimated": rmse(estimated, inside),
+        "level_rmse_family_mean": rmse(imputed, inside),
+        "level_rmse_estimated_unmeasured": rmse(estimated, inside & ~measured),
+        "level_rmse_family_mean_unmeasured": rmse(imputed, inside & ~measured),
+    }

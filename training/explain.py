@@ -138,8 +138,9 @@ def _leadership(person: pd.Series, course: pd.Series) -> Reason:
     years = float(person.get("years_in_position", 0.0) or 0.0)
     family_id, family_en = _family_names().get(person["family"], (person["family"],) * 2)
     overdue = bool(person.get("leadership_overdue", 0.0))
-    late_id = ", melewati batas 1 tahun" if overdue else ""
-    late_en = ", past the one-year deadline" if overdue else ""
+    deadline = reference.constant("leadership_training_deadline_years")
+    late_id = f", melewati batas {deadline} tahun" if overdue else ""
+    late_en = f", past the {deadline}-year deadline" if overdue else ""
     return {
         "code": "leadership_owed",
         "course_id": course["course_id"],

@@ -17,13 +17,12 @@ import pandas as pd
 
 from features.frame import build_feature_frame
 from features.pairs import Catalogue, allowed_matrix, course_uptake, taken_matrix
-from features.records import Records
-from features.trainings import completed, taken_pairs
+from features.records import Records, active_at
+from features.trainings import recorded, taken_pairs
 from training.batch import Batch
 from training.explain import Explainer
 from training.metrics import top_k
 from training.recommender import TrainingRecommender, combine
-from training.split import active_at
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ class RecommendationEngine:
         frame = build_feature_frame(people, records)
         self.frame = frame[frame["position_id"].notna()].set_index("employee_id", drop=False)
         self.uptake = course_uptake(records, self.catalogue, self.as_of)
-        trainings = completed(records, self.as_of)
+        trainings = recorded(records, self.as_of)
         self.taken = taken_pairs(trainings).set_index("employee_id", drop=False).sort_index()
         self.trainings = trainings.set_index("employee_id", drop=False).sort_index()
         self.titles = records["positions"].set_index("position_id")["title"]

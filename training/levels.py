@@ -17,8 +17,8 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from features.frame import block, build_feature_frame
 from features.pairs import BAND_SLACK, Catalogue
-from features.positions import DAYS_PER_YEAR, competency_codes, general_mask, known
-from features.records import Records
+from features.positions import DAYS_PER_YEAR, competency_codes, general_mask
+from features.records import Records, known
 from features.transformers import LevelImputer
 from training.effects import CourseEffects
 
@@ -44,6 +44,9 @@ LEVEL_FEATURES = [
 #: Share of the assessment rows held out to measure the estimates' error.
 HOLDOUT_SHARE = 0.2
 
+#: Standard error assumed when too few people are held out to measure it (levels).
+DEFAULT_SIGMA = 0.5
+
 #: Without an earlier measurement, courses of this many past years count as "since".
 UNMEASURED_LOOKBACK_YEARS = 5
 
@@ -52,6 +55,7 @@ class LevelEstimator:
     """Gradient-boosted regression of a measured level on what was known before it."""
 
     def __init__(self, max_iter: int = 200, random_state: int = 0) -> None:
+        self.random_state = random_state
         self.model = HistGradientBoostingRegressor(
             max_iter=max_iter, learning_rate=0.08, random_state=random_state
         )
@@ -64,41 +68,56 @@ class LevelEstimator:
         effects: CourseEffects,
         cutoff: pd.Timestamp,
     ) -> LevelEstimator:
-        """Train on the assessments finished before `cutoff` (one frame per assessment year)."""
+        """Train on the assessments finished before `cutoff` (one frame per assessment year).
+
+        A fifth of the people are held out: their errors say how uncertain an estimate is, with
+        and without an earlier measurement (the recommender averages gains over it).
+        """
+        frames, targets = self._examples(records, cutoff)
+        self.imputer.fit(pd.concat(frames, ignore_index=True))
+        rows = np.vstack([self.rows(f, records, catalogue, effects) for f in frames])
+        target = np.concatenate(targets)
+        people = np.concatenate(
+            [np.repeat(f["employee_id"].to_numpy(), len(competency_codes())) for f in frames]
+        )
+        keep = ~np.isnan(target)
+        rows, target, people = rows[keep], target[keep], people[keep]
+        unique = np.unique(people)
+        rng = np.random.default_rng(self.random_state)
+        held_out = np.isin(people, unique[rng.random(len(unique)) < HOLDOUT_SHARE])
+        if held_out.all() or not held_out.any():
+            held_out = np.zeros(len(target), dtype=bool)
+        self.model.fit(rows[~held_out], target[~held_out])
+        error = self.model.predict(rows[held_out]) - target[held_out]
+        was_measured = ~np.isnan(rows[held_out, LEVEL_FEATURES.index("measured")])
+        overall = _rmse(error, DEFAULT_SIGMA)
+        self.sigma_measured_ = _rmse(error[was_measured], overall)
+        self.sigma_unmeasured_ = _rmse(error[~was_measured], overall)
+        return self
+
+    @staticmethod
+    def _examples(
+        records: Records, cutoff: pd.Timestamp
+    ) -> tuple[list[pd.DataFrame], list[np.ndarray]]:
+        """Per assessment year: the frame on 1 January and the levels measured that year."""
         assessments = known(records["assessments"], cutoff)
+        assessments = assessments[assessments["assessed_on"] < cutoff]
         frames, targets = [], []
         for year in sorted(assessments["assessed_on"].dt.year.unique()):
             done = assessments[assessments["assessed_on"].dt.year == year]
             levels = records["assessment_levels"].merge(
-                done[["assessment_id", "employee_id"]], on="assessment_id"
+                done[["assessment_id", "employee_id", "assessed_on"]], on="assessment_id"
             )
-            wide = (
-                levels.pivot_table(
-                    index="employee_id", columns="competency_code", values="level", aggfunc="last"
-                )
-                .reindex(columns=list(competency_codes()))
-                .astype(float)
-            )
+            latest = levels.sort_values(["assessed_on", "assessment_id"], kind="stable")
+            latest = latest.drop_duplicates(["employee_id", "competency_code"], keep="last")
+            wide = latest.pivot(index="employee_id", columns="competency_code", values="level")
+            wide = wide.reindex(columns=list(competency_codes())).astype(float)
             as_of = pd.Timestamp(year=int(year), month=1, day=1)
-            frame = build_feature_frame(
-                pd.DataFrame({"employee_id": wide.index, "as_of": as_of}), records
-            )
+            spine = pd.DataFrame({"employee_id": wide.index, "as_of": as_of})
+            frame = build_feature_frame(spine, records)
             frames.append(frame[frame["family"].notna()].reset_index(drop=True))
             targets.append(wide.reindex(frames[-1]["employee_id"]).to_numpy().ravel())
-        self.imputer.fit(pd.concat(frames, ignore_index=True))
-        rows = np.vstack([self.rows(f, records, catalogue, effects) for f in frames])
-        target = np.concatenate(targets)
-        keep = ~np.isnan(target)
-        rows, target = rows[keep], target[keep]
-        # a fifth of the rows, held out, says how uncertain an estimate is (with and without an
-        # earlier measurement); the recommender averages gains over that uncertainty
-        held_out = np.random.default_rng(0).random(len(target)) < HOLDOUT_SHARE
-        self.model.fit(rows[~held_out], target[~held_out])
-        error = self.model.predict(rows[held_out]) - target[held_out]
-        was_measured = ~np.isnan(rows[held_out, LEVEL_FEATURES.index("measured")])
-        self.sigma_measured_ = float(np.sqrt(np.mean(error[was_measured] ** 2)))
-        self.sigma_unmeasured_ = float(np.sqrt(np.mean(error[~was_measured] ** 2)))
-        return self
+        return frames, targets
 
     def uncertainty(self, frame: pd.DataFrame) -> np.ndarray:
         """Standard error of each estimate (people × competencies), from the held-out rows."""
@@ -195,3 +214,7 @@ def _course_gain_since(
     value = catalogue.entry_gain[entry] * share[catalogue.entry_course[entry]] * band
     np.add.at(out, (p[take], c), value)
     return out
+
+
+def _rmse(error: np.ndarray, fallback: float) -> float:
+    return float(np.sqrt(np.mean(error**2))) if len(error) else fallback

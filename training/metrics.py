@@ -2,8 +2,9 @@
 
 Every recommender — baselines and learned model — produces a score matrix (people × courses)
 and the same `allowed` mask; `top_k` turns it into lists and every metric reads those lists, so
-all are compared on exactly the same candidates. NDCG uses scikit-learn's `ndcg_score` on the
-binary relevance of the courses the person actually started in the cycle.
+all are compared on exactly the same candidates. NDCG is computed on the
+binary relevance of the courses the person actually started in the cycle: `ndcg_at_k` is a
+vectorised version of scikit-learn's `ndcg_score`, which a test keeps as the reference.
 """
 
 from __future__ import annotations

@@ -33,7 +33,14 @@ from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
 from training.baselines import BASELINES
-from training.evaluation import EvaluationReport, evaluate, target_check, test_batch, tradeoff
+from training.evaluation import (
+    EvaluationReport,
+    evaluate,
+    level_errors,
+    target_check,
+    test_batch,
+    tradeoff,
+)
 from training.recommender import RecommenderConfig, TrainingRecommender
 from training.report import write_report
 from training.split import TemporalSplit, latest_complete_cycle
@@ -76,6 +83,7 @@ class TrainResult:
     target: dict[str, object]
     seconds: dict[str, float] = field(default_factory=dict)
     tradeoff: pd.DataFrame | None = None
+    level_errors: dict[str, float] = field(default_factory=dict)
 
 
 class PromotionRefused(RuntimeError):
@@ -101,12 +109,16 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     clock.lap("fit_baselines")
     truth = _truth(config.truth_dir)
     batch = test_batch(records, split, config.evaluation_people, config.seed)
+    if batch.frame.empty:
+        raise ValueError(f"nobody is active with a known position on 1 January {test_year}")
     report = evaluate([learned, *baselines], batch, records, test_year, truth)
     trade = tradeoff(learned, batch, records, test_year, truth)
+    levels = level_errors(learned, batch, test_year, truth) if truth is not None else {}
     clock.lap("evaluate")
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"training-recs-{test_year}") as run:
         _log_run(config, split, records, report, trade, batch_size=len(batch.frame))
+        mlflow.log_metrics(levels)
         version = _log_model(
             learned, config, split, records, str(batch.employee_ids[0]), settings.database_url
         )
@@ -123,7 +135,16 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
         ),
     )
     clock.lap("log_and_register")
-    return TrainResult(run.info.run_id, version, split, report, target_check(report), clock.seconds)
+    return TrainResult(
+        run.info.run_id,
+        version,
+        split,
+        report,
+        target_check(report),
+        clock.seconds,
+        tradeoff=trade,
+        level_errors=levels,
+    )
 
 
 class Stopwatch:
@@ -140,9 +161,8 @@ class Stopwatch:
 
 
 def _truth(folder: Path | None) -> Truth | None:
-    if folder is None or not (Path(folder) / "truth" / "levels.parquet").exists():
-        return None
-    return Truth.load(Path(folder))
+    """The dataset's hidden truth; a folder without one is an error, not a silent skip."""
+    return None if folder is None else Truth.load(Path(folder))
 
 
 def _log_run(

@@ -20,12 +20,16 @@ import joblib
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
+from features import reference
 from features.frame import FEATURE_SET_VERSION
 from features.records import Records
-from training.inference import RecommendationEngine, Request
+from training.inference import MAX_K, RecommendationEngine, Request
 from training.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)
+
+#: Course kinds a request may filter on (the catalogue's vocabulary).
+COURSE_KINDS_ALL = tuple(sorted(reference.vocabulary("course_kind")))
 
 #: How many dates' engines a loaded model keeps (today's, and perhaps one historical).
 ENGINE_CACHE = 2
@@ -62,7 +66,13 @@ class TrainingRecsModel(PythonModel):
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
         frames = []
+        cutoff = pd.Timestamp(self.metadata.get("training_cutoff", "1900-01-01"))
         for request, as_of in _requests(model_input):
+            if as_of < cutoff:
+                raise ValueError(
+                    f"as_of {as_of.date()} is before this model's training cutoff "
+                    f"{cutoff.date()}: it has seen what followed; use a date on or after it"
+                )
             frames.append(self.engine(as_of).recommend(request))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -95,20 +105,47 @@ def _requests(frame: pd.DataFrame) -> list[tuple[Request, pd.Timestamp]]:
         employee = row.get("employee_id")
         if not isinstance(employee, str) or not employee.strip():
             raise ValueError(f"row {i}: employee_id must be a non-empty string")
-        k = row.get("k")
-        k = 10 if k is None or pd.isna(k) else int(k)
-        if not 1 <= k <= 50:
-            raise ValueError(f"row {i}: k must be between 1 and 50, got {k}")
-        kinds = row.get("kinds")
-        kinds = (
-            ()
-            if kinds is None or pd.isna(kinds)
-            else tuple(x.strip() for x in str(kinds).split(",") if x.strip())
-        )
-        raw = row.get("as_of")
-        try:
-            as_of = today if raw is None or pd.isna(raw) else pd.Timestamp(raw).normalize()
-        except ValueError as error:
-            raise ValueError(f"row {i}: as_of {raw!r} is not a date") from error
-        out.append((Request(employee.strip(), k, kinds), as_of))
+        k = _whole_number(row.get("k"), i)
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"row {i}: k must be between 1 and {MAX_K}, got {k}")
+        kinds = _kinds(row.get("kinds"), i)
+        out.append((Request(employee.strip(), k, kinds), _date(row.get("as_of"), i, today)))
     return out
+
+
+def _date(value: object, row: int, today: pd.Timestamp) -> pd.Timestamp:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return today
+    try:
+        date = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"row {row}: as_of {value!r} is not a date (YYYY-MM-DD)") from None
+    if date.tzinfo is not None:
+        date = date.tz_convert("UTC").tz_localize(None)
+    return date.normalize()
+
+
+def _whole_number(value: object, row: int) -> int:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return 10
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"row {row}: k must be a whole number, got {value!r}") from None
+    if not number.is_integer():
+        raise ValueError(f"row {row}: k must be a whole number, got {value!r}")
+    return int(number)
+
+
+def _kinds(value: object, row: int) -> tuple[str, ...]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ()
+    if not isinstance(value, str):
+        raise ValueError(f"row {row}: kinds must be a comma-separated string, got {value!r}")
+    kinds = tuple(x.strip() for x in value.split(",") if x.strip())
+    unknown = sorted(set(kinds) - set(COURSE_KINDS_ALL))
+    if unknown:
+        raise ValueError(
+            f"row {row}: unknown course kinds {unknown}; known: {', '.join(COURSE_KINDS_ALL)}"
+        )
+    return kinds

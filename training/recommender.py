@@ -30,7 +30,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from features.frame import block
-from features.pairs import PAIR_CATEGORICAL, PAIR_NUMERIC, pair_features
+from features.pairs import PAIR_CATEGORICAL, PAIR_NUMERIC, Catalogue, pair_features
 from features.records import Records
 from features.transformers import PairEncoder
 from training.batch import Batch, build_batch
@@ -38,7 +38,7 @@ from training.effects import CourseEffects, fit_course_effects
 from training.gains import expected_fit_gain
 from training.levels import LevelEstimator
 from training.metrics import EXCLUDED, top_k
-from training.split import TemporalSplit, label_matrix, labels, spine
+from training.split import TemporalSplit, cycle_start, label_matrix, labels, spine
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ class RecommenderConfig:
     next_step_weight: float = 0.3
     gain_rank_weight: float = 1.0
     helpful_slots: int = 5
-    effects_alpha: float = 3.0
     uptake_max_iter: int = 200
     level_max_iter: int = 200
     random_state: int = 0
@@ -79,22 +78,28 @@ class TrainingRecommender:
     name: str = "learned"
 
     def fit(self, records: Records, split: TemporalSplit) -> TrainingRecommender:
-        from features.pairs import Catalogue
-
-        catalogue = Catalogue.from_records(records)
-        self.effects_: CourseEffects = fit_course_effects(
-            records, catalogue, split.cutoff, self.config.effects_alpha
-        )
+        self.effects_, self.levels_ = self._fit_levels(records, split.cutoff)
         log.info("course effects from %d re-assessed competencies", self.effects_.rows)
-        self.levels_ = LevelEstimator(
-            max_iter=self.config.level_max_iter, random_state=self.config.random_state
-        ).fit(records, catalogue, self.effects_, split.cutoff)
         self.uptake_ = self._fit_uptake(records, split)
         self.cutoff_ = split.cutoff
         return self
 
-    def _levels(self, batch: Batch) -> np.ndarray:
-        return self.levels_.estimate(batch.frame, batch.records, batch.catalogue, self.effects_)
+    def _fit_levels(
+        self, records: Records, cutoff: pd.Timestamp
+    ) -> tuple[CourseEffects, LevelEstimator]:
+        """Course effects and the level estimator from assessments known before `cutoff`."""
+        catalogue = Catalogue.from_records(records)
+        effects = fit_course_effects(records, catalogue, cutoff)
+        levels = LevelEstimator(
+            max_iter=self.config.level_max_iter, random_state=self.config.random_state
+        ).fit(records, catalogue, effects, cutoff)
+        return effects, levels
+
+    def _levels(
+        self, batch: Batch, fitted: tuple[CourseEffects, LevelEstimator] | None = None
+    ) -> np.ndarray:
+        effects, levels = fitted or (self.effects_, self.levels_)
+        return levels.estimate(batch.frame, batch.records, batch.catalogue, effects)
 
     @staticmethod
     def _pairs(batch: Batch, levels: np.ndarray) -> pd.DataFrame:
@@ -116,7 +121,11 @@ class TrainingRecommender:
             if len(people) > self.config.people_per_cycle:
                 people = people.sample(self.config.people_per_cycle, random_state=year)
             batch = build_batch(records, people)
-            pairs = self._pairs(batch, self._levels(batch))
+            # levels as they could be estimated on that date: parts fitted on later
+            # assessments would leak the cycle's own measurements into its features
+            pairs = self._pairs(
+                batch, self._levels(batch, self._fit_levels(records, cycle_start(year)))
+            )
             taken = label_matrix(
                 batch.employee_ids,
                 batch.catalogue.ids,
@@ -218,8 +227,9 @@ def helpfulness(parts: Components, allowed: np.ndarray, config: RecommenderConfi
 
 
 def _row_ranks(values: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-    """Rank of each allowed value within its row, scaled to 0–1 (disallowed get 0)."""
-    masked = np.where(allowed, values, -np.inf)
+    """Rank of each allowed value within its row, scaled to 0–1 (disallowed get 0; a missing
+    value ranks lowest)."""
+    masked = np.where(allowed, np.nan_to_num(values, nan=-np.inf), -np.inf)
     order = np.argsort(np.argsort(masked, axis=1, kind="stable"), axis=1, kind="stable")
     count = allowed.sum(axis=1, keepdims=True)
     # disallowed sort first: shift so the lowest allowed is 0 and the highest is 1

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.positions import known
-from features.records import Records
+from features.records import Records, active_at, known
 
 
 @dataclass(frozen=True)
@@ -56,16 +55,6 @@ def latest_complete_cycle(records: Records) -> int:
 def spine(records: Records, year: int) -> pd.DataFrame:
     """Employees active on 1 January of `year` (as known then), with ``as_of``."""
     return active_at(records, cycle_start(year))
-
-
-def active_at(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Employees hired before `as_of` and not yet left (as known then), with ``as_of``."""
-    employees = known(records["employees"], as_of)
-    active = employees[
-        (employees["hire_date"] < as_of)
-        & (employees["exit_date"].isna() | (employees["exit_date"] > as_of))
-    ]
-    return pd.DataFrame({"employee_id": active["employee_id"].to_numpy(), "as_of": as_of})
 
 
 def labels(records: Records, year: int, known_before: pd.Timestamp | None = None) -> pd.DataFrame:

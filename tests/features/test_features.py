@@ -18,7 +18,7 @@ from features.pairs import (
     taken_matrix,
 )
 from features.positions import competency_codes
-from features.trainings import completed, taken_pairs
+from features.trainings import completed, recorded, taken_pairs
 from features.transformers import (
     FEATURE_NAMES_FILE,
     LevelImputer,
@@ -253,3 +253,32 @@ def _any_pairs() -> pd.DataFrame:
     return pair_features(
         frame, catalogue, course_uptake(records, catalogue, AS_OF), np.array([0]), np.array([0])
     )
+
+
+def test_a_repeated_spine_row_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="repeats"):
+        build_feature_frame(factory.spine("E1", "E1"), factory.records())
+
+
+def test_a_course_under_way_is_taken_but_not_yet_counted() -> None:
+    """Recorded before as_of but ending after it: not suggested again, no JP yet."""
+    base = factory.tables()
+    under_way = pd.DataFrame(
+        {
+            "employee_id": ["E2"],
+            "title": ["Manajemen Waktu"],
+            "course_id": ["C029"],
+            "jp": [40],
+            "start_date": ["2023-12-20"],
+            "end_date": ["2024-02-01"],
+            "recorded_at": ["2023-12-22"],
+        }
+    )
+    records = factory.records(
+        training_records=pd.concat([base["training_records"], under_way], ignore_index=True)
+    )
+    frame = build_feature_frame(factory.spine(), records).set_index("employee_id")
+    assert frame.loc["E2", "jp_12m"] == 0 and frame.loc["E2", "courses_taken"] == 0
+    catalogue = Catalogue.from_records(records)
+    taken = taken_matrix(frame.reset_index(), taken_pairs(recorded(records, AS_OF)), catalogue)
+    assert taken[1, list(catalogue.ids).index("C029")]

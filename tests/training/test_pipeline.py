@@ -55,8 +55,16 @@ def test_train_promote_load_and_predict(store_settings: Settings, small_dataset:
     out = model.predict(pd.DataFrame({"employee_id": [person], "k": [5], "as_of": [as_of]}))
     assert len(out) == 5 and set(out["employee_id"]) == {person}
     assert out["score"].is_monotonic_decreasing
-    with pytest.raises(Exception, match="k must be between 1 and 50"):
-        model.predict(pd.DataFrame({"employee_id": [person], "k": [500], "as_of": [as_of]}))
+    bad_inputs = [
+        ({"k": [500]}, "k must be between 1 and 50"),
+        ({"kinds": ["yoga"]}, "unknown course kinds"),
+        ({"as_of": ["kemarin"]}, "is not a date"),
+        ({"as_of": ["2001-01-01"]}, "before this model's training cutoff"),
+    ]
+    for change, message in bad_inputs:
+        request = {"employee_id": [person], "k": [5], "as_of": [as_of]} | change
+        with pytest.raises(Exception, match=message):
+            model.predict(pd.DataFrame(request))
 
 
 def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
@@ -108,11 +116,27 @@ def test_a_model_of_another_feature_set_is_refused(tmp_path: Path) -> None:
 
 
 def _an_active_employee(settings: Settings, as_of: str) -> str:
-    from features.records import load_records
-    from training.split import active_at
+    from features.records import active_at, load_records
 
     records = load_records(create_db_engine(settings.database_url))
     people = active_at(records, pd.Timestamp(as_of))["employee_id"]
     history = records["position_history"]
     placed = set(history[history["start_date"] < pd.Timestamp(as_of)]["employee_id"])
     return str(next(p for p in people if p in placed))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"employee_id": [""]}, "row 0: employee_id must be a non-empty string"),
+        ({"employee_id": ["E1"], "k": ["ten"]}, "row 0: k must be a whole number"),
+        ({"employee_id": ["E1"], "k": [2.5]}, "row 0: k must be a whole number"),
+        ({"employee_id": ["E1"], "kinds": [["technical"]]}, "comma-separated string"),
+        ({"k": [3]}, "needs an 'employee_id' column"),
+    ],
+)
+def test_bad_requests_name_the_row_and_the_field(row: dict, message: str) -> None:
+    from training.pyfunc import _requests
+
+    with pytest.raises(ValueError, match=message):
+        _requests(pd.DataFrame(row))
