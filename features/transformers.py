@@ -139,7 +139,17 @@ def _codes(values: np.ndarray, vocabulary: list[str]) -> np.ndarray:
 
 
 @cache
-def locked_feature_names() -> tuple[str, ...]:
-    """The checked-in list of model input names (``features/feature_names.txt``)."""
-    text = FEATURE_NAMES_FILE.read_text()
-    return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
+def locked_feature_names(section: str = "pairs") -> tuple[str, ...]:
+    """A section of the checked-in model input names (``features/feature_names.txt``):
+    ``pairs``, ``employee`` or ``levels``."""
+    names: dict[str, list[str]] = {}
+    current = None
+    for line in FEATURE_NAMES_FILE.read_text().splitlines():
+        if line.startswith("["):
+            current = line[1 : line.index("]")]
+            names[current] = []
+        elif line and not line.startswith("#") and current is not None:
+            names[current].append(line.strip())
+    if section not in names:
+        raise KeyError(f"feature_names.txt has no section [{section}]")
+    return tuple(names[section])

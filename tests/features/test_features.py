@@ -230,9 +230,10 @@ def test_pair_features_cover_gaps_and_candidates_follow_the_rules() -> None:
 def test_feature_names_are_locked() -> None:
     """Changing the model inputs must be deliberate: update the list and FEATURE_SET_VERSION."""
     names = tuple(PairEncoder().fit(_any_pairs()).get_feature_names_out())
-    assert names == locked_feature_names()
+    assert names == locked_feature_names("pairs")
+    assert tuple(EMPLOYEE_FEATURES) == locked_feature_names("employee")
     header = FEATURE_NAMES_FILE.read_text().splitlines()[0]
-    assert f"version {FEATURE_SET_VERSION}:" in header
+    assert f"version {FEATURE_SET_VERSION}." in header
     assert len(EMPLOYEE_FEATURES) == len(set(EMPLOYEE_FEATURES))
     assert len(competency_codes()) == 73
 

@@ -189,3 +189,10 @@ def test_estimated_levels_beat_the_family_mean_on_the_truth(
     inside = block(batch.frame, "required") > 0
     error = lambda levels: np.sqrt(np.nanmean((levels - truth)[inside] ** 2))  # noqa: E731
     assert error(estimated) < error(imputed)
+
+
+def test_level_estimator_inputs_are_locked() -> None:
+    from features.transformers import locked_feature_names
+    from training.levels import LEVEL_FEATURES
+
+    assert tuple(LEVEL_FEATURES) == locked_feature_names("levels")
