@@ -25,7 +25,7 @@ from training.batch import Batch
 from training.split import TemporalSplit, cycle_start, labels
 
 #: Bonus that puts an owed leadership training above every other course.
-OWED_BONUS = 1e6
+OWED_FIRST = 1e6
 
 
 def _train_labels(records: Records, split: TemporalSplit) -> pd.DataFrame:
@@ -94,7 +94,7 @@ class GapRule:
         owed = batch.pair_matrix("leadership_owed_course")
         current = batch.pair_matrix("cover_current")
         following = batch.pair_matrix("cover_next")
-        return OWED_BONUS * owed + current + 1e-3 * following
+        return OWED_FIRST * owed + current + 1e-3 * following
 
 
 class ImplicitALS:

@@ -107,7 +107,7 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     clock.lap("fit_learned")
     baselines = [cls().fit(records, split) for cls in BASELINES]
     clock.lap("fit_baselines")
-    truth = _truth(config.truth_dir)
+    truth = load_truth(config.truth_dir)
     batch = test_batch(records, split, config.evaluation_people, config.seed)
     if batch.frame.empty:
         raise ValueError(f"nobody is active with a known position on 1 January {test_year}")
@@ -160,7 +160,7 @@ class Stopwatch:
         self._last = now
 
 
-def _truth(folder: Path | None) -> Truth | None:
+def load_truth(folder: Path | None) -> Truth | None:
     """The dataset's hidden truth; a folder without one is an error, not a silent skip."""
     return None if folder is None else Truth.load(Path(folder))
 

@@ -18,11 +18,12 @@ import mlflow
 import pandas as pd
 
 from features.database import create_db_engine, migrate
+from features.frame import FEATURE_SET_VERSION
 from features.records import load_records
 from features.settings import Settings
 from training import registry
 from training.evaluation import evaluate, test_batch
-from training.pipeline import GATED_METRICS, MODEL_NAME, PromotionRefused, _truth
+from training.pipeline import GATED_METRICS, MODEL_NAME, PromotionRefused, load_truth
 from training.recommender import TrainingRecommender
 from training.split import TemporalSplit, cycle_start
 
@@ -94,7 +95,7 @@ def compare(
     records = load_records(engine)
     split = TemporalSplit.last_cycles(test_year)
     batch = test_batch(records, split, people)
-    report = evaluate(models, batch, records, test_year, _truth(truth_dir))
+    report = evaluate(models, batch, records, test_year, load_truth(truth_dir))
     return _verdict(report.overall, champion, challenger, test_year, settings.promotion_tolerance)
 
 
@@ -181,7 +182,13 @@ def rollback(
         if previous is None or pd.isna(previous):
             raise LookupError(f"{name} has no earlier champion to roll back to")
         to_version = str(previous)
-    client.get_model_version(name, to_version)  # raises if the version does not exist
+    target = client.get_model_version(name, to_version)  # raises if it does not exist
+    built_on = target.tags.get("feature_set_version")
+    if built_on != FEATURE_SET_VERSION:
+        raise ValueError(
+            f"v{to_version} was built on feature set {built_on!r}; this code computes "
+            f"{FEATURE_SET_VERSION!r}: the service could not load it"
+        )
     registry.move_alias(
         client,
         engine,
