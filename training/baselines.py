@@ -125,13 +125,13 @@ class ImplicitALS:
             ),
             shape=(len(self.users_), len(self.items_)),
         )
-        self.model_ = AlternatingLeastSquares(
-            factors=self.factors,
-            regularization=self.regularization,
-            iterations=self.iterations,
-            random_state=0,
-        )
         with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, not BLAS's
+            self.model_ = AlternatingLeastSquares(
+                factors=self.factors,
+                regularization=self.regularization,
+                iterations=self.iterations,
+                random_state=0,
+            )
             self.model_.fit(matrix, show_progress=False)
         self.popularity_ = np.asarray(matrix.sum(axis=0)).ravel()
         return self

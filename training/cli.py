@@ -198,14 +198,15 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
     if not versions:
         console.print(f"{name}: no registered version")
         raise typer.Exit(1)
+    aliases = client.get_registered_model(name).aliases  # search results leave them out
     table = Table(title=f"{name}")
     for column in ("version", "aliases", "created", "test_year", "ndcg@10", "true gain@5"):
         table.add_column(column)
-    for version in sorted(versions, key=lambda v: int(v.version)):
+    for version in sorted(versions, key=lambda v: int(v.version)):  # MLflow gives int or str
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
         table.add_row(
-            version.version,
-            ", ".join(version.aliases),
+            str(version.version),
+            ", ".join(sorted(a for a, v in aliases.items() if str(v) == str(version.version))),
             dt.datetime.fromtimestamp(version.creation_timestamp / 1000).isoformat(" ", "minutes"),
             version.tags.get("test_year", ""),
             f"{metrics.get('ndcg_at_10', float('nan')):.4f}",

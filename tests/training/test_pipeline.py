@@ -31,7 +31,9 @@ def _train(settings: Settings, small_dataset: Path, **changes: object) -> str:
     return train_training_recs(config, settings).version
 
 
-def test_train_promote_load_and_predict(store_settings: Settings, small_dataset: Path) -> None:
+def test_train_promote_load_and_predict(
+    store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     version = _train(store_settings, small_dataset)
     client = registry.configure(store_settings)
     assert registry.alias_version(client, MODEL_NAME, "challenger") == version
@@ -65,6 +67,27 @@ def test_train_promote_load_and_predict(store_settings: Settings, small_dataset:
         request = {"employee_id": [person], "k": [5], "as_of": [as_of]} | change
         with pytest.raises(Exception, match=message):
             model.predict(pd.DataFrame(request))
+
+    # the analyst's view from the command line
+    from typer.testing import CliRunner
+
+    from features.settings import get_settings
+    from service.cli import app
+
+    monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
+    monkeypatch.setenv("JENJANG_TRACKING_URI", store_settings.tracking_uri)
+    get_settings.cache_clear()
+    try:
+        status = CliRunner().invoke(app, ["models", "status", "training-recs"])
+        assert status.exit_code == 0, status.output
+        assert "champion" in status.output and "challenger" in status.output
+        history = CliRunner().invoke(app, ["models", "history", "training-recs"])
+        # Rich wraps table cells at the test terminal's width: look for the words
+        assert history.exit_code == 0 and {"first", "champion"} <= set(history.output.split())
+        unknown = CliRunner().invoke(app, ["models", "status", "placements"])
+        assert unknown.exit_code == 2 and "unknown model" in unknown.output
+    finally:
+        get_settings.cache_clear()
 
 
 def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
