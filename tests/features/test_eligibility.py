@@ -1,0 +1,173 @@
+"""Eligibility rules at their boundaries, on hand-built people (as of 2024-01-01)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from features import reference
+from features.eligibility import eligibility_facts, evaluate, messages, rules
+from features.records import from_frames
+
+AS_OF = pd.Timestamp("2024-01-01")
+
+#: id: (education, post start as pelaksana, grade, grade since, ratings 2021/2022, penalty date)
+PEOPLE = {
+    "FOUR_YEARS": ("S1", "2020-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
+    "THREE_YEARS": ("S1", "2020-06-01", "III/b", "2019-01-01", ("baik", "baik"), None),
+    "BUTUH_PERBAIKAN": (
+        "S1",
+        "2015-01-01",
+        "III/b",
+        "2019-01-01",
+        ("baik", "butuh_perbaikan"),
+        None,
+    ),
+    "PENALTY_23M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2022-02-01"),
+    "PENALTY_25M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2021-12-01"),
+    "LOW_GRADE": ("S1", "2015-01-01", "III/a", "2022-01-01", ("baik", "baik"), None),
+    "SMA": ("SMA", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
+}
+
+
+def _records() -> tuple[object, pd.Series]:
+    ids = list(PEOPLE)
+    positions = pd.DataFrame(
+        {
+            "position_id": ["PL", "PG"],
+            "unit_id": "U1",
+            "title": ["Staf", "Kepala Seksi"],
+            "family": ["pelaksana", "pengawas"],
+            "field": "kesehatan",
+            "occupation": None,
+            "capacity": [9, 1],
+        }
+    )
+    rows = {
+        "employees": pd.DataFrame(
+            {
+                "employee_id": ids,
+                "employment_type": "PNS",
+                "education": [p[0] for p in PEOPLE.values()],
+                "hire_date": "2010-01-01",
+                "recorded_at": "2010-01-05",
+            }
+        ),
+        "units": pd.DataFrame(
+            {"unit_id": ["U1"], "agency_id": ["A1"], "name": ["U"], "unit_type": ["bidang"]}
+        ),
+        "positions": positions,
+        "position_history": pd.DataFrame(
+            {
+                "employee_id": ids,
+                "position_id": "PL",
+                "start_date": [p[1] for p in PEOPLE.values()],
+                "reason": "pengangkatan",
+                "recorded_at": [p[1] for p in PEOPLE.values()],
+            }
+        ),
+        "grade_history": pd.DataFrame(
+            {
+                "employee_id": ids,
+                "grade": [p[2] for p in PEOPLE.values()],
+                "start_date": [p[3] for p in PEOPLE.values()],
+                "recorded_at": [p[3] for p in PEOPLE.values()],
+            }
+        ),
+        "evaluations": pd.DataFrame(
+            [
+                {
+                    "employee_id": i,
+                    "year": year,
+                    "period": "annual",
+                    "scheme": "predikat_2022",
+                    "rating": rating,
+                    "unit_id": "U1",
+                    "recorded_at": f"{year + 1}-02-01",
+                }
+                for i, p in PEOPLE.items()
+                for year, rating in zip((2021, 2022), p[4], strict=True)
+            ]
+        ),
+        "disciplinary_records": pd.DataFrame(
+            [
+                {
+                    "employee_id": i,
+                    "severity": "sedang",
+                    "decided_on": p[5],
+                    "start_date": p[5],
+                    "recorded_at": p[5],
+                }
+                for i, p in PEOPLE.items()
+                if p[5]
+            ]
+        ),
+        "courses": reference.load("courses"),
+    }
+    births = pd.Series(pd.Timestamp("1980-01-01"), index=ids)
+    return from_frames(rows), births
+
+
+@pytest.fixture(scope="module")
+def pengawas() -> tuple[object, object]:
+    records, births = _records()
+    facts = eligibility_facts(records, AS_OF, births)  # type: ignore[arg-type]
+    return evaluate(facts, "pengawas", AS_OF), facts
+
+
+def test_exactly_four_years_as_pelaksana_is_enough(pengawas) -> None:  # type: ignore[no-untyped-def]
+    result, _ = pengawas
+    assert result.eligible["FOUR_YEARS"]
+    assert result.failed.loc["THREE_YEARS", "PREV-PGW"]
+    # time will satisfy it: 4 years after 2020-06-01
+    assert abs(result.eligible_from["THREE_YEARS"] - pd.Timestamp("2024-06-01")).days <= 1
+
+
+def test_butuh_perbaikan_last_year_fails_and_time_does_not_fix_it(pengawas) -> None:  # type: ignore[no-untyped-def]
+    result, _ = pengawas
+    assert result.failed.loc["BUTUH_PERBAIKAN"].tolist().count(True) == 1
+    assert result.failed.loc["BUTUH_PERBAIKAN", "SKP"]
+    assert pd.isna(result.eligible_from["BUTUH_PERBAIKAN"])
+    text = messages(result, "BUTUH_PERBAIKAN")[0]
+    assert "Butuh Perbaikan" in text["text_id"] and "Baik" in text["text_en"]
+
+
+def test_a_medium_penalty_23_months_ago_blocks_until_two_years_have_passed(pengawas) -> None:  # type: ignore[no-untyped-def]
+    result, _ = pengawas
+    assert result.failed.loc["PENALTY_23M", "DISC"]
+    assert abs(result.eligible_from["PENALTY_23M"] - pd.Timestamp("2024-02-01")).days <= 1
+    assert result.eligible["PENALTY_25M"]
+
+
+def test_grade_and_education(pengawas) -> None:  # type: ignore[no-untyped-def]
+    result, _ = pengawas
+    assert result.failed.loc["LOW_GRADE", "GRADE-PGW"]  # III/a, III/b needed
+    # a regular promotion 4 years after 2022-01-01
+    assert abs(result.eligible_from["LOW_GRADE"] - pd.Timestamp("2026-01-01")).days <= 1
+    assert result.failed.loc["SMA", "EDU-PGW"] and pd.isna(result.eligible_from["SMA"])
+    assert "D3" in messages(result, "SMA")[0]["text_en"]
+
+
+def test_age_56_may_apply_for_jpt_pratama_but_57_may_not() -> None:
+    records, _ = _records()
+    births = pd.Series(
+        [pd.Timestamp("1967-01-02"), pd.Timestamp("1966-12-31")], index=["FOUR_YEARS", "SMA"]
+    )
+    facts = eligibility_facts(records, AS_OF, births)  # type: ignore[arg-type]
+    result = evaluate(facts, "jpt_pratama", AS_OF)
+    assert facts.loc["FOUR_YEARS", "age"] == 56 and facts.loc["SMA", "age"] == 57
+    assert not result.failed.loc["FOUR_YEARS", "AGE-JPTP"]
+    assert result.failed.loc["SMA", "AGE-JPTP"]
+    # unknown birth dates cannot be checked: the rule fails and says why
+    assert result.failed.loc["THREE_YEARS", "AGE-JPTP"]
+    age = [m for m in messages(result, "THREE_YEARS") if m["rule_id"] == "AGE-JPTP"][0]
+    assert "unknown" in age["text_en"]
+
+
+def test_every_rule_has_a_basis_and_both_messages() -> None:
+    table = rules()
+    assert table["rule_id"].is_unique
+    assert table["basis"].str.len().gt(0).all()
+    assert table["message_id"].str.len().gt(0).all() and table["message_en"].str.len().gt(0).all()
+    families = set(reference.load("position_families")["family"])
+    assert all(set(f) <= families for f in table["families"])
