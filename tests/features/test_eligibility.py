@@ -30,7 +30,7 @@ PEOPLE = {
 }
 
 
-def _records() -> tuple[object, pd.Series]:
+def _records(**extra: pd.DataFrame) -> tuple[object, pd.Series]:
     ids = list(PEOPLE)
     positions = pd.DataFrame(
         {
@@ -104,6 +104,8 @@ def _records() -> tuple[object, pd.Series]:
         ),
         "courses": reference.load("courses"),
     }
+    for name, more in extra.items():
+        rows[name] = pd.concat([rows[name], more], ignore_index=True)
     births = pd.Series(pd.Timestamp("1980-01-01"), index=ids)
     return from_frames(rows), births
 
@@ -171,3 +173,43 @@ def test_every_rule_has_a_basis_and_both_messages() -> None:
     assert table["message_id"].str.len().gt(0).all() and table["message_en"].str.len().gt(0).all()
     families = set(reference.load("position_families")["family"])
     assert all(set(f) <= families for f in table["families"])
+
+
+def test_succession_pool_takes_boxes_7_to_9_ready_now_or_within_two_years() -> None:
+    from features.succession import succession_pool
+
+    # three pengawas: 4 years in post at IV/a (ready now), 2.6 years (ready mid-2024), and
+    # one as ready but in box 5; PENALTY_23M is in box 9 but excluded by the penalty
+    promoted = ["FOUR_YEARS", "PENALTY_25M", "THREE_YEARS", "PENALTY_23M"]
+    since = ["2020-01-01", "2021-06-01", "2020-01-01", "2020-01-01"]
+    records, births = _records(
+        position_history=pd.DataFrame(
+            {
+                "employee_id": promoted,
+                "position_id": "PG",
+                "start_date": since,
+                "reason": "promosi",
+                "recorded_at": since,
+            }
+        ),
+        grade_history=pd.DataFrame(
+            {
+                "employee_id": promoted,
+                "grade": "IV/a",
+                "start_date": "2023-04-01",
+                "recorded_at": "2023-04-01",
+            }
+        ),
+    )
+    facts = eligibility_facts(records, AS_OF, births)  # type: ignore[arg-type]
+    frame = pd.DataFrame({"talent_box": 9.0, "discipline_excluded": 0.0}, index=facts.index)
+    frame.loc["THREE_YEARS", "talent_box"] = 5.0
+    frame.loc["PENALTY_23M", "discipline_excluded"] = 1.0
+    pool = succession_pool(facts, frame, "administrator", AS_OF)
+    assert pool["readiness"].to_dict() == {
+        "FOUR_YEARS": "siap sekarang",
+        "PENALTY_25M": "1-2 tahun",
+    }
+    assert abs(pool.loc["PENALTY_25M", "eligible_from"] - pd.Timestamp("2024-06-01")).days <= 1
+    with pytest.raises(ValueError, match="succession pools are for"):
+        succession_pool(facts, frame, "pelaksana", AS_OF)
