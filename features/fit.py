@@ -35,22 +35,25 @@ def competency_fit(
     required: np.ndarray,
     person_fields: np.ndarray | None = None,
     position_field: str | None = None,
+    weights: np.ndarray | None = None,
 ) -> Fit:
     """Fit of people with `levels` (people × competencies) to the standard `required`
-    (competencies; 0 = not in the standard)."""
+    (competencies; 0 = not in the standard). `weights` (competencies) weigh the standard's
+    competencies when a standard says how important each is; equal weights otherwise."""
     surplus_weight = float(reference.constant("fit_surplus_weight"))
     cap = float(reference.constant("fit_surplus_cap"))
     field_weight = float(reference.constant("fit_field_match_weight"))
-    inside = required > 0
-    count = max(int(inside.sum()), 1)
-    shortfall = np.clip(required - levels, 0.0, None) * inside
-    surplus = np.clip(levels - required, 0.0, cap) * inside
+    inside = (required > 0).astype(float)
+    weight = inside if weights is None else inside * weights
+    total = max(float(weight.sum()), 1e-12)
+    shortfall = np.clip(required - levels, 0.0, None) * (inside > 0)
+    surplus = np.clip(levels - required, 0.0, cap) * (inside > 0)
     match = np.zeros(len(levels))
     if person_fields is not None and position_field:
         match = (np.asarray(person_fields, dtype=object) == position_field).astype(float)
     score = (
-        -shortfall.sum(axis=1) / count
-        + surplus_weight * surplus.sum(axis=1) / count
+        -(shortfall @ weight) / total
+        + surplus_weight * (surplus @ weight) / total
         + field_weight * match
     )
     return Fit(score, shortfall, surplus, match)

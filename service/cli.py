@@ -7,7 +7,7 @@ import logging
 import typer
 
 from features.cli import app as data_app
-from training.cli import models_app, train_app
+from training.cli import bench_app, models_app, train_app
 
 app = typer.Typer(
     help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
+app.add_typer(bench_app, name="bench")
 
 
 @app.callback()

@@ -14,6 +14,7 @@ from rich.table import Table
 from features.settings import get_settings
 
 train_app = typer.Typer(help="Train models and register them as challenger.", no_args_is_help=True)
+bench_app = typer.Typer(help="External checks on real data.", no_args_is_help=True)
 models_app = typer.Typer(
     help="Registered models: compare, promote, roll back.", no_args_is_help=True
 )
@@ -216,3 +217,22 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
     if registry.alias_version(client, name, registry.CHAMPION) is None:
         console.print(f"{name} has no champion yet")
         raise typer.Exit(1)
+
+
+@bench_app.command()
+def onet(
+    onet_dir: Annotated[Path, typer.Option(help="Folder of the O*NET 29.3 CSV files.")],
+    truth: Annotated[
+        Path | None, typer.Option(help="CSV of (source code, target code) pairs to score.")
+    ] = None,
+) -> None:
+    """Rank O*NET occupations with the product's fit code; recall@10 and MRR against related
+    occupations, beside cosine similarity ("O*NET 29.3 Database, USDOL/ETA", CC BY 4.0)."""
+    from training.onet import onet_check
+
+    try:
+        table = onet_check(onet_dir, truth)
+    except (FileNotFoundError, ValueError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    console.print(table.round(3).to_string())
