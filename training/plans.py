@@ -18,6 +18,8 @@ from scipy.optimize import linear_sum_assignment
 
 #: Stands for "may not be placed here"; far below any real score.
 FORBIDDEN = -1e9
+#: The score of leaving a vacancy open (slightly below placing someone with score 0).
+OPEN_COST = 1e-9
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,14 @@ def placement_plan(
     """Maximise the total score over vacancies (rows) × candidates (columns)."""
     _check(scores, eligible, vacancies, candidates)
     masked = np.where(eligible, scores, FORBIDDEN)
-    rows, cols = linear_sum_assignment(masked, maximize=True)
+    # each vacancy may also stay open (its own extra column), so a vacancy that cannot be filled
+    # well never pushes another away from its best candidate; open costs a hair more than any
+    # eligible placement of the same score
+    stay_open = np.full((len(vacancies), len(vacancies)), FORBIDDEN)
+    np.fill_diagonal(stay_open, -OPEN_COST)
+    rows, cols = linear_sum_assignment(np.hstack([masked, stay_open]), maximize=True)
+    keep = cols < len(candidates)
+    rows, cols = rows[keep], cols[keep]
     keep = eligible[rows, cols]
     return _plan(scores, rows[keep], cols[keep], vacancies, candidates)
 
