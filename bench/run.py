@@ -150,6 +150,14 @@ def write_report(rows: list[tuple[str, str]], calibration, training) -> None:  #
     print("\n".join(lines))
 
 
+def metric_table(key: str, rows: dict, metrics: list[str]) -> list[str]:
+    """A Markdown table: one row per key (model or weight), one column per metric."""
+    lines = [f"| {key} | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+    for name, row in rows.items():
+        lines.append(f"| {name} | " + " | ".join(f"{row[m]:.4f}" for m in metrics) + " |")
+    return lines
+
+
 def quality_lines(training: dict) -> list[str]:
     """The training recommender's held-out metrics from the benchmark's training run."""
     metrics = ["ndcg@10", "recall@10", "coverage@10", "true_fit_gain@5", "true_competency_gain@5"]
@@ -160,22 +168,16 @@ def quality_lines(training: dict) -> list[str]:
         f"{training['people']:,} people active on 1 January; relevance = courses they started "
         "that year; true gains from the generator's hidden truth (top 5 of each list).",
         "",
-        "| model | " + " | ".join(metrics) + " |",
-        "|---|" + "---|" * len(metrics),
+        *metric_table("model", training["overall"], metrics),
     ]
-    for model, row in training["overall"].items():
-        lines.append(f"| {model} | " + " | ".join(f"{row[m]:.4f}" for m in metrics) + " |")
     lines += ["", "Target check: " + ", ".join(f"{k} = {v}" for k, v in training["target"].items())]
     lines += [
         "",
         "Same fitted model, helpful set chosen with `gain_rank_weight` w "
         "(w × rank(expected gain) + (1 − w) × rank(uptake); default 1.0):",
         "",
-        "| w | " + " | ".join(metrics) + " |",
-        "|---|" + "---|" * len(metrics),
+        *metric_table("w", training["tradeoff"], metrics),
     ]
-    for weight, row in training["tradeoff"].items():
-        lines.append(f"| {weight} | " + " | ".join(f"{row[m]:.4f}" for m in metrics) + " |")
     levels = training.get("levels", {})
     if levels:
         lines += [

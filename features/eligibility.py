@@ -13,8 +13,10 @@ legal check only and never becomes a model feature.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +37,7 @@ class RuleResult:
     eligible: pd.Series
     failed: pd.DataFrame  # people × rule ids, True where the rule fails
     eligible_from: pd.Series  # when time alone makes them eligible (NaT: not by time alone)
-    have: pd.DataFrame  # people × rule ids: the person's value, for the messages
+    have: pd.DataFrame  # people × rule ids: the person's raw value, shown in the messages
     need: dict[str, str]  # rule id → the required value, for the messages
 
 
@@ -157,7 +159,8 @@ def messages(result: RuleResult, person: str) -> list[dict[str, object]]:
     out = []
     for rule_id in result.failed.columns[result.failed.loc[person].to_numpy()]:
         rule = table.loc[rule_id]
-        values = {"need": result.need[rule_id], "have": result.have.loc[person, rule_id]}
+        have = SHOWN[str(rule["check"])](result.have.loc[person, rule_id])
+        values = {"need": result.need[rule_id], "have": have}
         out.append(
             {
                 "rule_id": rule_id,
@@ -178,13 +181,13 @@ def _years_later(as_of: pd.Timestamp, years: pd.Series) -> pd.Series:
 def _education(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     need = str(reference.constant(rule.parameter))
     ok = facts["education_rank"] >= reference.education_rank()[need]
-    return ok.fillna(False), pd.Series(pd.NaT, facts.index), facts["education"].fillna("?"), need
+    return ok.fillna(False), pd.Series(pd.NaT, facts.index), facts["education"], need
 
 
 def _service(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     need = float(reference.constant(rule.parameter))
     have = facts["service_years"]
-    return have >= need, _years_later(as_of, need - have), have.round(1), f"{need:g}"
+    return have >= need, _years_later(as_of, need - have), have, f"{need:g}"
 
 
 def _previous(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
@@ -193,14 +196,13 @@ def _previous(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[n
     have = facts[columns].sum(axis=1) if columns else pd.Series(0.0, facts.index)
     holding = facts["family"].isin(rule.previous_families)
     date = _years_later(as_of, need - have).where(holding)
-    return have >= need, date, have.round(1), f"{need:g}"
+    return have >= need, date, have, f"{need:g}"
 
 
 def _age_limit(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     need = float(reference.constant(rule.parameter))
     have = facts["age"]
-    shown = have.map(lambda a: "tidak diketahui / unknown" if pd.isna(a) else f"{a:.0f}")
-    return (have <= need).fillna(False), pd.Series(pd.NaT, facts.index), shown, f"{need:g}"
+    return (have <= need).fillna(False), pd.Series(pd.NaT, facts.index), have, f"{need:g}"
 
 
 def _grade(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
@@ -209,16 +211,14 @@ def _grade(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-u
     gap = ranks[need] - facts["grade_rank"]
     regular = float(reference.constant("regular_promotion_years"))
     wait = gap * regular - facts["years_in_grade"]
-    names = {rank: grade for grade, rank in ranks.items() if "/" in grade}
-    have = facts["grade_rank"].map(names).fillna("?")
-    return (gap <= 0).fillna(False), _years_later(as_of, wait).where(gap > 0), have, need
+    ok = (gap <= 0).fillna(False)
+    return ok, _years_later(as_of, wait).where(gap > 0), facts["grade_rank"], need
 
 
 def _rating(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     need = int(reference.constant(rule.parameter))
     ok = (facts["rated_years"] >= need) & (facts["rating_min"] >= BAIK)
-    have = facts["rating_min"].map(_rating_names()).fillna("belum dinilai / not rated")
-    return ok.fillna(False), pd.Series(pd.NaT, facts.index), have, f"{need}"
+    return ok.fillna(False), pd.Series(pd.NaT, facts.index), facts["rating_min"], f"{need}"
 
 
 @cache
@@ -232,13 +232,12 @@ def _penalty(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no
     last = facts["last_penalty"]
     clear = last + pd.to_timedelta(np.ceil(years * DAYS_PER_YEAR), unit="D")
     ok = last.isna() | (clear <= as_of)
-    have = last.dt.strftime("%Y-%m-%d").fillna("-")
-    return ok, clear.where(~ok), have, f"{years:g}"
+    return ok, clear.where(~ok), last, f"{years:g}"
 
 
 def _training(facts: pd.DataFrame, rule, as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     ok = facts[f"done_{rule.parameter}"].astype(bool)
-    return ok, pd.Series(pd.NaT, facts.index), pd.Series("-", facts.index), rule.parameter
+    return ok, pd.Series(pd.NaT, facts.index), pd.Series(None, facts.index), rule.parameter
 
 
 CHECKS = {
@@ -250,4 +249,30 @@ CHECKS = {
     "min_rating": _rating,
     "no_penalty": _penalty,
     "training_done": _training,
+}
+
+
+def _number(decimals: int) -> Callable[[Any], str]:
+    def shown(value: Any) -> str:
+        return "tidak diketahui / unknown" if pd.isna(value) else f"{value:.{decimals}f}"
+
+    return shown
+
+
+@cache
+def _grade_names() -> dict[int, str]:
+    return {rank: grade for grade, rank in reference.grade_rank().items() if "/" in grade}
+
+
+#: How a person's value is written in a message, per kind of check (formatted only for the
+#: person whose messages are asked for, not for everyone ranked).
+SHOWN: dict[str, Callable[[Any], str]] = {
+    "min_education": lambda v: "?" if pd.isna(v) else str(v),
+    "min_service_years": _number(1),
+    "min_years_in_families": _number(1),
+    "max_age": _number(0),
+    "min_grade": lambda v: "?" if pd.isna(v) else _grade_names().get(int(v), "?"),
+    "min_rating": lambda v: _rating_names().get(v, "belum dinilai / not rated"),
+    "no_penalty": lambda v: "-" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d"),
+    "training_done": lambda v: "-",
 }

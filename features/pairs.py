@@ -139,15 +139,22 @@ def course_uptake(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -
     return Uptake(overall=overall, by_family=by_family)
 
 
+def pair_matrix(
+    employee_ids: np.ndarray, course_ids: np.ndarray, pairs: pd.DataFrame
+) -> np.ndarray:
+    """People × courses, True where (employee_id, course_id) is one of `pairs`."""
+    rows = pd.Series(np.arange(len(employee_ids)), index=employee_ids)
+    rows = rows[~rows.index.duplicated()]
+    cols = pd.Series(np.arange(len(course_ids)), index=course_ids)
+    pairs = pairs[pairs["employee_id"].isin(rows.index) & pairs["course_id"].isin(cols.index)]
+    out = np.zeros((len(employee_ids), len(course_ids)), dtype=bool)
+    out[rows[pairs["employee_id"]].to_numpy(), cols[pairs["course_id"]].to_numpy()] = True
+    return out
+
+
 def taken_matrix(frame: pd.DataFrame, taken: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
     """Rows of `frame` × courses: True where the person already took the course."""
-    rows = pd.Series(np.arange(len(frame)), index=frame["employee_id"].to_numpy())
-    rows = rows[~rows.index.duplicated()]
-    column = pd.Series(np.arange(len(catalogue.ids)), index=catalogue.ids)
-    pairs = taken[taken["employee_id"].isin(rows.index) & taken["course_id"].isin(column.index)]
-    out = np.zeros((len(frame), len(catalogue.ids)), dtype=bool)
-    out[rows[pairs["employee_id"]].to_numpy(), column[pairs["course_id"]].to_numpy()] = True
-    return out
+    return pair_matrix(frame["employee_id"].to_numpy(), catalogue.ids, taken)
 
 
 def allowed_matrix(frame: pd.DataFrame, taken: np.ndarray, catalogue: Catalogue) -> np.ndarray:

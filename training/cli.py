@@ -21,6 +21,15 @@ models_app = typer.Typer(
 console = Console()
 
 TRAINING_RECS = "training-recs"
+HISTORY_COLUMNS = (
+    "moved_at",
+    "alias",
+    "version",
+    "previous_version",
+    "moved_by",
+    "forced",
+    "reason",
+)
 
 
 def _check_name(name: str) -> str:
@@ -161,31 +170,10 @@ def history(
         return
     moves = registry.history(engine, _check_name(name))
     table = Table(title=f"alias history of {name}")
-    for column in (
-        "moved_at",
-        "alias",
-        "version",
-        "previous_version",
-        "moved_by",
-        "forced",
-        "reason",
-    ):
+    for column in HISTORY_COLUMNS:
         table.add_column(column)
     for _, row in moves.iterrows():
-        table.add_row(
-            *(
-                str(row[c])
-                for c in (
-                    "moved_at",
-                    "alias",
-                    "version",
-                    "previous_version",
-                    "moved_by",
-                    "forced",
-                    "reason",
-                )
-            )
-        )
+        table.add_row(*(str(row[c]) for c in HISTORY_COLUMNS))
     console.print(table)
 
 

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from features.frame import block
+from features.pairs import pair_matrix
 from features.records import Records
 from training.batch import Batch, build_batch
 from training.metrics import per_row_metrics, summarise, top_k
 from training.recommender import TrainingRecommender
-from training.split import TemporalSplit, label_matrix, labels, spine
+from training.split import TemporalSplit, labels, spine
 from training.truth import Truth
 
 #: Slices with fewer people than this are reported but flagged as too small to read.
@@ -69,7 +70,7 @@ def evaluate(
     truth: Truth | None = None,
 ) -> EvaluationReport:
     """Score every model on `batch`; relevance = courses started in `test_year`."""
-    relevant = label_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
+    relevant = pair_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
     relevant &= batch.allowed
     gains = None
     if truth is not None:

@@ -28,21 +28,23 @@ log = logging.getLogger(__name__)
 
 MAX_K = 50
 
-OUTPUT_COLUMNS = [
-    "employee_id",
-    "rank",
-    "course_id",
-    "title_id",
-    "title_en",
-    "kind",
-    "delivery",
-    "jp",
-    "score",
-    "expected_gain",
-    "uptake_probability",
-    "reasons",
-    "as_of",
-]
+#: The columns of an answer and their MLflow schema types (the pyfunc's output signature).
+OUTPUT_TYPES = {
+    "employee_id": "string",
+    "rank": "long",
+    "course_id": "string",
+    "title_id": "string",
+    "title_en": "string",
+    "kind": "string",
+    "delivery": "string",
+    "jp": "long",
+    "score": "double",
+    "expected_gain": "double",
+    "uptake_probability": "double",
+    "reasons": "string",
+    "as_of": "string",
+}
+OUTPUT_COLUMNS = list(OUTPUT_TYPES)
 
 
 class UnknownEmployee(LookupError):

@@ -140,16 +140,6 @@ class LevelEstimator:
         gains = _course_gain_since(frame, records, catalogue, effects, filled)
         field = frame["field"].fillna("-").to_numpy()
         comp_field = _competency_fields()
-        per_person = [
-            "grade_rank",
-            "years_in_position",
-            "education_rank",
-            "rating_mean_2y",
-            "rating_vs_unit_2y",
-            "potential_score",
-            "courses_taken",
-            "years_since_assessment",
-        ]
         out = {
             "measured": measured.ravel(),
             "family_mean": np.where(np.isnan(measured), filled, np.nan).ravel(),
@@ -160,8 +150,9 @@ class LevelEstimator:
             "field_match": (comp_field[None, :] == field[:, None]).astype(float).ravel(),
             "course_gain_since": gains.ravel(),
         }
-        for name in per_person:
-            out[name] = np.repeat(frame[name].to_numpy(dtype=float), c)
+        for name in LEVEL_FEATURES:  # the rest are the person's own, one value per competency row
+            if name not in out:
+                out[name] = np.repeat(frame[name].to_numpy(dtype=float), c)
         return np.column_stack([out[name] for name in LEVEL_FEATURES])
 
     def estimate(

@@ -41,6 +41,7 @@ from training.evaluation import (
     test_batch,
     tradeoff,
 )
+from training.inference import OUTPUT_TYPES
 from training.recommender import RecommenderConfig, TrainingRecommender
 from training.report import write_report
 from training.split import TemporalSplit, latest_complete_cycle
@@ -248,23 +249,7 @@ def signature() -> ModelSignature:
             ColSpec("string", "as_of", required=False),
         ]
     )
-    outputs = Schema(
-        [
-            ColSpec("string", "employee_id"),
-            ColSpec("long", "rank"),
-            ColSpec("string", "course_id"),
-            ColSpec("string", "title_id"),
-            ColSpec("string", "title_en"),
-            ColSpec("string", "kind"),
-            ColSpec("string", "delivery"),
-            ColSpec("long", "jp"),
-            ColSpec("double", "score"),
-            ColSpec("double", "expected_gain"),
-            ColSpec("double", "uptake_probability"),
-            ColSpec("string", "reasons"),
-            ColSpec("string", "as_of"),
-        ]
-    )
+    outputs = Schema([ColSpec(kind, name) for name, kind in OUTPUT_TYPES.items()])
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 

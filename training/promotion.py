@@ -141,22 +141,15 @@ def promote(
             f"beyond the tolerance of {comparison.tolerance:.0%}",
             comparison.evidence(),
         )
-    client = registry.configure(settings)
-    engine = create_db_engine(settings.database_url)
     default_reason = "passed the promotion gate" if comparison.passed else ""
-    registry.move_alias(
-        client,
-        engine,
-        registry.AliasMove(
-            name,
-            registry.CHAMPION,
-            comparison.challenger,
-            comparison.champion,
-            by or registry.current_user(),
-            reason.strip() or default_reason,
-            forced=force and not comparison.passed,
-            evidence=comparison.evidence(),
-        ),
+    _move_champion(
+        settings,
+        name,
+        comparison.challenger,
+        by,
+        reason.strip() or default_reason,
+        forced=force and not comparison.passed,
+        evidence=comparison.evidence(),
     )
     return comparison
 
@@ -174,7 +167,6 @@ def rollback(
     client = registry.configure(settings)
     engine = create_db_engine(settings.database_url)
     migrate(engine)
-    current = registry.alias_version(client, name, registry.CHAMPION)
     if to_version is None:
         moves = registry.history(engine, name)
         moves = moves[moves["alias"] == registry.CHAMPION]
@@ -189,16 +181,34 @@ def rollback(
             f"v{to_version} was built on feature set {built_on!r}; this code computes "
             f"{FEATURE_SET_VERSION!r}: the service could not load it"
         )
+    _move_champion(settings, name, to_version, by, f"rollback: {reason.strip()}")
+    return to_version
+
+
+def _move_champion(
+    settings: Settings,
+    name: str,
+    version: str,
+    by: str | None,
+    reason: str,
+    forced: bool = False,
+    evidence: dict[str, Any] | None = None,
+) -> None:
+    """Point ``champion`` at `version` and record who moved it from which version, and why."""
+    client = registry.configure(settings)
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
     registry.move_alias(
         client,
         engine,
         registry.AliasMove(
             name,
             registry.CHAMPION,
-            to_version,
-            current,
+            version,
+            registry.alias_version(client, name, registry.CHAMPION),
             by or registry.current_user(),
-            f"rollback: {reason.strip()}",
+            reason,
+            forced=forced,
+            evidence=evidence,
         ),
     )
-    return to_version

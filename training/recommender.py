@@ -30,7 +30,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.pipeline import Pipeline
 
 from features.frame import block
-from features.pairs import PAIR_CATEGORICAL, PAIR_NUMERIC, Catalogue, pair_features
+from features.pairs import PAIR_CATEGORICAL, PAIR_NUMERIC, Catalogue, pair_features, pair_matrix
 from features.records import Records
 from features.transformers import PairEncoder
 from training.batch import Batch, build_batch
@@ -38,7 +38,7 @@ from training.effects import CourseEffects, fit_course_effects
 from training.gains import expected_fit_gain
 from training.levels import LevelEstimator
 from training.metrics import EXCLUDED, top_k
-from training.split import TemporalSplit, cycle_start, label_matrix, labels, spine
+from training.split import TemporalSplit, cycle_start, labels, spine
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class TrainingRecommender:
             pairs = self._pairs(
                 batch, self._levels(batch, self._fit_levels(records, cycle_start(year)))
             )
-            taken = label_matrix(
+            taken = pair_matrix(
                 batch.employee_ids,
                 batch.catalogue.ids,
                 labels(records, year, known_before=split.cutoff),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from features.records import Records, active_at, known
@@ -64,16 +63,3 @@ def labels(records: Records, year: int, known_before: pd.Timestamp | None = None
         trainings = known(trainings, known_before)
     started = trainings[(trainings["start_date"].dt.year == year) & trainings["course_id"].notna()]
     return started[["employee_id", "course_id"]].drop_duplicates().reset_index(drop=True)
-
-
-def label_matrix(
-    employee_ids: np.ndarray, course_ids: np.ndarray, pairs: pd.DataFrame
-) -> np.ndarray:
-    """People × courses, True where (employee, course) is in `pairs`."""
-    rows = pd.Series(np.arange(len(employee_ids)), index=employee_ids)
-    rows = rows[~rows.index.duplicated()]
-    cols = pd.Series(np.arange(len(course_ids)), index=course_ids)
-    pairs = pairs[pairs["employee_id"].isin(rows.index) & pairs["course_id"].isin(cols.index)]
-    out = np.zeros((len(employee_ids), len(course_ids)), dtype=bool)
-    out[rows[pairs["employee_id"]].to_numpy(), cols[pairs["course_id"]].to_numpy()] = True
-    return out
