@@ -40,10 +40,10 @@ import mlflow, pandas as pd
 from features.database import create_db_engine
 from features.records import load_records
 from training.inference import RecommendationEngine, recommend_everyone
-from training.promotion import load_recommender
+from training.promotion import load_fitted
 mlflow.set_tracking_uri({tracking!r}); mlflow.set_registry_uri({tracking!r})
 version = mlflow.MlflowClient().get_model_version_by_alias("training-recs", "champion").version
-recommender, tags = load_recommender("training-recs", version)
+recommender, tags = load_fitted("training-recs", version)
 records = load_records(create_db_engine({url!r}))
 start = time.perf_counter()
 engine = RecommendationEngine(recommender, records, pd.Timestamp(tags["training_cutoff"]))

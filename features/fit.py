@@ -34,26 +34,29 @@ def competency_fit(
     levels: np.ndarray,
     required: np.ndarray,
     person_fields: np.ndarray | None = None,
-    position_field: str | None = None,
+    position_field: str | np.ndarray | None = None,
     weights: np.ndarray | None = None,
 ) -> Fit:
     """Fit of people with `levels` (people × competencies) to the standard `required`
-    (competencies; 0 = not in the standard). `weights` (competencies) weigh the standard's
-    competencies when a standard says how important each is; equal weights otherwise."""
+    (competencies, or people × competencies for one standard per row — one person against many
+    posts; 0 = not in the standard). `position_field` is the post's field (or one per row).
+    `weights` (competencies) weigh the standard's competencies when a standard says how
+    important each is; equal weights otherwise."""
     surplus_weight = float(reference.constant("fit_surplus_weight"))
     cap = float(reference.constant("fit_surplus_cap"))
     field_weight = float(reference.constant("fit_field_match_weight"))
     inside = (required > 0).astype(float)
     weight = inside if weights is None else inside * weights
-    total = max(float(weight.sum()), 1e-12)
+    total = np.maximum(weight.sum(axis=-1), 1e-12)
     shortfall = np.clip(required - levels, 0.0, None) * (inside > 0)
     surplus = np.clip(levels - required, 0.0, cap) * (inside > 0)
     match = np.zeros(len(levels))
-    if person_fields is not None and position_field:
-        match = (np.asarray(person_fields, dtype=object) == position_field).astype(float)
+    if person_fields is not None and position_field is not None:
+        fields = np.asarray(position_field, dtype=object)
+        match = ((np.asarray(person_fields, dtype=object) == fields) & (fields != "")).astype(float)
     score = (
-        -(shortfall @ weight) / total
-        + surplus_weight * (surplus @ weight) / total
+        -(shortfall * weight).sum(axis=-1) / total
+        + surplus_weight * (surplus * weight).sum(axis=-1) / total
         + field_weight * match
     )
     return Fit(score, shortfall, surplus, match)

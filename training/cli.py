@@ -21,6 +21,12 @@ models_app = typer.Typer(
 console = Console()
 
 TRAINING_RECS = "training-recs"
+PLACEMENTS = "placement-success"
+#: Headline metrics `jenjang models status` shows per registered model (MLflow metric names).
+HEADLINES = {
+    TRAINING_RECS: ("ndcg_at_10", "true_fit_gain_at_5"),
+    PLACEMENTS: ("ndcg_at_10", "auc", "true_success_at_1"),
+}
 HISTORY_COLUMNS = (
     "moved_at",
     "alias",
@@ -33,8 +39,8 @@ HISTORY_COLUMNS = (
 
 
 def _check_name(name: str) -> str:
-    if name != TRAINING_RECS:
-        console.print(f"[red]error:[/red] unknown model {name!r}; known: {TRAINING_RECS}")
+    if name not in HEADLINES:
+        console.print(f"[red]error:[/red] unknown model {name!r}; known: {', '.join(HEADLINES)}")
         raise typer.Exit(2)
     return name
 
@@ -74,6 +80,44 @@ def train_training_recs(
     console.print(f"target: {json.dumps(result.target)}")
     console.print(
         f"[green]registered[/green] {TRAINING_RECS} v{result.version} as challenger "
+        f"(run {result.run_id})"
+    )
+
+
+@train_app.command("placements")
+def train_placements(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out round (default: the last with known outcomes).")
+    ] = None,
+    first_year: Annotated[
+        int | None, typer.Option(help="First placement round to train on (default: all).")
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Generated dataset folder: score true success from truth/."),
+    ] = None,
+) -> None:
+    """Fit the placement-success model and baselines, evaluate with fairness, log to MLflow,
+    register `placement-success` and set challenger."""
+    from training.placement_pipeline import PlacementConfig, train_placements
+
+    config = PlacementConfig(test_year=test_year, first_year=first_year, truth_dir=truth)
+    try:
+        result = train_placements(config, get_settings())
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    overall = result.report.overall.drop(columns="vacancies", errors="ignore")
+    table = Table(title=f"held-out round {result.split.test_year}")
+    table.add_column("model")
+    for column in overall.columns:
+        table.add_column(column, justify="right")
+    for model, row in overall.iterrows():
+        table.add_row(str(model), *(f"{row[c]:.4f}" for c in overall.columns))
+    console.print(table)
+    console.print(f"target: {json.dumps(result.target)}")
+    console.print(
+        f"[green]registered[/green] {PLACEMENTS} v{result.version} as challenger "
         f"(run {result.run_id})"
     )
 
@@ -189,7 +233,8 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
         raise typer.Exit(1)
     aliases = client.get_registered_model(name).aliases  # search results leave them out
     table = Table(title=f"{name}")
-    for column in ("version", "aliases", "created", "test_year", "ndcg@10", "true gain@5"):
+    headline = HEADLINES[name]
+    for column in ("version", "aliases", "created", "test_year", *headline):
         table.add_column(column)
     for version in sorted(versions, key=lambda v: int(v.version)):  # MLflow gives int or str
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
@@ -198,8 +243,7 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
             ", ".join(sorted(a for a, v in aliases.items() if str(v) == str(version.version))),
             dt.datetime.fromtimestamp(version.creation_timestamp / 1000).isoformat(" ", "minutes"),
             version.tags.get("test_year", ""),
-            f"{metrics.get('ndcg_at_10', float('nan')):.4f}",
-            f"{metrics.get('true_fit_gain_at_5', float('nan')):.4f}",
+            *(f"{metrics.get(metric, float('nan')):.4f}" for metric in headline),
         )
     console.print(table)
     if registry.alias_version(client, name, registry.CHAMPION) is None:

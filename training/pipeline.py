@@ -184,16 +184,16 @@ def _log_run(
         "truth": str(config.truth_dir) if config.truth_dir else "none",
     }
     mlflow.log_params(params)
-    mlflow.set_tags(_provenance(split, records))
+    mlflow.set_tags(provenance(split, records))
     for model, row in report.overall.iterrows():
         prefix = "" if model == "learned" else f"baseline.{model}."
-        mlflow.log_metrics({prefix + _metric_name(str(k)): float(v) for k, v in row.items()})
+        mlflow.log_metrics({prefix + metric_name(str(k)): float(v) for k, v in row.items()})
     for key, table in (("family", report.by_family), ("agency", report.by_agency)):
         rows = table[(table["model"] == "learned") & ~table["small"]]
         for _, row in rows.iterrows():
             for metric in [c for c in table.columns if "@" in c]:
                 if pd.notna(row[metric]):
-                    mlflow.log_metric(f"{key}.{row[key]}.{_metric_name(metric)}", row[metric])
+                    mlflow.log_metric(f"{key}.{row[key]}.{metric_name(metric)}", row[metric])
     with tempfile.TemporaryDirectory() as folder:
         context: dict[str, object] = {
             "data snapshot": records.snapshot_id,
@@ -203,12 +203,12 @@ def _log_run(
         mlflow.log_artifacts(folder, artifact_path="evaluation")
 
 
-def _metric_name(name: str) -> str:
+def metric_name(name: str) -> str:
     """MLflow metric names cannot hold '@': ndcg@10 → ndcg_at_10."""
     return name.replace("@", "_at_")
 
 
-def _provenance(split: TemporalSplit, records: Records) -> dict[str, str]:
+def provenance(split: TemporalSplit, records: Records) -> dict[str, str]:
     return {
         "git_commit": git_commit(),
         "feature_set_version": FEATURE_SET_VERSION,
@@ -235,7 +235,7 @@ def git_commit() -> str:
     return head + ("-dirty" if dirty else "")
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     return sa.make_url(url).set(password=None).render_as_string(hide_password=False)
 
 
@@ -261,12 +261,12 @@ def _log_model(
     example_employee: str,
     database_url: str,
 ) -> str:
-    provenance = _provenance(split, records)
+    tags = provenance(split, records)
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(folder) / "recommender.joblib"
         joblib.dump(learned, model_path, compress=3)
         metadata_path = Path(folder) / "metadata.json"
-        metadata_path.write_text(json.dumps(provenance | {"model_name": config.model_name}))
+        metadata_path.write_text(json.dumps(tags | {"model_name": config.model_name}))
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
@@ -281,12 +281,12 @@ def _log_model(
             ),
             # the service passes its own database; the default (without any password) lets MLflow
             # validate the input example against the training database
-            model_config={"database_url": _without_password(database_url)},
+            model_config={"database_url": without_password(database_url)},
             pip_requirements=PIP_REQUIREMENTS,
             registered_model_name=config.model_name,
         )
     version = str(info.registered_model_version)
     client = mlflow.MlflowClient()
-    for key, value in provenance.items():
+    for key, value in tags.items():
         client.set_model_version_tag(config.model_name, version, key, value)
     return version

@@ -1,14 +1,16 @@
 """Champion/challenger: compare on the same held-out cycle, promote through a gate, roll back.
 
-The comparison loads both registered versions' fitted recommenders and evaluates them on one
-batch — the challenger's held-out cycle, with today's records — so neither is flattered by
-different people or candidates. A version whose training cutoff is after the start of that
+The comparison loads both registered versions' fitted models and evaluates them on one batch —
+the challenger's held-out cycle, with today's records — so neither is flattered by different
+people or candidates. Each registered model (`KINDS`) says how it is loaded and evaluated and
+which metrics the gate compares. A version whose training cutoff is after the start of that
 cycle has seen it: the comparison refuses rather than report a flattering number.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,16 +18,21 @@ from typing import Any
 import joblib
 import mlflow
 import pandas as pd
+import sqlalchemy as sa
 
 from features.database import create_db_engine, migrate
 from features.frame import FEATURE_SET_VERSION
-from features.records import load_records
+from features.personal import load_protected
+from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
 from training.evaluation import evaluate, test_batch
 from training.pipeline import GATED_METRICS, MODEL_NAME, PromotionRefused, load_truth
-from training.recommender import TrainingRecommender
+from training.placement_eval import evaluate_placements, test_round
+from training.placement_pipeline import GATED_METRICS as PLACEMENT_GATED_METRICS
+from training.placement_pipeline import MODEL_NAME as PLACEMENT_MODEL
 from training.split import TemporalSplit, cycle_start
+from training.truth import PlacementTruth
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +59,65 @@ class Comparison:
         }
 
 
-def load_recommender(name: str, version: str) -> tuple[TrainingRecommender, dict[str, str]]:
-    """A registered version's fitted recommender and its tags."""
+@dataclass(frozen=True)
+class ModelKind:
+    """How the gate loads and evaluates one registered model."""
+
+    artifact: str  # file name of the fitted object among the version's artifacts
+    gated: tuple[str, ...]  # metrics the gate compares (higher is better)
+    evaluate: Callable[[list[Any], Records, sa.Engine, int, Path | None, int | None], pd.DataFrame]
+
+
+def _evaluate_training_recs(
+    models: list[Any],
+    records: Records,
+    engine: sa.Engine,
+    test_year: int,
+    truth_dir: Path | None,
+    people: int | None,
+) -> pd.DataFrame:
+    batch = test_batch(records, TemporalSplit.last_cycles(test_year), people)
+    return evaluate(models, batch, records, test_year, load_truth(truth_dir)).overall
+
+
+def _evaluate_placements(
+    models: list[Any],
+    records: Records,
+    engine: sa.Engine,
+    test_year: int,
+    truth_dir: Path | None,
+    people: int | None,
+) -> pd.DataFrame:
+    protected = load_protected(engine)
+    truth = PlacementTruth.load(truth_dir) if truth_dir else None
+    test = test_round(records, test_year, protected["birth_date"], truth)
+    return evaluate_placements(models, test, protected).overall
+
+
+#: Every registered model the gate knows, by name.
+KINDS = {
+    MODEL_NAME: ModelKind("recommender.joblib", GATED_METRICS, _evaluate_training_recs),
+    PLACEMENT_MODEL: ModelKind(
+        "success_model.joblib", PLACEMENT_GATED_METRICS, _evaluate_placements
+    ),
+}
+
+
+def kind_of(name: str) -> ModelKind:
+    if name not in KINDS:
+        raise LookupError(f"unknown model {name!r}; known: {', '.join(sorted(KINDS))}")
+    return KINDS[name]
+
+
+def load_fitted(name: str, version: str) -> tuple[Any, dict[str, str]]:
+    """A registered version's fitted model object (named ``v<version>``) and its tags."""
     client = mlflow.MlflowClient()
     tags = client.get_model_version(name, version).tags
     folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}"))
-    path = next(folder.rglob("recommender.joblib"))
-    recommender = joblib.load(path)
-    recommender.name = f"v{version}"
-    return recommender, tags
+    path = next(folder.rglob(kind_of(name).artifact))
+    fitted = joblib.load(path)
+    fitted.name = f"v{version}"
+    return fitted, tags
 
 
 def compare(
@@ -70,20 +127,21 @@ def compare(
     people: int | None = None,
 ) -> Comparison:
     """Evaluate champion and challenger on the challenger's held-out cycle."""
+    kind = kind_of(name)
     client = registry.configure(settings)
     challenger = registry.alias_version(client, name, registry.CHALLENGER)
     if challenger is None:
-        raise LookupError(f"{name} has no challenger: run `jenjang train {name}` first")
+        raise LookupError(f"{name} has no challenger: run `jenjang train` for it first")
     champion = registry.alias_version(client, name, registry.CHAMPION)
     if champion is None:
         # the first champion has nothing to be compared with: its own run holds its metrics
         empty = pd.DataFrame(columns=["challenger", "champion", "passes", "relative"])
         return Comparison(None, challenger, -1, empty, True, settings.promotion_tolerance)
-    new, new_tags = load_recommender(name, challenger)
+    new, new_tags = load_fitted(name, challenger)
     test_year = int(new_tags["test_year"])
     models = [new]
     if champion != challenger:
-        old, old_tags = load_recommender(name, champion)
+        old, old_tags = load_fitted(name, champion)
         if pd.Timestamp(old_tags["training_cutoff"]) > cycle_start(test_year):
             raise ValueError(
                 f"champion v{champion} was trained with data up to {old_tags['training_cutoff']}, "
@@ -93,10 +151,10 @@ def compare(
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     records = load_records(engine)
-    split = TemporalSplit.last_cycles(test_year)
-    batch = test_batch(records, split, people)
-    report = evaluate(models, batch, records, test_year, load_truth(truth_dir))
-    return _verdict(report.overall, champion, challenger, test_year, settings.promotion_tolerance)
+    overall = kind.evaluate(models, records, engine, test_year, truth_dir, people)
+    return _verdict(
+        overall, champion, challenger, test_year, settings.promotion_tolerance, kind.gated
+    )
 
 
 def _verdict(
@@ -105,8 +163,9 @@ def _verdict(
     challenger: str,
     test_year: int,
     tolerance: float,
+    metrics: tuple[str, ...],
 ) -> Comparison:
-    gated = [m for m in GATED_METRICS if m in overall.columns]
+    gated = [m for m in metrics if m in overall.columns]
     table = pd.DataFrame({"challenger": overall.loc[f"v{challenger}", gated]})
     if champion is None or champion == challenger:
         table["champion"] = float("nan")

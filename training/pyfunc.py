@@ -105,15 +105,15 @@ def _requests(frame: pd.DataFrame) -> list[tuple[Request, pd.Timestamp]]:
         employee = row.get("employee_id")
         if not isinstance(employee, str) or not employee.strip():
             raise ValueError(f"row {i}: employee_id must be a non-empty string")
-        k = _whole_number(row.get("k"), i)
+        k = whole_number(row.get("k"), i)
         if not 1 <= k <= MAX_K:
             raise ValueError(f"row {i}: k must be between 1 and {MAX_K}, got {k}")
         kinds = _kinds(row.get("kinds"), i)
-        out.append((Request(employee.strip(), k, kinds), _date(row.get("as_of"), i, today)))
+        out.append((Request(employee.strip(), k, kinds), request_date(row.get("as_of"), i, today)))
     return out
 
 
-def _date(value: object, row: int, today: pd.Timestamp) -> pd.Timestamp:
+def request_date(value: object, row: int, today: pd.Timestamp) -> pd.Timestamp:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return today
     try:
@@ -125,7 +125,7 @@ def _date(value: object, row: int, today: pd.Timestamp) -> pd.Timestamp:
     return date.normalize()
 
 
-def _whole_number(value: object, row: int) -> int:
+def whole_number(value: object, row: int) -> int:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return 10
     try:

@@ -54,7 +54,9 @@ def write_report(
             + "\n"
         )
     (folder / "report.md").write_text(markdown)
-    (folder / "report.html").write_text(_html(markdown, [c for c in charts if c]))
+    (folder / "report.html").write_text(
+        html_page(markdown, [c for c in charts if c], "Training recommender evaluation")
+    )
     (folder / "target.json").write_text(json.dumps(verdict, indent=2))
     files += [folder / "report.md", folder / "report.html", folder / "target.json"]
     return files
@@ -123,13 +125,14 @@ def _family_chart(report: EvaluationReport, folder: Path) -> Path | None:
     return path
 
 
-def _html(markdown: str, charts: list[Path]) -> str:
+def html_page(markdown: str, charts: list[Path], title: str) -> str:
+    """A self-contained HTML page: the Markdown as preformatted text, the charts embedded."""
     images = "".join(
         f'<img alt="{c.stem}" src="data:image/png;base64,{_base64(c)}">' for c in charts
     )
     return (
         "<!doctype html><html lang='en'><meta charset='utf-8'>"
-        "<title>Training recommender evaluation</title>"
+        f"<title>{_escape(title)}</title>"
         f"<body><pre>{_escape(markdown)}</pre>{images}</body></html>"
     )
 

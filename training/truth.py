@@ -89,3 +89,42 @@ def _fit_part(level: np.ndarray, required: np.ndarray) -> np.ndarray:
     shortfall = np.clip(required - level, 0.0, None)
     surplus = np.clip(level - required, 0.0, 1.0)
     return -shortfall + mechanisms.SURPLUS_WEIGHT * surplus
+
+
+@dataclass(frozen=True)
+class PlacementTruth:
+    """Every historical vacancy's candidate pool with each candidate's true success probability,
+    and what is needed to compute it for anyone else (true levels, ability)."""
+
+    pools: pd.DataFrame  # vacancy, position_id, year, employee_id, true_success_probability, chosen
+    placed: pd.DataFrame  # vacancy, employee_id, true_success_probability, success
+    levels: pd.DataFrame  # as `Truth.levels`
+    ability: pd.Series
+
+    @classmethod
+    def load(cls, dataset: Path) -> PlacementTruth:
+        folder = Path(dataset) / "truth"
+        if not (folder / "placement_candidates.parquet").exists():
+            raise FileNotFoundError(
+                f"{dataset} has no truth/placement_candidates.parquet: true placement success "
+                "needs a generated dataset"
+            )
+        pools = pd.read_parquet(folder / "placement_candidates.parquet")
+        parts = pools["vacancy"].str.rsplit("@", n=1, expand=True)
+        pools = pools.assign(position_id=parts[0], year=parts[1].astype(int))
+        placed = pd.read_parquet(folder / "placements.parquet")
+        levels = Truth.load(dataset).levels
+        people = pd.read_parquet(folder / "people.parquet").set_index("employee_id")
+        return cls(pools, placed, levels, people["ability"])
+
+    def success_probability(
+        self, employee_ids: np.ndarray, year: int, required: np.ndarray
+    ) -> np.ndarray:
+        """True probability that each person would succeed in a post with standard `required`
+        taken up in `year` (the generator's own mechanism, on true levels at the year's start)."""
+        index = pd.MultiIndex.from_arrays([employee_ids, np.full(len(employee_ids), year - 1)])
+        levels = self.levels.reindex(index).to_numpy()
+        need = np.broadcast_to(required, levels.shape)
+        fit = mechanisms.true_fit(levels, need, need > 0)
+        ability = self.ability.reindex(employee_ids).to_numpy()
+        return mechanisms.placement_success_probability(fit, ability)

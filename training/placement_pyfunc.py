@@ -1,0 +1,117 @@
+"""The MLflow pyfunc of the placement-success model: ranked candidates for positions.
+
+The fitted `SuccessModel` is a joblib artifact. Records come from the database named by
+``model_config["database_url"]`` (or the settings); everyone active on a date is described once
+per `as_of` (`training.placement.View`, a few seconds at province scale) and each request is
+then a ranking of that view. Birth dates are read for the legal age limit of eligibility only.
+
+Input: a DataFrame with ``position_id`` and optionally ``k`` (default 10, at most 50), ``as_of``
+(ISO date, default today) and ``include_ineligible`` (default false). Output: one row per
+candidate (`training.placement.RANKING_TYPES`), failed rules as a JSON list of rule ids.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from mlflow.pyfunc import PythonModel
+
+from features.frame import FEATURE_SET_VERSION
+from features.records import Records
+from training.inference import MAX_K
+from training.placement import SuccessModel, View, build_view, post_of, rank_candidates
+from training.pyfunc import FeatureSetMismatch, request_date, whole_number
+
+#: How many dates' views a loaded model keeps (today's, and perhaps one historical).
+VIEW_CACHE = 2
+
+
+class PlacementModel(PythonModel):
+    """Ranked, eligible candidates with their fit and failed rules for each requested post."""
+
+    def load_context(self, context: Any) -> None:
+        with open(context.artifacts["metadata"]) as handle:
+            self.metadata = json.load(handle)
+        version = self.metadata.get("feature_set_version")
+        if version != FEATURE_SET_VERSION:
+            raise FeatureSetMismatch(
+                f"model built on feature set {version!r}, this code computes "
+                f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
+            )
+        self.model: SuccessModel = joblib.load(context.artifacts["success_model"])
+        config = getattr(context, "model_config", None) or {}
+        self.database_url = config.get("database_url")
+        self._records: Records | None = None
+        self._birth_dates: pd.Series | None = None
+        self._views: dict[pd.Timestamp, View] = {}
+
+    def use_records(self, records: Records, birth_dates: pd.Series | None = None) -> None:
+        """Answer from these records (tests, batch jobs) instead of the database."""
+        self._records, self._birth_dates = records, birth_dates
+        self._views.clear()
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        cutoff = pd.Timestamp(self.metadata.get("training_cutoff", "1900-01-01"))
+        frames = []
+        for i, (position, k, as_of, everyone) in enumerate(_requests(model_input)):
+            if as_of < cutoff:
+                raise ValueError(
+                    f"row {i}: as_of {as_of.date()} is before this model's training cutoff "
+                    f"{cutoff.date()}: it has seen what followed; use a date on or after it"
+                )
+            view = self.view(as_of)
+            try:
+                post = post_of(self.records(), position, view.standards)
+            except KeyError:
+                raise ValueError(f"row {i}: unknown position_id {position!r}") from None
+            frames.append(rank_candidates(view, post, self.model, k, everyone))
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def view(self, as_of: pd.Timestamp) -> View:
+        if as_of not in self._views:
+            if len(self._views) >= VIEW_CACHE:
+                self._views.pop(next(iter(self._views)))
+            self._views[as_of] = build_view(self.records(), as_of, self._birth_dates)
+        return self._views[as_of]
+
+    def records(self) -> Records:
+        if self._records is None:
+            from features.database import create_db_engine
+            from features.personal import load_protected
+            from features.records import load_records
+            from features.settings import get_settings
+
+            engine = create_db_engine(self.database_url or get_settings().database_url)
+            self._records = load_records(engine)
+            self._birth_dates = load_protected(engine)["birth_date"]
+        return self._records
+
+
+def _requests(frame: pd.DataFrame) -> list[tuple[str, int, pd.Timestamp, bool]]:
+    """Validate and normalise the input rows (clear errors name the row and column)."""
+    if "position_id" not in frame.columns:
+        raise ValueError("input needs a 'position_id' column")
+    today = pd.Timestamp.now().normalize()
+    out = []
+    for i, row in enumerate(frame.to_dict("records")):
+        position = row.get("position_id")
+        if not isinstance(position, str) or not position.strip():
+            raise ValueError(f"row {i}: position_id must be a non-empty string")
+        k = whole_number(row.get("k"), i)
+        if not 1 <= k <= MAX_K:
+            raise ValueError(f"row {i}: k must be between 1 and {MAX_K}, got {k}")
+        everyone = row.get("include_ineligible")
+        if everyone is None or (isinstance(everyone, float) and pd.isna(everyone)):
+            everyone = False
+        if isinstance(everyone, np.bool_):
+            everyone = bool(everyone)
+        if not isinstance(everyone, bool):
+            raise ValueError(f"row {i}: include_ineligible must be true or false, got {everyone!r}")
+        out.append((position.strip(), k, request_date(row.get("as_of"), i, today), everyone))
+    return out
