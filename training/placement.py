@@ -56,6 +56,8 @@ PLACEMENT_REASON = "promosi"
 SUCCESS_MIN_RATING = BAIK
 #: Candidates not chosen, sampled per past vacancy to train the imitation baseline.
 POOL_SAMPLE = 50
+#: Cross-validation folds choosing the success model's regularisation.
+CV_FOLDS = 5
 
 
 def placement_events(
@@ -261,7 +263,7 @@ class SuccessModel:
             LogisticRegressionCV(
                 Cs=np.logspace(-3, 1, 9),
                 l1_ratios=(0.0,),
-                cv=5,
+                cv=CV_FOLDS,
                 scoring="roc_auc",
                 max_iter=2000,
                 use_legacy_attributes=False,
@@ -276,6 +278,8 @@ class SuccessModel:
                 f"{len(placed)} past placements with {int((labels == 0).sum())} failures: "
                 "too few of each outcome to learn success from"
             )
+        # no more folds than the rarer outcome has placements (small regions, few failures)
+        self.model[-1].set_params(cv=min(CV_FOLDS, int(labels.value_counts().min())))
         self.model.fit(placed[self.features], labels)
         return self
 
