@@ -24,6 +24,11 @@ demo: $(STAMP)
 		$(BIN)/jenjang models promote training-recs --truth $(DATASET) \
 			--reason "first champion of the demo"; }
 	$(BIN)/jenjang models status training-recs
+	@$(BIN)/jenjang models status placement-success > /dev/null 2>&1 || { \
+		$(BIN)/jenjang train placements --truth $(DATASET) && \
+		$(BIN)/jenjang models promote placement-success --truth $(DATASET) \
+			--reason "first champion of the demo"; }
+	$(BIN)/jenjang models status placement-success
 
 test: $(STAMP)
 	$(BIN)/pytest

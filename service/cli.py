@@ -8,6 +8,7 @@ import typer
 
 from features.cli import app as data_app
 from training.cli import bench_app, models_app, train_app
+from training.placement_cli import placements_app
 
 app = typer.Typer(
     help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
@@ -18,6 +19,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
+app.add_typer(placements_app, name="placements")
 
 
 @app.callback()

@@ -128,6 +128,10 @@ class View:
             raise KeyError(f"not active with a known position on {self.as_of.date()}: {missing}")
         return candidate_features(self.frame.iloc[rows], self.levels[rows], post)
 
+    def pairs_at(self, post: Post, rows: np.ndarray) -> pd.DataFrame:
+        """Candidate features of the people at positions `rows` of the view for `post`."""
+        return candidate_features(self.frame.iloc[rows], self.levels[rows], post)
+
     def eligibility(self, family: str) -> RuleResult:
         """Every rule of `family` for everyone in the view (computed once per family)."""
         if family not in self._eligibility:
@@ -312,15 +316,15 @@ def rank_candidates(
 ) -> pd.DataFrame:
     """The `k` best candidates for `post` among everyone in `view`: eligible ones only unless
     `include_ineligible`, the holder of the post left out. Failed rules are a JSON list of ids."""
-    pairs = view.pairs(post)
     result = view.eligibility(post.family)
     keep = view.frame["position_id"].to_numpy() != post.position_id
     if not include_ineligible:
         keep &= result.eligible.to_numpy(dtype=bool)
-    rows = np.flatnonzero(keep)
-    scores = scorer.score(pairs.iloc[rows]) if len(rows) else np.array([])
-    top = rows[np.argsort(-scores, kind="stable")[:k]]
-    best = -np.sort(-scores, kind="stable")[:k]
+    rows = np.flatnonzero(keep)  # features only for these: eligibility is the cheap filter
+    pairs = view.pairs_at(post, rows)
+    scores = scorer.score(pairs) if len(rows) else np.array([])
+    order = np.argsort(-scores, kind="stable")[:k]
+    top, best = rows[order], scores[order]
     failed = result.failed.iloc[top]
     names = np.array(failed.columns, dtype=object)
     eligible_from = result.eligible_from.iloc[top]
@@ -330,7 +334,7 @@ def rank_candidates(
             "rank": np.arange(1, len(top) + 1),
             "employee_id": view.frame.index[top].to_numpy(dtype=object),
             "score": best,
-            "fit_score": pairs["fit_score"].to_numpy()[top],
+            "fit_score": pairs["fit_score"].to_numpy()[order],
             "eligible": result.eligible.to_numpy(dtype=bool)[top],
             "failed_rules": [json.dumps(list(names[row])) for row in failed.to_numpy(dtype=bool)],
             "eligible_from": [
@@ -340,4 +344,37 @@ def rank_candidates(
             "talent_box": view.frame["talent_box"].to_numpy(dtype=float)[top],
             "rating_last": view.frame["rating_last"].to_numpy(dtype=float)[top],
         }
+    )
+
+
+@dataclass(frozen=True)
+class VacancyMatrix:
+    """Scores of every candidate for every vacancy, and who may be placed where."""
+
+    scores: np.ndarray  # vacancies × candidates
+    eligible: np.ndarray  # vacancies × candidates, bool
+    vacancies: list[str]
+    candidates: list[str]
+
+
+def vacancy_matrix(view: View, posts: list[Post], scorer: Scorer) -> VacancyMatrix:
+    """The input of a placement plan (`training.plans`): candidates are everyone eligible for at
+    least one of the posts; a post's own holder is never a candidate for it."""
+    eligible_rows = np.zeros(len(view.frame), dtype=bool)
+    for family in {post.family for post in posts}:
+        eligible_rows |= view.eligibility(family).eligible.to_numpy(dtype=bool)
+    rows = np.flatnonzero(eligible_rows)
+    holders = view.frame["position_id"].to_numpy()[rows]
+    scores = np.zeros((len(posts), len(rows)))
+    allowed = np.zeros((len(posts), len(rows)), dtype=bool)
+    for i, post in enumerate(posts):
+        if len(rows):
+            scores[i] = scorer.score(view.pairs_at(post, rows))
+        ok = view.eligibility(post.family).eligible.to_numpy(dtype=bool)[rows]
+        allowed[i] = ok & (holders != post.position_id)
+    return VacancyMatrix(
+        scores,
+        allowed,
+        [post.position_id for post in posts],
+        [str(x) for x in view.frame.index[rows]],
     )
