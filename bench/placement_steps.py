@@ -88,7 +88,6 @@ records = python_model.records()
 keep = ["field", "family", "grade_rank", "agency_id", "position_id", "talent_box",
         "rating_last", *RECORD_FEATURES, *level_columns("level")]
 slim = province.frame[list(dict.fromkeys(keep))]
-copies = int(np.ceil({people} / len(slim)))
 rows = np.resize(np.arange(len(slim)), {people})
 frame = slim.iloc[rows]
 frame.index = pd.Index([f"{{e}}#{{i}}" for i, e in enumerate(frame.index)])
@@ -101,7 +100,7 @@ for family in STRUCTURAL_FAMILIES:
 eligibility_seconds = time.perf_counter() - began
 positions = records["positions"]
 posts = positions[positions["family"].isin(STRUCTURAL_FAMILIES)]["position_id"]
-posts = list(posts.sample(40, random_state=0))
+posts = list(posts.sample(min(40, len(posts)), random_state=0))
 times = []
 for position in posts:
     post = post_of(records, position, view.standards)
@@ -128,7 +127,7 @@ view = python_model.view(as_of)
 records = python_model.records()
 positions = records["positions"]
 structural = positions[positions["family"].isin(["pengawas", "administrator", "jpt_pratama"])]
-chosen = structural.sample(200, random_state=1)["position_id"]
+chosen = structural.sample(min(200, len(structural)), random_state=1)["position_id"]
 posts = [post_of(records, p, view.standards) for p in chosen]
 began = time.perf_counter()
 matrix = vacancy_matrix(view, posts, python_model.model)

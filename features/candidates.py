@@ -108,33 +108,57 @@ def minimum_grades() -> dict[str, float]:
     }
 
 
-def candidate_features(frame: pd.DataFrame, levels: np.ndarray, post: Post) -> pd.DataFrame:
-    """One row per person of `frame` (same order) against `post`.
+@dataclass(frozen=True)
+class People:
+    """What candidate features read about people, as arrays (one row per person), so that a
+    vacancy's candidates are a row selection rather than a slice of the wide feature frame."""
 
-    `levels` are the people's competency levels with the unmeasured ones estimated
-    (`features.transformers.LevelImputer.fill`); `frame` gives which were really measured.
-    """
-    fit = competency_fit(levels, post.required, frame["field"].to_numpy(), post.field)
+    ids: np.ndarray
+    levels: np.ndarray  # people × competencies, unmeasured ones estimated
+    measured: np.ndarray  # people × competencies, True where really measured
+    record: np.ndarray  # people × RECORD_FEATURES
+    field: np.ndarray
+    family_rank: np.ndarray
+    grade_rank: np.ndarray
+    agency: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, levels: np.ndarray) -> People:
+        """From an employee feature frame and the levels with the unmeasured ones estimated
+        (`features.transformers.LevelImputer.fill`); the frame says which were measured."""
+        return cls(
+            ids=frame.index.to_numpy(),
+            levels=np.asarray(levels, dtype=float),
+            measured=~np.isnan(block(frame, "level")),
+            record=frame[RECORD_FEATURES].to_numpy(dtype=float),
+            field=frame["field"].to_numpy(dtype=object),
+            family_rank=frame["family"].map(family_ranks()).to_numpy(dtype=float),
+            grade_rank=frame["grade_rank"].to_numpy(dtype=float),
+            agency=frame["agency_id"].to_numpy(dtype=object),
+        )
+
+    def take(self, rows: np.ndarray) -> People:
+        return People(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
+
+
+def candidate_features(people: People, post: Post) -> pd.DataFrame:
+    """One row per person of `people` (same order, indexed by id) against `post`."""
     inside = post.required > 0
-    measured = ~np.isnan(block(frame, "level")[:, inside])
+    # only the standard's competencies count: fit on them alone is the same and far cheaper
+    fit = competency_fit(people.levels[:, inside], post.required[inside], people.field, post.field)
     count = max(int(inside.sum()), 1)
-    current_rank = frame["family"].map(family_ranks()).to_numpy(dtype=float)
     target_rank = family_ranks().get(post.family, np.nan)
-    out = pd.DataFrame(
-        {
-            "fit_score": fit.score,
-            "shortfall_mean": fit.shortfall[:, inside].sum(axis=1) / count,
-            "shortfall_max": fit.shortfall[:, inside].max(axis=1, initial=0.0),
-            "surplus_mean": fit.surplus[:, inside].sum(axis=1) / count,
-            "field_match": fit.field_match,
-            "measured_share_target": measured.sum(axis=1) / count,
-            "target_rank": np.full(len(frame), target_rank),
-            "rank_step": target_rank - current_rank,
-            "grade_over_minimum": frame["grade_rank"].to_numpy(dtype=float)
-            - minimum_grades().get(post.family, np.nan),
-        },
-        index=frame.index,
-    )
-    out[RECORD_FEATURES] = frame[RECORD_FEATURES].to_numpy(dtype=float)
-    out["same_agency"] = (frame["agency_id"].to_numpy() == post.agency_id).astype(float)
-    return out
+    columns = {
+        "fit_score": fit.score,
+        "shortfall_mean": fit.shortfall.sum(axis=1) / count,
+        "shortfall_max": fit.shortfall.max(axis=1, initial=0.0),
+        "surplus_mean": fit.surplus.sum(axis=1) / count,
+        "field_match": fit.field_match,
+        "measured_share_target": people.measured[:, inside].sum(axis=1) / count,
+        "target_rank": np.full(len(people.ids), target_rank),
+        "rank_step": target_rank - people.family_rank,
+        "grade_over_minimum": people.grade_rank - minimum_grades().get(post.family, np.nan),
+    }
+    columns |= dict(zip(RECORD_FEATURES, people.record.T, strict=True))
+    columns["same_agency"] = (people.agency == post.agency_id).astype(float)
+    return pd.DataFrame(columns, index=pd.Index(people.ids))

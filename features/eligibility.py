@@ -23,6 +23,7 @@ import pandas as pd
 
 from features import reference
 from features.evaluations import harmonised
+from features.personal import age_at
 from features.positions import DAYS_PER_YEAR, current_grades, current_positions
 from features.records import Records, active_at, known
 from features.trainings import recorded
@@ -79,7 +80,7 @@ def eligibility_facts(
     facts = facts.join(_ratings(records, as_of))
     facts["last_penalty"] = _last_penalty(records, as_of)
     births = birth_dates.reindex(people) if birth_dates is not None else pd.Series(pd.NaT, people)
-    facts["age"] = _age(pd.to_datetime(births).to_numpy(), as_of)
+    facts["age"] = age_at(pd.to_datetime(births).to_numpy(), as_of)
     facts["birth_date"] = pd.to_datetime(births).to_numpy()
     taken = recorded(records, as_of).dropna(subset=["course_id"])
     for course in required_courses():
@@ -118,15 +119,6 @@ def _last_penalty(records: Records, as_of: pd.Timestamp) -> pd.Series:
         penalties["severity"].isin(["sedang", "berat"]) & (penalties["decided_on"] < as_of)
     ]
     return heavy.groupby("employee_id")["decided_on"].max()
-
-
-def _age(birth: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
-    """Completed years of age at `as_of` (NaN when the birth date is unknown)."""
-    born = pd.DatetimeIndex(birth)
-    had_birthday = (as_of.month > born.month) | (
-        (as_of.month == born.month) & (as_of.day >= born.day)
-    )
-    return np.where(born.isna(), np.nan, as_of.year - born.year - (~had_birthday).astype(int))
 
 
 def evaluate(facts: pd.DataFrame, family: str, as_of: pd.Timestamp) -> RuleResult:

@@ -30,6 +30,7 @@ from features import reference
 from features.eligibility import evaluate, rules, rules_for
 from features.fit import competency_fit
 from features.pairs import BAND_SLACK, Catalogue
+from features.personal import age_at
 from features.positions import DAYS_PER_YEAR, competency_codes
 from features.records import Records
 from features.trainings import recorded
@@ -181,14 +182,13 @@ class CareerPaths:
         target = self.positions.loc[target_position]
         out = []
         for families in family_routes(start, str(target["family"])):
+            best = [self._best_post(row, family, target["agency_id"]) for family in families[:-1]]
+            posts = [post for post in best if post is not None]
+            if len(posts) < len(best):
+                continue  # a family nobody holds a post of here (jf_ahli_utama, jpt_utama)
+            posts.append(int(np.flatnonzero(self.positions.index == target_position)[0]))
             steps, facts, since = [], self.view.facts.iloc[[row]].copy(), self.view.as_of
-            for i, family in enumerate(families):
-                last = i == len(families) - 1
-                position = (
-                    int(np.flatnonzero(self.positions.index == target_position)[0])
-                    if last
-                    else self._best_post(row, family, target["agency_id"])
-                )
+            for position in posts:
                 step, facts, since = self._step(row, int(position), facts, since)
                 gap_courses = self._courses(row, step.shortfall, course_scores)
                 step.courses = step.required_courses + [
@@ -238,11 +238,14 @@ class CareerPaths:
         fields = self.positions["field"].fillna("").to_numpy(dtype=object)[positions]
         return competency_fit(levels, self.required[positions], person_field, fields)
 
-    def _best_post(self, row: int, family: str, agency: object) -> int:
-        """The post of `family` the person fits best, in `agency` when it has one."""
+    def _best_post(self, row: int, family: str, agency: object) -> int | None:
+        """The post of `family` the person fits best, in `agency` when it has one (None when
+        the data has no post of that family)."""
         of_family = self.positions["family"].to_numpy() == family
         local = of_family & (self.positions["agency_id"].to_numpy() == agency)
         index = np.flatnonzero(local if local.any() else of_family)
+        if not len(index):
+            return None
         return int(index[np.argmax(self._fit(row, index).score)])
 
     def _shortfall(self, row: int, position: int) -> pd.DataFrame:
@@ -320,8 +323,7 @@ def project(facts: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd
     risen = (raised - out["grade_rank"]).clip(lower=0)
     out["grade_rank"] = np.maximum(out["grade_rank"], raised)
     out["years_in_grade"] = in_grade - risen * regular
-    born = pd.to_datetime(out["birth_date"])
-    out["age"] = ((until - born).dt.days / DAYS_PER_YEAR).apply(np.floor)
+    out["age"] = age_at(pd.to_datetime(out["birth_date"]).to_numpy(), until)
     return out
 
 
@@ -341,7 +343,8 @@ def _plan_required_training(facts: pd.DataFrame, family: str) -> tuple[pd.DataFr
 
 
 def _enter(facts: pd.DataFrame, family: str) -> pd.DataFrame:
-    """The person takes a post of `family` now (its years start from zero)."""
+    """The person takes a post of `family` now: it becomes their family, and their years in it
+    grow from what they already had there (zero for a new family)."""
     out = facts.copy()
     out["family"] = family
     column = f"years_as_{family}"

@@ -23,6 +23,8 @@ facts) so that ranking a vacancy is a slice and a few array operations.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,6 +40,7 @@ from features.candidates import (
     CANDIDATE_FEATURES,
     PROXIMITY_FEATURES,
     SUCCESS_FEATURES,
+    People,
     Post,
     candidate_features,
 )
@@ -49,11 +52,17 @@ from features.records import Records, active_at, known
 from features.transformers import LevelImputer
 from training.split import TemporalSplit, cycle_start
 
+log = logging.getLogger(__name__)
+
 #: Families whose posts are filled by placement (promosi) rather than by a functional step-up.
 STRUCTURAL_FAMILIES = ("jpt_utama", "jpt_madya", "jpt_pratama", "administrator", "pengawas")
 PLACEMENT_REASON = "promosi"
-#: A placement succeeded when the SKP of the year of the move is at least this ordinal (Baik).
+#: A placement succeeded when the SKP of the first year mostly in the new post is at least
+#: this ordinal (Baik).
 SUCCESS_MIN_RATING = BAIK
+#: A move starting in this month or later is judged by the next year's SKP: the year of the
+#: move was mostly spent in the old post.
+LATE_MOVE_MONTH = 7
 #: Candidates not chosen, sampled per past vacancy to train the imitation baseline.
 POOL_SAMPLE = 50
 #: Cross-validation folds choosing the success model's regularisation.
@@ -61,7 +70,7 @@ CV_FOLDS = 5
 
 
 def placement_events(
-    records: Records, years: tuple[int, ...] | list[int], known_before: pd.Timestamp | None = None
+    records: Records, years: Iterable[int], known_before: pd.Timestamp | None = None
 ) -> pd.DataFrame:
     """Promotions into structural posts starting in `years` (one row per filled vacancy)."""
     history = records["position_history"]
@@ -71,7 +80,7 @@ def placement_events(
     events = history[history["reason"] == PLACEMENT_REASON].copy()
     events["family"] = events["position_id"].map(families)
     events["year"] = events["start_date"].dt.year
-    events = events[events["family"].isin(STRUCTURAL_FAMILIES) & events["year"].isin(years)]
+    events = events[events["family"].isin(STRUCTURAL_FAMILIES) & events["year"].isin(list(years))]
     events["vacancy"] = events["position_id"] + "@" + events["year"].astype(str)
     events = events.drop_duplicates("vacancy", keep="first")
     columns = ["vacancy", "employee_id", "position_id", "family", "start_date", "year"]
@@ -81,11 +90,13 @@ def placement_events(
 def observed_success(
     records: Records, events: pd.DataFrame, known_before: pd.Timestamp | None = None
 ) -> pd.Series:
-    """1.0 if the placed person's SKP for the year of the move is at least Baik, 0.0 if below,
-    NaN if that SKP is not known (yet) — aligned with `events`."""
+    """1.0 if the placed person's SKP for the first year mostly in the new post (the year of
+    the move, or the next for a move from July on) is at least Baik, 0.0 if below, NaN if that
+    SKP is not known (yet) — aligned with `events`."""
     as_of = known_before if known_before is not None else pd.Timestamp.max.normalize()
     rated = harmonised(records, as_of).set_index(["employee_id", "year"])["ordinal"]
-    index = pd.MultiIndex.from_frame(events[["employee_id", "year"]])
+    judged = events["year"] + (events["start_date"].dt.month >= LATE_MOVE_MONTH).astype(int)
+    index = pd.MultiIndex.from_arrays([events["employee_id"], judged])
     rating = rated.reindex(index).to_numpy()
     success = np.where(np.isnan(rating), np.nan, (rating >= SUCCESS_MIN_RATING).astype(float))
     return pd.Series(success, index=events.index, name="success")
@@ -107,6 +118,22 @@ def post_of(records: Records, position_id: str, standards: pd.DataFrame | None =
     return Post(position_id, str(row["family"]), field_name, agency, required)
 
 
+def vacancy_post(records: Records, position_id: str, standards: pd.DataFrame) -> Post:
+    """The `Post` of a vacancy to rank candidates for: a structural post (the families filled by
+    placement), else a clear error. A post without a competency standard is ranked on the
+    record alone, with a warning."""
+    post = post_of(records, position_id, standards)
+    if post.family not in STRUCTURAL_FAMILIES:
+        raise ValueError(
+            f"{position_id} is a {post.family} post: candidates are ranked for posts filled by "
+            f"placement ({', '.join(STRUCTURAL_FAMILIES)}); functional step-ups follow their own "
+            "ladder"
+        )
+    if not (post.required > 0).any():
+        log.warning("position %s has no competency standard: fit is not measured", position_id)
+    return post
+
+
 @dataclass
 class View:
     """Everyone active on `as_of`, described once: features, levels, eligibility facts."""
@@ -117,20 +144,28 @@ class View:
     facts: pd.DataFrame  # eligibility facts, same index as frame
     standards: pd.DataFrame
     _eligibility: dict[str, RuleResult] = field(default_factory=dict, repr=False)
+    _people: People | None = field(default=None, repr=False)
+
+    @property
+    def people(self) -> People:
+        """The frame as arrays, built once (candidate features select rows of it)."""
+        if self._people is None:
+            self._people = People.from_frame(self.frame, self.levels)
+        return self._people
 
     def pairs(self, post: Post, people: pd.Index | None = None) -> pd.DataFrame:
         """Candidate features of `people` (default: everyone) for `post`."""
         if people is None:
-            return candidate_features(self.frame, self.levels, post)
+            return candidate_features(self.people, post)
         rows = self.frame.index.get_indexer(people)
         if (rows < 0).any():
             missing = list(people[rows < 0][:3])
             raise KeyError(f"not active with a known position on {self.as_of.date()}: {missing}")
-        return candidate_features(self.frame.iloc[rows], self.levels[rows], post)
+        return self.pairs_at(post, rows)
 
     def pairs_at(self, post: Post, rows: np.ndarray) -> pd.DataFrame:
         """Candidate features of the people at positions `rows` of the view for `post`."""
-        return candidate_features(self.frame.iloc[rows], self.levels[rows], post)
+        return candidate_features(self.people.take(rows), post)
 
     def eligibility(self, family: str) -> RuleResult:
         """Every rule of `family` for everyone in the view (computed once per family)."""
@@ -139,9 +174,10 @@ class View:
         return self._eligibility[family]
 
 
-def build_view(records: Records, as_of: pd.Timestamp, birth_dates: pd.Series | None = None) -> View:
-    """Describe everyone active with a known position on `as_of` (birth dates only feed the
-    legal age check of eligibility, never a feature)."""
+def build_view(records: Records, as_of: pd.Timestamp, birth_dates: pd.Series) -> View:
+    """Describe everyone active with a known position on `as_of`. Birth dates only feed the
+    legal age limit of eligibility (`features.personal.load_birth_dates`), never a feature;
+    they are required, since without them every JPT candidate would silently fail it."""
     people = active_at(records, as_of)[["employee_id"]].assign(as_of=as_of)
     frame = build_feature_frame(people, records)
     frame = frame[frame["family"].notna()].set_index("employee_id", drop=False)
@@ -171,7 +207,7 @@ class Examples:
 def training_examples(
     records: Records,
     split: TemporalSplit,
-    birth_dates: pd.Series | None = None,
+    birth_dates: pd.Series,
     pool_sample: int = POOL_SAMPLE,
     seed: int = 0,
 ) -> Examples:
@@ -189,7 +225,9 @@ def training_examples(
             post = post_of(records, event["position_id"], view.standards)
             row = view.pairs(post, pd.Index([person]))
             placed.append(row.assign(vacancy=vacancy, year=year, success=event["success"]))
-            eligible = view.frame.index[view.eligibility(post.family).eligible.to_numpy()]
+            eligible = view.frame.index[candidate_rows(view, post)]
+            if person not in eligible:
+                continue  # the imitation pool holds eligible people only, the chosen one too
             others = eligible[eligible != person]
             if len(others) > pool_sample:
                 others = pd.Index(rng.choice(others, pool_sample, replace=False))
@@ -260,7 +298,7 @@ class SuccessModel:
     name = "learned"
     features = SUCCESS_FEATURES
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self) -> None:
         self.model = make_pipeline(
             SimpleImputer(strategy="median", add_indicator=True),
             StandardScaler(),
@@ -277,13 +315,11 @@ class SuccessModel:
     def fit(self, examples: Examples) -> SuccessModel:
         placed = examples.placed
         labels = placed["success"].astype(int)
-        if labels.value_counts().min() < 5 or labels.nunique() < 2:
+        if labels.nunique() < 2 or labels.value_counts().min() < CV_FOLDS:
             raise ValueError(
                 f"{len(placed)} past placements with {int((labels == 0).sum())} failures: "
                 "too few of each outcome to learn success from"
             )
-        # no more folds than the rarer outcome has placements (small regions, few failures)
-        self.model[-1].set_params(cv=min(CV_FOLDS, int(labels.value_counts().min())))
         self.model.fit(placed[self.features], labels)
         return self
 
@@ -311,16 +347,23 @@ RANKING_TYPES = {
 }
 
 
+def candidate_rows(view: View, post: Post, include_ineligible: bool = False) -> np.ndarray:
+    """Positions in `view` of the people who may be proposed for `post`: eligible (unless
+    `include_ineligible`), never the post's own holder. Serving, plans, training pools and the
+    evaluation all draw candidates through here."""
+    keep = view.frame["position_id"].to_numpy() != post.position_id
+    if not include_ineligible:
+        keep &= view.eligibility(post.family).eligible.to_numpy(dtype=bool)
+    return np.flatnonzero(keep)
+
+
 def rank_candidates(
     view: View, post: Post, scorer: Scorer, k: int = 10, include_ineligible: bool = False
 ) -> pd.DataFrame:
     """The `k` best candidates for `post` among everyone in `view`: eligible ones only unless
     `include_ineligible`, the holder of the post left out. Failed rules are a JSON list of ids."""
     result = view.eligibility(post.family)
-    keep = view.frame["position_id"].to_numpy() != post.position_id
-    if not include_ineligible:
-        keep &= result.eligible.to_numpy(dtype=bool)
-    rows = np.flatnonzero(keep)  # features only for these: eligibility is the cheap filter
+    rows = candidate_rows(view, post, include_ineligible)  # features for these only
     pairs = view.pairs_at(post, rows)
     scores = scorer.score(pairs) if len(rows) else np.array([])
     order = np.argsort(-scores, kind="stable")[:k]
@@ -364,14 +407,12 @@ def vacancy_matrix(view: View, posts: list[Post], scorer: Scorer) -> VacancyMatr
     for family in {post.family for post in posts}:
         eligible_rows |= view.eligibility(family).eligible.to_numpy(dtype=bool)
     rows = np.flatnonzero(eligible_rows)
-    holders = view.frame["position_id"].to_numpy()[rows]
     scores = np.zeros((len(posts), len(rows)))
     allowed = np.zeros((len(posts), len(rows)), dtype=bool)
     for i, post in enumerate(posts):
         if len(rows):
             scores[i] = scorer.score(view.pairs_at(post, rows))
-        ok = view.eligibility(post.family).eligible.to_numpy(dtype=bool)[rows]
-        allowed[i] = ok & (holders != post.position_id)
+        allowed[i] = np.isin(rows, candidate_rows(view, post))
     return VacancyMatrix(
         scores,
         allowed,

@@ -42,21 +42,22 @@ def _date(value: str | None) -> pd.Timestamp:
 def _view(as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     """Records and everyone active on `as_of`, described once."""
     from features.database import create_db_engine, migrate
-    from features.personal import load_protected
+    from features.personal import load_birth_dates
     from features.records import load_records
     from training.placement import build_view
 
     engine = create_db_engine(get_settings().database_url)
     migrate(engine)
     records = load_records(engine)
-    view = build_view(records, as_of, load_protected(engine)["birth_date"])
+    view = build_view(records, as_of, load_birth_dates(engine))
     if view.frame.empty:
         console.print(f"[red]error:[/red] nobody is active on {as_of.date()}")
         raise typer.Exit(2)
     return records, view
 
 
-def _champion():  # type: ignore[no-untyped-def]
+def _champion(as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
+    """The champion's fitted model, refused for a date before its training cutoff."""
     from training import registry
     from training.placement_pipeline import MODEL_NAME
     from training.promotion import load_fitted
@@ -69,7 +70,14 @@ def _champion():  # type: ignore[no-untyped-def]
             f"and `jenjang models promote {MODEL_NAME}` first"
         )
         raise typer.Exit(2)
-    model, _ = load_fitted(MODEL_NAME, version)
+    model, tags = load_fitted(MODEL_NAME, version)
+    cutoff = pd.Timestamp(tags["training_cutoff"])
+    if as_of < cutoff:
+        console.print(
+            f"[red]error:[/red] --as-of {as_of.date()} is before v{version}'s training cutoff "
+            f"{cutoff.date()}: it has seen what followed"
+        )
+        raise typer.Exit(2)
     return model, version
 
 
@@ -92,14 +100,14 @@ def candidates(
     as_of: AsOf = None,
 ) -> None:
     """Ranked candidates for a post: predicted success, fit, eligibility, failed rules."""
-    from training.placement import post_of, rank_candidates
+    from training.placement import rank_candidates, vacancy_post
 
     date = _date(as_of)
-    model, version = _champion()
+    model, version = _champion(date)
     records, view = _view(date)
     try:
-        post = post_of(records, position, view.standards)
-    except KeyError as error:
+        post = vacancy_post(records, position, view.standards)
+    except (KeyError, ValueError) as error:
         console.print(f"[red]error:[/red] {error.args[0]}")
         raise typer.Exit(2) from None
     ranked = rank_candidates(view, post, model, k, include_ineligible)
@@ -148,17 +156,21 @@ def plan(
 ) -> None:
     """One plan for several vacancies (each person at most one post, eligible only), with its
     total predicted success against filling the vacancies one by one."""
-    from training.placement import post_of, vacancy_matrix
+    from training.placement import vacancy_matrix, vacancy_post
     from training.plans import greedy_plan, placement_plan
 
-    model, version = _champion()
-    records, view = _view(_date(as_of))
+    date = _date(as_of)
+    model, version = _champion(date)
+    records, view = _view(date)
     try:
-        posts = [post_of(records, p, view.standards) for p in dict.fromkeys(positions)]
-    except KeyError as error:
+        posts = [vacancy_post(records, p, view.standards) for p in dict.fromkeys(positions)]
+    except (KeyError, ValueError) as error:
         console.print(f"[red]error:[/red] {error.args[0]}")
         raise typer.Exit(2) from None
     matrix = vacancy_matrix(view, posts, model)
+    if not matrix.candidates:
+        console.print("nobody is eligible for any of these posts: every vacancy stays open")
+        return
     args = (matrix.scores, matrix.eligible, matrix.vacancies, matrix.candidates)
     best, greedy = placement_plan(*args), greedy_plan(*args)
     _print(best.assignments, f"placement plan (placement-success v{version})")

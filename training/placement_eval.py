@@ -10,13 +10,13 @@ pool; suggestions are the top-ranked *eligible* candidates.
 Metrics per scorer:
 - ``ndcg@10``: over vacancies whose placed person succeeded (observed SKP), NDCG@10 of that one
   relevant candidate — how high the scorer puts a placement that worked;
-- ``auc``: AUC of the score against the observed success of the people placed; ``auc_true``
-  against the generator's hidden success draw;
+- ``auc``: AUC of the score against the observed success of the people placed;
 - ``true_success@1`` / ``@5``: the true success probability of the top-1 / mean of the top-5
-  eligible suggestions, per vacancy, averaged — against ``historical`` (the person actually placed),
-  ``random_eligible`` (the pool's eligible mean) and ``oracle`` (the best eligible).
-Fairness: selection rates of the top-1 and top-5 suggestions (and of the historical choice) by
-sex and age band, with impact ratios.
+  eligible suggestions, per vacancy, averaged — against ``historical`` (the person actually
+  placed), ``random_eligible`` (the pool's eligible mean) and ``oracle`` (the best eligible),
+  all over the same vacancies (those with at least one eligible candidate).
+Fairness: selection rates of the top-1 and top-5 suggestions and of the historical choice by
+sex and age band, all over the same candidates (the whole pools), with impact ratios.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ from features.personal import age_band
 from features.records import Records
 from training.fairness import selection_rates
 from training.placement import (
+    Post,
     Scorer,
     View,
     build_view,
+    candidate_rows,
     observed_success,
     placement_events,
     post_of,
@@ -69,7 +71,7 @@ class PlacementReport:
 def test_round(
     records: Records,
     year: int,
-    birth_dates: pd.Series | None = None,
+    birth_dates: pd.Series,
     truth: PlacementTruth | None = None,
     seed: int = 0,
 ) -> Round:
@@ -84,9 +86,8 @@ def test_round(
     pools, pairs = [], []
     for event in events.to_dict("records"):
         post = post_of(records, event["position_id"], view.standards)
-        people = _pool(view, post.family, post.agency_id, event, truth, rng)
-        result = view.eligibility(post.family)
-        eligible = result.eligible.reindex(people).fillna(False).to_numpy(dtype=bool)
+        people = _pool(view, post, event, truth, rng)
+        eligible = people.isin(view.frame.index[candidate_rows(view, post)])
         pool = pd.DataFrame(
             {
                 "vacancy": event["vacancy"],
@@ -111,8 +112,7 @@ def test_round(
 
 def _pool(
     view: View,
-    family: str,
-    agency: str | None,
+    post: Post,
     event: dict,
     truth: PlacementTruth | None,
     rng: np.random.Generator,
@@ -122,15 +122,16 @@ def _pool(
         recorded = truth.pools.loc[truth.pools["vacancy"] == event["vacancy"], "employee_id"]
         people = pd.Index(recorded).intersection(view.frame.index, sort=False)
     else:
-        eligible = view.frame.index[view.eligibility(family).eligible.to_numpy()]
-        inside = view.frame.loc[eligible, "agency_id"].to_numpy() == agency
+        eligible = view.frame.index[candidate_rows(view, post)]
+        inside = view.frame.loc[eligible, "agency_id"].to_numpy() == post.agency_id
         outside = eligible[~inside]
         if len(outside) > OUTSIDE_SAMPLE:
             outside = pd.Index(rng.choice(outside, OUTSIDE_SAMPLE, replace=False))
         people = eligible[inside].append(outside)
     if event["employee_id"] not in people:
         people = people.append(pd.Index([event["employee_id"]]))
-    return people
+    # a random order: ranks break ties by position, and the placed person must not sit last
+    return people[rng.permutation(len(people))]
 
 
 def evaluate_placements(
@@ -196,10 +197,12 @@ def _auc(labels: pd.Series, scores: pd.Series) -> float:
 
 
 def _references(pools: pd.DataFrame) -> dict[str, dict[str, float]]:
-    """What was actually done, a random eligible pick, and the best possible eligible pick."""
+    """What was actually done, a random eligible pick, and the best possible eligible pick —
+    over the vacancies with an eligible candidate, as the suggestions' figures are."""
     eligible = pools[pools["eligible"]].groupby("vacancy")["true_p"]
+    placed = pools[pools["placed"] & pools["vacancy"].isin(list(eligible.groups))]
     return {
-        "historical": {"true_success@1": float(pools.loc[pools["placed"], "true_p"].mean())},
+        "historical": {"true_success@1": float(placed["true_p"].mean())},
         "random_eligible": {
             "true_success@1": float(eligible.mean().mean()),
             "true_success@5": float(eligible.mean().mean()),
@@ -229,9 +232,9 @@ def _fairness(
     )
     tables = []
     for name, k, frame, selected in selections:
-        # suggestions are chosen among the eligible; history chose from the whole pool
-        among = frame if name == "historical" else frame[frame["eligible"]]
-        attributes = groups.reindex(among["employee_id"]).set_index(among.index)
-        table = selection_rates(attributes, selected.reindex(among.index), FAIRNESS_ATTRIBUTES)
+        # the same candidates for every row (the whole pools): the rules exclude some people
+        # from suggestions, and that is part of what a group experiences
+        attributes = groups.reindex(frame["employee_id"]).set_index(frame.index)
+        table = selection_rates(attributes, selected.reindex(frame.index), FAIRNESS_ATTRIBUTES)
         tables.append(table.assign(model=name, k=k))
     return pd.concat(tables, ignore_index=True)

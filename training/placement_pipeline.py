@@ -95,8 +95,10 @@ def placement_split(
     records: Records, test_year: int, first_year: int | None = None
 ) -> TemporalSplit:
     """Every earlier round with placements (from `first_year`) trains; `test_year` tests."""
-    history = records["position_history"]
-    earliest = int(history.loc[history["reason"] == "promosi", "start_date"].dt.year.min())
+    years = placement_events(records, range(1900, test_year))["year"]
+    if years.empty:
+        raise ValueError(f"no placements into structural posts before {test_year} to train on")
+    earliest = int(years.min())
     start = max(first_year or earliest, earliest)
     if start >= test_year:
         raise ValueError(f"no placement rounds before {test_year} to train on")
@@ -115,7 +117,7 @@ def train_placements(config: PlacementConfig, settings: Settings) -> PlacementTr
     clock = Stopwatch()
     examples = training_examples(records, split, protected["birth_date"], seed=config.seed)
     clock.lap("examples")
-    learned = SuccessModel(config.seed).fit(examples)
+    learned = SuccessModel().fit(examples)
     baselines: list[Scorer] = [FitOnly().fit(examples), Imitation(config.seed).fit(examples)]
     clock.lap("fit")
     test = test_round(records, test_year, protected["birth_date"], truth, config.seed)

@@ -23,7 +23,7 @@ from mlflow.pyfunc import PythonModel
 from features.frame import FEATURE_SET_VERSION
 from features.records import Records
 from training.inference import MAX_K
-from training.placement import SuccessModel, View, build_view, post_of, rank_candidates
+from training.placement import SuccessModel, View, build_view, rank_candidates, vacancy_post
 from training.pyfunc import FeatureSetMismatch, request_date, whole_number
 
 #: How many dates' views a loaded model keeps (today's, and perhaps one historical).
@@ -42,6 +42,9 @@ class PlacementModel(PythonModel):
                 f"model built on feature set {version!r}, this code computes "
                 f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
             )
+        if "training_cutoff" not in self.metadata:
+            raise ValueError("model metadata has no training_cutoff: it cannot guard its dates")
+        self.cutoff = pd.Timestamp(self.metadata["training_cutoff"])
         self.model: SuccessModel = joblib.load(context.artifacts["success_model"])
         config = getattr(context, "model_config", None) or {}
         self.database_url = config.get("database_url")
@@ -49,15 +52,16 @@ class PlacementModel(PythonModel):
         self._birth_dates: pd.Series | None = None
         self._views: dict[pd.Timestamp, View] = {}
 
-    def use_records(self, records: Records, birth_dates: pd.Series | None = None) -> None:
-        """Answer from these records (tests, batch jobs) instead of the database."""
+    def use_records(self, records: Records, birth_dates: pd.Series) -> None:
+        """Answer from these records and birth dates (tests, batch jobs) instead of the
+        database."""
         self._records, self._birth_dates = records, birth_dates
         self._views.clear()
 
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        cutoff = pd.Timestamp(self.metadata.get("training_cutoff", "1900-01-01"))
+        cutoff = self.cutoff
         frames = []
         for i, (position, k, as_of, everyone) in enumerate(_requests(model_input)):
             if as_of < cutoff:
@@ -67,9 +71,11 @@ class PlacementModel(PythonModel):
                 )
             view = self.view(as_of)
             try:
-                post = post_of(self.records(), position, view.standards)
+                post = vacancy_post(self.records(), position, view.standards)
             except KeyError:
                 raise ValueError(f"row {i}: unknown position_id {position!r}") from None
+            except ValueError as error:
+                raise ValueError(f"row {i}: {error}") from None
             frames.append(rank_candidates(view, post, self.model, k, everyone))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -77,19 +83,21 @@ class PlacementModel(PythonModel):
         if as_of not in self._views:
             if len(self._views) >= VIEW_CACHE:
                 self._views.pop(next(iter(self._views)))
-            self._views[as_of] = build_view(self.records(), as_of, self._birth_dates)
+            records = self.records()
+            assert self._birth_dates is not None  # loaded with the records
+            self._views[as_of] = build_view(records, as_of, self._birth_dates)
         return self._views[as_of]
 
     def records(self) -> Records:
         if self._records is None:
             from features.database import create_db_engine
-            from features.personal import load_protected
+            from features.personal import load_birth_dates
             from features.records import load_records
             from features.settings import get_settings
 
             engine = create_db_engine(self.database_url or get_settings().database_url)
             self._records = load_records(engine)
-            self._birth_dates = load_protected(engine)["birth_date"]
+            self._birth_dates = load_birth_dates(engine)
         return self._records
 
 

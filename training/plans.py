@@ -55,8 +55,9 @@ def greedy_plan(
     """Vacancy by vacancy, in the given order, the best eligible candidate not yet placed."""
     _check(scores, eligible, vacancies, candidates)
     taken = np.zeros(len(candidates), dtype=bool)
-    rows, cols = [], []
-    for v in range(len(vacancies)):
+    rows: list[int] = []
+    cols: list[int] = []
+    for v in range(len(vacancies) if len(candidates) else 0):
         options = np.where(eligible[v] & ~taken, scores[v], -np.inf)
         best = int(np.argmax(options))
         if np.isfinite(options[best]):

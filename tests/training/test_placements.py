@@ -14,7 +14,7 @@ import pytest
 from features import reference
 from features.candidates import CANDIDATE_FEATURES, PROXIMITY_FEATURES
 from features.database import create_db_engine
-from features.personal import load_protected
+from features.personal import age_band, load_birth_dates
 from features.records import Records, from_frames
 from features.settings import Settings
 from training import registry
@@ -25,12 +25,16 @@ from training.placement import (
     Imitation,
     SuccessModel,
     build_view,
+    observed_success,
     placement_events,
     post_of,
     rank_candidates,
     training_examples,
+    vacancy_matrix,
+    vacancy_post,
 )
 from training.placement_eval import Round, evaluate_placements
+from training.plans import greedy_plan, placement_plan
 from training.split import TemporalSplit
 
 AS_OF = pd.Timestamp("2024-01-01")
@@ -61,7 +65,7 @@ def _hand_built() -> tuple[Records, pd.Series]:
     ids = [*PEOPLE, "HOLDER"]
     people = {
         **PEOPLE,
-        "HOLDER": ("S1", "2015-01-01", "III/c", "2019-01-01", ("baik", "baik"), None),
+        "HOLDER": ("S1", "2015-01-01", "III/d", "2019-01-01", ("baik", "baik"), None),
     }
     frames = {
         "employees": pd.DataFrame(
@@ -144,12 +148,24 @@ def hand_view():  # type: ignore[no-untyped-def]
     return records, build_view(records, AS_OF, births)
 
 
+class _Column:
+    """A scorer reading one candidate feature (higher = better)."""
+
+    def __init__(self, column: str) -> None:
+        self.name = column
+
+    def score(self, pairs: pd.DataFrame) -> np.ndarray:
+        return pairs[self.name].to_numpy(dtype=float)
+
+
 def test_ranking_returns_only_eligible_people_and_never_the_holder(hand_view) -> None:  # type: ignore[no-untyped-def]
     records, view = hand_view
     post = post_of(records, "PG", view.standards)
-    ranked = rank_candidates(view, post, FitOnly(), k=10)
-    assert set(ranked["employee_id"]) == {"FOUR_YEARS", "PENALTY_25M"}
+    ranked = rank_candidates(view, post, _Column("years_in_position"), k=10)
+    # both eligible; PENALTY_25M has held the post for 9 years, FOUR_YEARS for 4
+    assert list(ranked["employee_id"]) == ["PENALTY_25M", "FOUR_YEARS"]
     assert ranked["eligible"].all() and list(ranked["rank"]) == [1, 2]
+    assert ranked["score"].iloc[0] > ranked["score"].iloc[1]
     everyone = rank_candidates(view, post, FitOnly(), k=10, include_ineligible=True)
     assert "HOLDER" not in set(everyone["employee_id"])
     failed = dict(
@@ -164,10 +180,93 @@ def test_ranking_returns_only_eligible_people_and_never_the_holder(hand_view) ->
     assert len(rank_candidates(view, post, FitOnly(), k=1)) == 1
 
 
-def test_unknown_position_is_a_clear_error(hand_view) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_non_structural_position_is_a_clear_error(hand_view) -> None:  # type: ignore[no-untyped-def]
     records, view = hand_view
     with pytest.raises(KeyError, match="unknown position 'NOPE'"):
         post_of(records, "NOPE", view.standards)
+    with pytest.raises(ValueError, match="PL is a pelaksana post"):
+        vacancy_post(records, "PL", view.standards)
+    assert vacancy_post(records, "PG", view.standards).family == "pengawas"
+
+
+def test_vacancy_matrix_allows_eligible_people_only_and_never_the_holder(hand_view) -> None:  # type: ignore[no-untyped-def]
+    records, view = hand_view
+    posts = [post_of(records, p, view.standards) for p in ("PG", "AD")]
+    matrix = vacancy_matrix(view, posts, FitOnly())
+    allowed = pd.DataFrame(matrix.eligible, index=matrix.vacancies, columns=matrix.candidates)
+    assert set(allowed.columns[allowed.loc["PG"]]) == {"FOUR_YEARS", "PENALTY_25M"}
+    # the holder of PG (III/d since 2019, 9 years as pengawas) may go to AD but not to PG
+    assert allowed.loc["AD", "HOLDER"] and not allowed.loc["PG", "HOLDER"]
+    assert not allowed.loc["AD", "FOUR_YEARS"]  # no years as pengawas
+    plan = placement_plan(matrix.scores, matrix.eligible, matrix.vacancies, matrix.candidates)
+    assert plan.assignments["candidate"].is_unique
+    assert set(plan.assignments["vacancy"]) == {"PG", "AD"}
+
+
+def test_greedy_and_solver_plans_with_nobody_eligible() -> None:
+    empty = np.zeros((2, 0))
+    for planner in (placement_plan, greedy_plan):
+        plan = planner(empty, empty.astype(bool), ["V1", "V2"], [])
+        assert plan.assignments.empty and plan.unfilled == ["V1", "V2"]
+
+
+def test_placements_and_outcomes_are_known_only_once_recorded() -> None:
+    records, _ = _hand_built()
+    move = pd.DataFrame(
+        {
+            "employee_id": ["FOUR_YEARS", "PENALTY_25M"],
+            "position_id": ["PG", "AD"],
+            "start_date": ["2024-03-01", "2024-08-01"],
+            "reason": "promosi",
+            "recorded_at": ["2024-02-20", "2024-07-20"],
+        }
+    )
+    ratings = pd.DataFrame(
+        {
+            "employee_id": ["FOUR_YEARS", "PENALTY_25M", "PENALTY_25M"],
+            "year": [2024, 2024, 2025],
+            "period": "annual",
+            "scheme": "predikat_2022",
+            "rating": ["baik", "baik", "butuh_perbaikan"],
+            "unit_id": "U1",
+            "recorded_at": ["2025-02-01", "2025-02-01", "2026-02-01"],
+        }
+    )
+    frames = dict(records.tables)
+    frames["position_history"] = pd.concat([frames["position_history"], move])
+    frames["evaluations"] = pd.concat([frames["evaluations"], ratings])
+    later = from_frames(frames)
+    assert placement_events(later, [2024], known_before=pd.Timestamp("2024-02-01")).empty
+    events = placement_events(later, [2024])
+    assert list(events["employee_id"]) == ["PENALTY_25M", "FOUR_YEARS"] or len(events) == 2
+    events = events.set_index("employee_id", drop=False)
+    before = observed_success(later, events, known_before=pd.Timestamp("2025-01-01"))
+    assert before.isna().all()  # the 2024 SKPs were not recorded yet
+    after = observed_success(later, events)
+    assert after["FOUR_YEARS"] == 1.0
+    # a move in August is judged by the next year's SKP (Butuh Perbaikan), not by 2024's
+    assert after["PENALTY_25M"] == 0.0
+
+
+def test_age_bands_use_completed_years() -> None:
+    births = pd.Series(pd.to_datetime(["1984-01-02", "1984-01-01", "1974-01-01", None]))
+    bands = age_band(births, AS_OF)
+    assert bands.iloc[0] == "<40" and bands.iloc[1] == "40-49"  # 40 on 2024-01-01, not before
+    assert bands.iloc[2] == "50+" and pd.isna(bands.iloc[3])
+
+
+def test_features_do_not_change_when_birth_dates_do(hand_view) -> None:  # type: ignore[no-untyped-def]
+    """Birth dates feed the legal age check only: shuffling them changes no candidate feature."""
+    records, view = hand_view
+    _, births = _hand_built()
+    shuffled = pd.Series(
+        pd.to_datetime(["1960-05-05", "1999-09-09", "1970-01-01", "1985-03-03"] * 2)[: len(births)],
+        index=births.index,
+    )
+    other = build_view(records, AS_OF, shuffled)
+    post = post_of(records, "AD", view.standards)
+    pd.testing.assert_frame_equal(view.pairs(post), other.pairs(post))
+    assert not PROTECTED & set(view.frame.columns)
 
 
 def test_selection_rates_and_the_four_fifths_rule() -> None:
@@ -215,6 +314,23 @@ def test_evaluation_metrics_on_a_hand_computed_round() -> None:
     assert report.overall.loc["historical", "true_success@1"] == pytest.approx(0.8)
     assert report.overall.loc["oracle", "true_success@1"] == pytest.approx((0.9 + 0.7) / 2)
 
+    # fairness over the same candidates (the whole pools) for suggestions and history
+    protected = pd.DataFrame(
+        {
+            "sex": ["F", "M", "F", "M", "F", "M"],
+            "birth_date": pd.to_datetime(["1990-01-01"] * 3 + ["1970-01-01"] * 3),
+        },
+        index=["a", "b", "c", "d", "e", "f"],
+    )
+    fairness = evaluate_placements([_ByColumn()], test, protected).fairness
+    top1 = fairness[(fairness["model"] == "by_x") & (fairness["k"] == 1)].set_index("group")
+    history = fairness[fairness["model"] == "historical"].set_index("group")
+    # suggestions: a (F, <40) and e (F, 50+); history: a (F, <40) and f (M, 50+)
+    assert top1.loc["F", ["candidates", "selected"]].tolist() == [3, 2]
+    assert top1.loc["M", "selected"] == 0 and top1.loc["M", "impact_ratio"] == 0
+    assert history.loc["F", "rate"] == pytest.approx(1 / 3) == history.loc["M", "rate"]
+    assert history.loc["<40", "candidates"] == 3 and history.loc["50+", "selected"] == 1
+
 
 def test_family_graph_steps_up_and_routes_stay_within_three_moves() -> None:
     graph = family_graph()
@@ -250,6 +366,14 @@ def test_projection_raises_grades_up_to_the_cap_and_ages_the_person() -> None:
     assert far["grade_rank"].iloc[0] == top
 
 
+def test_routes_skip_families_without_any_post(hand_view, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    records, view = hand_view
+    routes = [["jf_ahli_utama", "administrator"], ["pengawas", "administrator"]]
+    monkeypatch.setattr("training.paths.family_routes", lambda start, target: routes)
+    found = CareerPaths(view, records).routes("THREE_YEARS", "AD")
+    assert [[step.family for step in route] for route in found] == [["pengawas", "administrator"]]
+
+
 def test_route_dates_follow_the_rules(hand_view) -> None:  # type: ignore[no-untyped-def]
     records, view = hand_view
     paths = CareerPaths(view, records)
@@ -277,7 +401,7 @@ def test_next_steps_are_a_step_up_with_eligibility(hand_view) -> None:  # type: 
 
 @pytest.fixture(scope="module")
 def small_examples(small_records: Records, small_database: str):  # type: ignore[no-untyped-def]
-    births = load_protected(create_db_engine(small_database))["birth_date"]
+    births = load_birth_dates(create_db_engine(small_database))
     events = placement_events(small_records, range(2000, 2100))
     test_year = int(events["year"].max())
     split = TemporalSplit(tuple(range(int(events["year"].min()), test_year)), test_year)
@@ -329,10 +453,29 @@ def test_train_register_promote_and_serve(store_settings: Settings, small_datase
     assert 0 < len(answer) <= 5 and answer["eligible"].all()
     assert answer["score"].is_monotonic_decreasing
     for bad, message in (
-        ({"position_id": ["NOPE"], "as_of": [as_of]}, "unknown position_id"),
-        ({"position_id": [post], "k": [0], "as_of": [as_of]}, "k must be between"),
+        ({"position_id": ["NOPE"], "as_of": [as_of]}, "row 0: unknown position_id 'NOPE'"),
         ({"position_id": [post], "as_of": ["2001-01-01"]}, "training cutoff"),
-        ({"k": [3]}, "position_id"),
     ):
-        with pytest.raises(Exception, match=message):
-            model.predict(pd.DataFrame(bad))
+        with pytest.raises(ValueError, match=message):
+            model.unwrap_python_model().predict(None, pd.DataFrame(bad))
+    jf = records_positions.loc[records_positions["family"] == "jf_ahli_muda", "position_id"]
+    with pytest.raises(ValueError, match="candidates are ranked for posts filled by placement"):
+        model.unwrap_python_model().predict(None, pd.DataFrame({"position_id": [jf.iloc[0]]}))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"k": 3}, "input needs a 'position_id' column"),
+        ({"position_id": ""}, "row 0: position_id must be a non-empty string"),
+        ({"position_id": "P", "k": 0}, "row 0: k must be between 1 and 50"),
+        ({"position_id": "P", "k": 2.5}, "row 0: k must be a whole number"),
+        ({"position_id": "P", "as_of": "yesterday"}, "row 0: as_of 'yesterday' is not a date"),
+        ({"position_id": "P", "include_ineligible": "yes"}, "include_ineligible must be true"),
+    ],
+)
+def test_pyfunc_input_errors_name_the_row_and_field(row: dict, message: str) -> None:
+    from training.placement_pyfunc import _requests
+
+    with pytest.raises(ValueError, match=message):
+        _requests(pd.DataFrame([row]))
