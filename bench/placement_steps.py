@@ -21,7 +21,8 @@ promote(settings, "placement-success", reason="benchmark champion")
 summary = fairness_summary(run.report).round(3).to_dict("index")
 result = {{"seconds": run.seconds, "overall": run.report.overall.round(4).to_dict("index"),
           "target": run.target, "test_year": run.split.test_year,
-          "vacancies": run.report.vacancies, "training_rounds": list(run.split.train_years),
+          "vacancies": run.report.vacancies, "label_check": run.report.label_check,
+          "training_rounds": list(run.split.train_years),
           "fairness": {{f"{{m}} top-{{k}}": row for (m, k), row in summary.items()}}}}
 """
 

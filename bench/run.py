@@ -218,6 +218,9 @@ def placement_lines(placements: dict) -> list[str]:
         "",
         "Target check: " + ", ".join(f"{k} = {v}" for k, v in placements["target"].items()),
         "",
+        "Observed label (SKP ≥ Baik) against the hidden success draw: "
+        + ", ".join(f"{k} = {v:.3f}" for k, v in placements["label_check"].items()),
+        "",
         "Lowest impact ratio of the selections by sex and age band (four-fifths rule: below "
         "0.8 flags adverse impact):",
         "",

@@ -33,7 +33,7 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegressionCV
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from features.candidates import (
@@ -242,7 +242,24 @@ def training_examples(
     return Examples(placed_rows[placed_rows["success"].notna()], pd.concat(pools))
 
 
-def _classifier(seed: int) -> HistGradientBoostingClassifier:
+def logistic_pipeline() -> Pipeline:
+    """Median imputation with "was missing" flags, scaling, and an L2 logistic regression whose
+    penalty is chosen by cross-validated AUC."""
+    return make_pipeline(
+        SimpleImputer(strategy="median", add_indicator=True),
+        StandardScaler(),
+        LogisticRegressionCV(
+            Cs=np.logspace(-3, 1, 9),
+            l1_ratios=(0.0,),
+            cv=CV_FOLDS,
+            scoring="roc_auc",
+            max_iter=2000,
+            use_legacy_attributes=False,
+        ),
+    )
+
+
+def boosting_classifier(seed: int = 0, **options: object) -> HistGradientBoostingClassifier:
     """Small, regularised boosting: a few hundred to a few thousand rows per model."""
     return HistGradientBoostingClassifier(
         max_depth=3,
@@ -251,6 +268,7 @@ def _classifier(seed: int) -> HistGradientBoostingClassifier:
         min_samples_leaf=30,
         l2_regularization=1.0,
         random_state=seed,
+        **options,  # type: ignore[arg-type]
     )
 
 
@@ -274,7 +292,7 @@ class Imitation:
     features = CANDIDATE_FEATURES + PROXIMITY_FEATURES
 
     def __init__(self, seed: int = 0) -> None:
-        self.model = _classifier(seed)
+        self.model = boosting_classifier(seed)
 
     def fit(self, examples: Examples) -> Imitation:
         pools = examples.pools
@@ -299,18 +317,7 @@ class SuccessModel:
     features = SUCCESS_FEATURES
 
     def __init__(self) -> None:
-        self.model = make_pipeline(
-            SimpleImputer(strategy="median", add_indicator=True),
-            StandardScaler(),
-            LogisticRegressionCV(
-                Cs=np.logspace(-3, 1, 9),
-                l1_ratios=(0.0,),
-                cv=CV_FOLDS,
-                scoring="roc_auc",
-                max_iter=2000,
-                use_legacy_attributes=False,
-            ),
-        )
+        self.model = logistic_pipeline()
 
     def fit(self, examples: Examples) -> SuccessModel:
         placed = examples.placed

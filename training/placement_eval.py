@@ -22,11 +22,11 @@ sex and age band, all over the same candidates (the whole pools), with impact ra
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import matthews_corrcoef, roc_auc_score
 
 from features.personal import age_band
 from features.records import Records
@@ -66,6 +66,8 @@ class PlacementReport:
     by_family: pd.DataFrame
     fairness: pd.DataFrame
     vacancies: int
+    #: how well the observable label (SKP ≥ Baik) tracks the generator's hidden success draw
+    label_check: dict[str, float] = field(default_factory=dict)
 
 
 def test_round(
@@ -79,6 +81,9 @@ def test_round(
     view = build_view(records, cycle_start(year), birth_dates)
     events = placement_events(records, [year])
     events["success"] = observed_success(records, events)
+    if truth is not None:
+        drawn = truth.placed.set_index("vacancy")["success"].astype(float)
+        events["true_success"] = events["vacancy"].map(drawn)
     events = events[events["employee_id"].isin(view.frame.index)].reset_index(drop=True)
     if events.empty:
         raise ValueError(f"no placements into structural posts in {year} to evaluate on")
@@ -163,7 +168,22 @@ def evaluate_placements(
         pd.concat(families, ignore_index=True),
         fairness if fairness is not None else pd.DataFrame(),
         int(pools["vacancy"].nunique()),
+        _label_check(test.events),
     )
+
+
+def _label_check(events: pd.DataFrame) -> dict[str, float]:
+    """Agreement of the observed success label with the true success draw (generated data)."""
+    if "true_success" not in events:
+        return {}
+    both = events.dropna(subset=["success", "true_success"])
+    if both.empty:
+        return {}
+    return {
+        "label_mcc": float(matthews_corrcoef(both["true_success"], both["success"])),
+        "label_positive_share": float(both["success"].mean()),
+        "true_success_share": float(both["true_success"].mean()),
+    }
 
 
 def _ranked(scored: pd.DataFrame) -> pd.DataFrame:

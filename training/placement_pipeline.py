@@ -166,6 +166,7 @@ def _log_run(
         }
     )
     mlflow.set_tags(provenance(split, records))
+    mlflow.log_metrics(report.label_check)
     for model, row in report.overall.iterrows():
         prefix = "" if model == "learned" else f"baseline.{model}."
         mlflow.log_metrics(

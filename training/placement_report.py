@@ -79,6 +79,10 @@ def write_placement_report(
             "",
             *(f"- {k}: {v}" for k, v in context.items()),
             f"- vacancies: {report.vacancies}",
+            *(
+                f"- {k} (observed label against the hidden success draw): {v:.3f}"
+                for k, v in report.label_check.items()
+            ),
             "",
             "## Overall",
             "",
@@ -101,7 +105,7 @@ def write_placement_report(
             "",
             "## Coefficients of the learned model (standardised)",
             "",
-            learned.coefficients().round(3).to_markdown(),
+            learned.coefficients().rename("coefficient").round(3).to_markdown(),
             "",
         ]
     )

@@ -54,3 +54,15 @@ def test_gaining_a_competency_never_lowers_fit(
         competency_fit(after, standard).score[0]
         >= competency_fit(before, standard).score[0] - 1e-12
     )
+
+
+def test_one_person_against_many_posts_equals_one_post_at_a_time() -> None:
+    rng = np.random.default_rng(3)
+    person = rng.uniform(1, 5, C)
+    posts = np.where(rng.random((6, C)) < 0.2, rng.integers(1, 6, (6, C)), 0).astype(float)
+    fields = np.array(["kesehatan", "pendidikan", "", "kesehatan", "keuangan", "kesehatan"])
+    many = competency_fit(np.tile(person, (6, 1)), posts, np.full(6, "kesehatan"), fields)
+    for i in range(6):
+        one = competency_fit(person[None, :], posts[i], np.array(["kesehatan"]), fields[i] or None)
+        assert many.score[i] == pytest.approx(one.score[0])
+    assert many.field_match.tolist() == [1, 0, 0, 1, 0, 1]
