@@ -426,7 +426,9 @@ def test_success_model_refuses_data_without_failures(small_examples) -> None:  #
 
 
 @pytest.mark.slow
-def test_train_register_promote_and_serve(store_settings: Settings, small_dataset: Path) -> None:
+def test_train_register_promote_and_serve(
+    store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from training.placement_pipeline import MODEL_NAME, PlacementConfig, train_placements
     from training.promotion import promote
 
@@ -461,6 +463,49 @@ def test_train_register_promote_and_serve(store_settings: Settings, small_datase
     jf = records_positions.loc[records_positions["family"] == "jf_ahli_muda", "position_id"]
     with pytest.raises(ValueError, match="candidates are ranked for posts filled by placement"):
         model.unwrap_python_model().predict(None, pd.DataFrame({"position_id": [jf.iloc[0]]}))
+
+    # the HR planner's and analyst's view from the command line
+    from typer.testing import CliRunner
+
+    from features.settings import get_settings
+    from service.cli import app
+
+    monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
+    monkeypatch.setenv("JENJANG_TRACKING_URI", store_settings.tracking_uri)
+    get_settings.cache_clear()
+    try:
+
+        def run(*args: str):  # type: ignore[no-untyped-def]
+            return CliRunner().invoke(app, ["placements", *args, "--as-of", as_of])
+
+        ranked = run("candidates", post, "--k", "3")
+        assert ranked.exit_code == 0, ranked.output
+        assert f"placement-success v{result.version}" in " ".join(ranked.output.split())
+        wrong = run("candidates", str(jf.iloc[0]))
+        assert wrong.exit_code == 2 and "filled by placement" in " ".join(wrong.output.split())
+        early = CliRunner().invoke(app, ["placements", "candidates", post, "--as-of", "2001-01-01"])
+        assert early.exit_code == 2 and "training cutoff" in " ".join(early.output.split())
+        person = _a_pelaksana(small_dataset)
+        assert run("paths", person).exit_code == 0
+        assert run("paths", person, "--to", post).exit_code == 0
+        assert run("paths", "NOBODY").exit_code == 2
+        assert run("succession", "administrator").exit_code == 0
+        assert run("succession", "pelaksana").exit_code == 2
+        two = records_positions.loc[records_positions["family"] == "pengawas", "position_id"][:2]
+        planned = run("plan", *two)
+        assert planned.exit_code == 0 and "total predicted success" in planned.output
+        status = CliRunner().invoke(app, ["models", "status", MODEL_NAME])
+        assert status.exit_code == 0 and "champion" in status.output
+    finally:
+        get_settings.cache_clear()
+
+
+def _a_pelaksana(dataset: Path) -> str:
+    """Someone of the small dataset with a step up ahead."""
+    history = pd.read_parquet(dataset / "position_history.parquet")
+    positions = pd.read_parquet(dataset / "positions.parquet").set_index("position_id")
+    families = history["position_id"].map(positions["family"])
+    return str(history.loc[families == "pelaksana", "employee_id"].iloc[-1])
 
 
 @pytest.mark.parametrize(
