@@ -122,6 +122,13 @@ def train_placements(
     )
 
 
+def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
+    if comparison.champion is None:
+        console.print("no champion yet: nothing to compare with (the run holds its metrics)")
+        return
+    console.print(comparison.metrics.round(4).to_string())
+
+
 @models_app.command()
 def compare(
     name: Annotated[str, typer.Argument(help="Registered model name.")],
@@ -136,7 +143,7 @@ def compare(
     except (ValueError, LookupError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    console.print(comparison.metrics.round(4).to_string())
+    _print_comparison(comparison)
     verdict = "passes" if comparison.passed else "fails"
     console.print(f"challenger v{comparison.challenger} {verdict} the gate")
 
@@ -164,7 +171,7 @@ def promote(
     except (ValueError, LookupError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    console.print(comparison.metrics.round(4).to_string())
+    _print_comparison(comparison)
     console.print(f"[green]champion[/green] is now {name} v{comparison.challenger}")
 
 
