@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from features.database import create_db_engine
+from features.ingest import ingest_folder
 from features.synth import GeneratorConfig, generate_dataset
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -21,6 +22,16 @@ def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("data") / "small"
     generate_dataset(GeneratorConfig.for_scale("province", employees=400, seed=7), folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def small_database(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The 400-person dataset ingested into a session SQLite database; returns its URL."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jenjang.db'}"
+    engine = create_db_engine(url)
+    ingest_folder(small_dataset, engine)
+    engine.dispose()
+    return url
 
 
 @pytest.fixture

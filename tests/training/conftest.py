@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 
 from features.database import create_db_engine
-from features.ingest import ingest_folder
 from features.records import Records, load_records
 from features.settings import Settings
 from training.recommender import RecommenderConfig, TrainingRecommender
@@ -23,16 +22,6 @@ TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_ite
 @pytest.fixture(scope="session")
 def tiny_config() -> RecommenderConfig:
     return TINY
-
-
-@pytest.fixture(scope="session")
-def small_database(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The 400-person dataset ingested into a session SQLite database; returns its URL."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jenjang.db'}"
-    engine = create_db_engine(url)
-    ingest_folder(small_dataset, engine)
-    engine.dispose()
-    return url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,79 @@
+"""The FastAPI application factory.
+
+`create_app(settings)` builds the app; nothing is created at import time. The lifespan checks
+the settings (production needs its own secret), opens the database engine and loads the champion
+models into `app.state`; routes reach them through dependencies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from features.database import create_db_engine
+from service.models import ModelStore
+from service.settings import ServiceSettings, get_service_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    """The Jenjang service. Raises at start when the settings cannot serve (no secret in
+    production)."""
+    ready = (settings or get_service_settings()).check_for_start()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = ready
+        app.state.engine = create_db_engine(ready.database_url)
+        app.state.models = ModelStore(ready)
+        app.state.models.load_all()
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Jenjang",
+        summary="Career recommendations for Indonesian civil servants (ASN): advisory, explained.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+
+    @app.get("/health", tags=["service"])
+    def health() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/ready", tags=["service"])
+    def ready_check(request: Request) -> JSONResponse:
+        """Ready to serve: every model loaded (from the registry, or the local cache when the
+        registry was unreachable — said here) and the database reachable."""
+        state = request.app.state
+        models = state.models.status()
+        database = _database_ok(state.engine)
+        ok = database is None and all(m["loaded"] for m in models)
+        body = {
+            "ready": ok,
+            "database": "ok" if database is None else database,
+            "models": models,
+            "degraded": [m["name"] for m in models if m["source"] == "cache"],
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    return app
+
+
+def _database_ok(engine: sa.Engine) -> str | None:
+    """None when a trivial query works, else what went wrong (without the URL)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        return f"unreachable: {type(error).__name__}"
+    return None

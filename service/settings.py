@@ -1,0 +1,49 @@
+"""Settings of the service: the data layer's (`features.settings`) plus what serving needs.
+
+``environment`` is ``demo`` (the embedded default of `make demo`) or ``production``. Production
+refuses to start without a ``secret_key`` of its own (`check_for_start`); the demo generates one
+per process, so its tokens end with the process.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from typing import Literal
+
+from features.settings import Settings
+
+#: Shortest secret accepted in production (bytes of URL-safe text).
+MIN_SECRET_LENGTH = 32
+
+
+class ServiceSettings(Settings):
+    """``model_cache_dir``: where the last successfully loaded champion of each model is kept,
+    so the service can start from it when the registry is unreachable."""
+
+    environment: Literal["demo", "production"] = "demo"
+    secret_key: str | None = None
+    token_minutes: int = 60
+    model_cache_dir: str = "models/cache"
+
+    def check_for_start(self) -> ServiceSettings:
+        """These settings, ready to serve: a secret in production, a generated one in the demo."""
+        if self.secret_key is None or not self.secret_key.strip():
+            if self.environment == "production":
+                raise ValueError(
+                    "JENJANG_SECRET_KEY is not set: production refuses to start without its own "
+                    "secret (generate one with `python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(48))'`)"
+                )
+            return self.model_copy(update={"secret_key": secrets.token_urlsafe(48)})
+        if self.environment == "production" and len(self.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"JENJANG_SECRET_KEY is shorter than {MIN_SECRET_LENGTH} characters: too weak"
+            )
+        return self
+
+
+@lru_cache
+def get_service_settings() -> ServiceSettings:
+    """The process's service settings (cached; tests pass their own to `create_app`)."""
+    return ServiceSettings()
