@@ -91,6 +91,20 @@ model_alias_events = sa.Table(
     sa.Index("ix_model_alias_events_model_name", "model_name", "moved_at"),
 )
 
+#: The service's accounts (`service.accounts`): a role, and for an ASN their own employee
+#: record, for an HR planner the agencies in their scope. Passwords only as argon2 hashes.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("employee_id", sa.Text, nullable=True),
+    sa.Column("agencies", sa.JSON, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

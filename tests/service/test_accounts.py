@@ -1,0 +1,86 @@
+"""Accounts: created with a role and scope, passwords only as hashes, clear refusals."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from features.database import create_db_engine, users
+from features.settings import get_settings
+from service.accounts import authenticate, create_user
+from service.cli import app
+
+
+@pytest.fixture
+def engine(small_database: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    copy = tmp_path / "jenjang.db"
+    shutil.copyfile(small_database.removeprefix("sqlite:///"), copy)
+    engine = create_db_engine(f"sqlite:///{copy}")
+    yield engine
+    engine.dispose()
+
+
+def _someone(engine: sa.Engine) -> str:
+    with engine.connect() as connection:
+        return str(connection.execute(sa.text("SELECT employee_id FROM employees")).scalar())
+
+
+def test_create_and_authenticate(engine: sa.Engine) -> None:
+    person = _someone(engine)
+    account = create_user(engine, "siti.asn", "correct horse battery", "asn", employee_id=person)
+    assert account.role == "asn" and account.employee_id == person
+    assert authenticate(engine, "siti.asn", "correct horse battery") == account
+    assert authenticate(engine, "siti.asn", "wrong password!") is None
+    assert authenticate(engine, "nobody", "correct horse battery") is None
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(users.c.password_hash)).scalar()
+    assert "correct horse" not in stored and stored.startswith("$argon2")
+    planner = create_user(engine, "budi.bkd", "another long one", "hr_planner", agencies=("A1",))
+    assert authenticate(engine, "budi.bkd", "another long one") == planner
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "extra", "message"),
+    [
+        ("Bad Name", "long enough pw", "admin", {}, "username must be"),
+        ("ok.name", "short", "admin", {}, "at least 10 characters"),
+        ("ok.name", "long enough pw", "boss", {}, "unknown role 'boss'"),
+        ("ok.name", "long enough pw", "asn", {}, "needs --employee-id"),
+        ("ok.name", "long enough pw", "hr_planner", {}, "at least one --agency"),
+        ("ok.name", "long enough pw", "asn", {"employee_id": "E-NOPE"}, "no employee 'E-NOPE'"),
+    ],
+)
+def test_refusals_say_what_is_wrong_and_write_nothing(
+    engine: sa.Engine, username: str, password: str, role: str, extra: dict, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        create_user(engine, username, password, role, **extra)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(users)).scalar() == 0
+
+
+def test_a_taken_username_is_refused(engine: sa.Engine) -> None:
+    create_user(engine, "analis", "long enough pw", "analyst")
+    with pytest.raises(ValueError, match="username 'analis' is taken"):
+        create_user(engine, "analis", "another password", "admin")
+
+
+def test_users_create_from_the_command_line(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JENJANG_DATABASE_URL", str(engine.url))
+    get_settings.cache_clear()
+    try:
+        args = ["users", "create", "admin1", "--role", "admin", "--password-stdin"]
+        done = CliRunner().invoke(app, args, input="a long admin password\n")
+        assert done.exit_code == 0, done.output
+        assert "created admin1 (admin; scope: all)" in done.output
+        again = CliRunner().invoke(app, args, input="a long admin password\n")
+        assert again.exit_code == 2 and "taken" in again.output
+    finally:
+        get_settings.cache_clear()
+    assert authenticate(engine, "admin1", "a long admin password") is not None
