@@ -12,11 +12,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from features.database import create_db_engine
 from service.models import ModelStore
+from service.routes import auth as auth_routes
+from service.routes import models as model_routes
 from service.settings import ServiceSettings, get_service_settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(auth_routes.router)
+    api.include_router(model_routes.router)
+    app.include_router(api)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -86,3 +86,95 @@ def test_production_needs_its_own_secret() -> None:
     demo = ServiceSettings().check_for_start()
     assert demo.secret_key and len(demo.secret_key) >= 32
     assert ServiceSettings().check_for_start().secret_key != demo.secret_key
+
+
+@pytest.fixture(scope="module")
+def accounts(served: ServiceSettings) -> dict[str, str]:
+    """One account per role in the served database; returns username → password."""
+    import sqlalchemy as sa
+
+    from features.database import create_db_engine
+    from service.accounts import create_user
+
+    engine = create_db_engine(served.database_url)
+    with engine.connect() as connection:
+        person = str(connection.execute(sa.text("SELECT employee_id FROM employees")).scalar())
+    made = {
+        "admin1": ("admin", {}),
+        "analyst1": ("analyst", {}),
+        "asn1": ("asn", {"employee_id": person}),
+        "planner1": ("hr_planner", {"agencies": ("A1",)}),
+    }
+    for username, (role, extra) in made.items():
+        create_user(engine, username, f"{username}-password", role, **extra)
+    engine.dispose()
+    return {username: f"{username}-password" for username in made}
+
+
+def _token(client: TestClient, username: str, password: str) -> dict[str, str]:
+    answer = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert answer.status_code == 200, answer.json()
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+def test_only_analysts_and_admins_see_and_reload_models(
+    served: ServiceSettings, accounts: dict[str, str]
+) -> None:
+    with TestClient(create_app(served)) as client:
+        assert client.get("/api/v1/models").status_code == 401
+        for username in ("admin1", "analyst1"):
+            seen = client.get(
+                "/api/v1/models", headers=_token(client, username, accounts[username])
+            )
+            assert seen.status_code == 200 and {m["version"] for m in seen.json()} == {"1"}
+        for username in ("asn1", "planner1"):
+            headers = _token(client, username, accounts[username])
+            refused = client.get("/api/v1/models", headers=headers)
+            assert refused.status_code == 403 and "may not" in refused.json()["detail"]
+            assert client.post("/api/v1/models/reload", headers=headers).status_code == 403
+        reload = client.post(
+            "/api/v1/models/reload", headers=_token(client, "analyst1", accounts["analyst1"])
+        )
+        assert reload.status_code == 200
+        assert sorted(reload.json()["reloaded"]) == sorted(MODEL_NAMES)
+
+
+def test_a_reload_that_fails_keeps_serving_and_says_why(
+    served: ServiceSettings, accounts: dict[str, str], no_retries: None
+) -> None:
+    with TestClient(create_app(served)) as client:
+        headers = _token(client, "admin1", accounts["admin1"])
+        client.app.state.models.settings = served.model_copy(  # type: ignore[attr-defined]
+            update={"tracking_uri": UNREACHABLE}
+        )
+        answer = client.post("/api/v1/models/reload", headers=headers).json()
+        assert answer["reloaded"] == [] and set(answer["failed"]) == set(MODEL_NAMES)
+        assert all(m["loaded"] and m["version"] == "1" for m in answer["models"])
+        assert client.get("/ready").status_code == 200
+
+
+def test_wrong_forged_and_expired_tokens_are_refused(
+    served: ServiceSettings, accounts: dict[str, str]
+) -> None:
+    import jwt
+
+    from service.accounts import Account
+    from service.security import issue_token
+
+    with TestClient(create_app(served)) as client:
+        wrong = client.post(
+            "/api/v1/auth/token", data={"username": "admin1", "password": "not the password"}
+        )
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+        settings = client.app.state.settings  # type: ignore[attr-defined]
+        admin = Account("admin1", "admin", None, ())
+        forged = jwt.encode({"sub": "admin1", "role": "admin", "exp": 9_999_999_999}, "x" * 40)
+        expired = issue_token(admin, settings.model_copy(update={"token_minutes": -1}))
+        for token, message in ((forged, "not valid"), (expired, "expired")):
+            answer = client.get("/api/v1/models", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 401 and message in answer.json()["detail"]
+        # a token of another service instance (another secret) is not valid here either
+        other = settings.model_copy(update={"secret_key": "y" * 48})
+        foreign = issue_token(admin, other)
+        answer = client.get("/api/v1/models", headers={"Authorization": f"Bearer {foreign}"})
+        assert answer.status_code == 401
