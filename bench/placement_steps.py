@@ -26,11 +26,10 @@ result = {{"seconds": run.seconds, "overall": run.report.overall.round(4).to_dic
           "fairness": {{f"{{m}} top-{{k}}": row for (m, k), row in summary.items()}}}}
 """
 
-LATENCY = """
+#: Each step below starts here: the champion loaded as the service loads it, and its date.
+CHAMPION = """
 import time
 import numpy as np, mlflow, pandas as pd
-from features.eligibility import evaluate
-from training.placement import STRUCTURAL_FAMILIES, post_of, rank_candidates
 mlflow.set_tracking_uri({tracking!r}); mlflow.set_registry_uri({tracking!r})
 began = time.perf_counter()
 model = mlflow.pyfunc.load_model("models:/placement-success@champion",
@@ -39,6 +38,13 @@ loaded = time.perf_counter() - began
 python_model = model.unwrap_python_model()
 as_of = pd.Timestamp(mlflow.MlflowClient().get_model_version_by_alias(
     "placement-success", "champion").tags["training_cutoff"])
+"""
+
+LATENCY = (
+    CHAMPION
+    + """
+from features.eligibility import evaluate
+from training.placement import STRUCTURAL_FAMILIES, post_of, rank_candidates
 began = time.perf_counter()
 view = python_model.view(as_of)
 built = time.perf_counter() - began
@@ -70,19 +76,14 @@ result = {{"people": len(view.frame), "calls": len(direct), "load_seconds": load
           "pyfunc_p99": float(np.percentile(through_pyfunc, 99)),
           "direct_p50": float(np.median(direct)), "direct_p99": float(np.percentile(direct, 99))}}
 """
+)
 
-NATIONAL = """
-import time
-import numpy as np, mlflow, pandas as pd
+NATIONAL = (
+    CHAMPION
+    + """
 from features.candidates import RECORD_FEATURES
 from features.frame import level_columns
 from training.placement import STRUCTURAL_FAMILIES, View, post_of, rank_candidates
-mlflow.set_tracking_uri({tracking!r}); mlflow.set_registry_uri({tracking!r})
-model = mlflow.pyfunc.load_model("models:/placement-success@champion",
-                                 model_config={{"database_url": {url!r}}})
-python_model = model.unwrap_python_model()
-as_of = pd.Timestamp(mlflow.MlflowClient().get_model_version_by_alias(
-    "placement-success", "champion").tags["training_cutoff"])
 province = python_model.view(as_of)
 records = python_model.records()
 # what ranking reads, tiled: the province's people repeated until the population is reached
@@ -112,18 +113,13 @@ times = np.array(times[5:])
 result = {{"people": len(frame), "eligibility_seconds": eligibility_seconds,
           "p50": float(np.median(times)), "p99": float(np.percentile(times, 99))}}
 """
+)
 
-PLAN = """
-import time
-import numpy as np, mlflow, pandas as pd
+PLAN = (
+    CHAMPION
+    + """
 from training.placement import post_of, vacancy_matrix
 from training.plans import greedy_plan, placement_plan
-mlflow.set_tracking_uri({tracking!r}); mlflow.set_registry_uri({tracking!r})
-model = mlflow.pyfunc.load_model("models:/placement-success@champion",
-                                 model_config={{"database_url": {url!r}}})
-python_model = model.unwrap_python_model()
-as_of = pd.Timestamp(mlflow.MlflowClient().get_model_version_by_alias(
-    "placement-success", "champion").tags["training_cutoff"])
 view = python_model.view(as_of)
 records = python_model.records()
 positions = records["positions"]
@@ -143,6 +139,7 @@ result = {{"vacancies": len(posts), "candidates": len(matrix.candidates),
           "plan_total": plan.total, "greedy_total": greedy.total,
           "plan_filled": len(plan.assignments), "greedy_filled": len(greedy.assignments)}}
 """
+)
 
 #: Population sizes of the national ranking step (the last is Indonesia's ASN count).
 NATIONAL_SIZES = (311_580, 1_557_900, 5_588_245)

@@ -97,17 +97,6 @@ def family_ranks() -> dict[str, float]:
     return dict(zip(table["family"], table["rank"].astype(float), strict=True))
 
 
-@cache
-def minimum_grades() -> dict[str, float]:
-    """Family → rank of its lowest grade (NaN where the family sets none)."""
-    table = reference.load("position_families")
-    ranks = reference.grade_rank()
-    return {
-        family: float(ranks[grade]) if isinstance(grade, str) and grade else float("nan")
-        for family, grade in zip(table["family"], table["min_grade"], strict=True)
-    }
-
-
 @dataclass(frozen=True)
 class People:
     """What candidate features read about people, as arrays (one row per person), so that a
@@ -157,7 +146,10 @@ def candidate_features(people: People, post: Post) -> pd.DataFrame:
         "measured_share_target": people.measured[:, inside].sum(axis=1) / count,
         "target_rank": np.full(len(people.ids), target_rank),
         "rank_step": target_rank - people.family_rank,
-        "grade_over_minimum": people.grade_rank - minimum_grades().get(post.family, np.nan),
+        "grade_over_minimum": people.grade_rank
+        - reference.grade_ranks_by("position_families", "family", "min_grade").get(
+            post.family, np.nan
+        ),
     }
     columns |= dict(zip(RECORD_FEATURES, people.record.T, strict=True))
     columns["same_agency"] = (people.agency == post.agency_id).astype(float)

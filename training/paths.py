@@ -315,8 +315,12 @@ def project(facts: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd
     # the regular cap of the diploma, or the top of the post's grade range (kenaikan pangkat
     # pilihan for posts; heuristic, like both caps)
     caps = np.fmax(
-        out["education"].map(_grade_caps()).to_numpy(dtype=float),
-        out["family"].map(_family_caps()).to_numpy(dtype=float),
+        out["education"]
+        .map(reference.grade_ranks_by("education_levels", "education", "regular_grade_cap"))
+        .to_numpy(dtype=float),
+        out["family"]
+        .map(reference.grade_ranks_by("position_families", "family", "max_grade"))
+        .to_numpy(dtype=float),
     )
     caps = np.where(np.isnan(caps), out["grade_rank"], caps)
     raised = np.minimum(out["grade_rank"] + steps, caps)
@@ -350,28 +354,6 @@ def _enter(facts: pd.DataFrame, family: str) -> pd.DataFrame:
     column = f"years_as_{family}"
     out[column] = out[column] if column in out else 0.0
     return out
-
-
-@cache
-def _grade_caps() -> dict[str, float]:
-    table = reference.load("education_levels")
-    ranks = reference.grade_rank()
-    return {
-        education: float(ranks[cap])
-        for education, cap in zip(table["education"], table["regular_grade_cap"], strict=True)
-        if isinstance(cap, str) and cap in ranks
-    }
-
-
-@cache
-def _family_caps() -> dict[str, float]:
-    table = reference.load("position_families")
-    ranks = reference.grade_rank()
-    return {
-        family: float(ranks[top])
-        for family, top in zip(table["family"], table["max_grade"], strict=True)
-        if isinstance(top, str) and top in ranks
-    }
 
 
 def _date(value: pd.Timestamp | None) -> str:

@@ -261,32 +261,53 @@ def _log_model(
     example_employee: str,
     database_url: str,
 ) -> str:
-    tags = provenance(split, records)
+    example = pd.DataFrame(
+        {"employee_id": [example_employee], "k": [5], "as_of": [split.cutoff.date().isoformat()]}
+    )
+    return register_pyfunc(
+        learned,
+        "recommender",
+        Path(__file__).with_name("pyfunc_entry.py"),
+        signature(),
+        example,
+        config.model_name,
+        provenance(split, records),
+        database_url,
+    )
+
+
+def register_pyfunc(
+    fitted: object,
+    artifact: str,
+    entry: Path,
+    model_signature: ModelSignature,
+    input_example: pd.DataFrame,
+    model_name: str,
+    tags: dict[str, str],
+    database_url: str,
+) -> str:
+    """Log `fitted` as the joblib artifact `artifact` of a models-from-code pyfunc (`entry`),
+    with the provenance `tags` as its metadata, register it as `model_name` and tag the new
+    version; returns the version."""
     with tempfile.TemporaryDirectory() as folder:
-        model_path = Path(folder) / "recommender.joblib"
-        joblib.dump(learned, model_path, compress=3)
+        model_path = Path(folder) / f"{artifact}.joblib"
+        joblib.dump(fitted, model_path, compress=3)
         metadata_path = Path(folder) / "metadata.json"
-        metadata_path.write_text(json.dumps(tags | {"model_name": config.model_name}))
+        metadata_path.write_text(json.dumps(tags | {"model_name": model_name}))
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=str(Path(__file__).with_name("pyfunc_entry.py")),
-            artifacts={"recommender": str(model_path), "metadata": str(metadata_path)},
-            signature=signature(),
-            input_example=pd.DataFrame(
-                {
-                    "employee_id": [example_employee],
-                    "k": [5],
-                    "as_of": [split.cutoff.date().isoformat()],
-                }
-            ),
+            python_model=str(entry),
+            artifacts={artifact: str(model_path), "metadata": str(metadata_path)},
+            signature=model_signature,
+            input_example=input_example,
             # the service passes its own database; the default (without any password) lets MLflow
             # validate the input example against the training database
             model_config={"database_url": without_password(database_url)},
             pip_requirements=PIP_REQUIREMENTS,
-            registered_model_name=config.model_name,
+            registered_model_name=model_name,
         )
     version = str(info.registered_model_version)
     client = mlflow.MlflowClient()
     for key, value in tags.items():
-        client.set_model_version_tag(config.model_name, version, key, value)
+        client.set_model_version_tag(model_name, version, key, value)
     return version

@@ -10,13 +10,11 @@ charts, data snapshot, git commit, feature set version); a pyfunc version is reg
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import mlflow
 import pandas as pd
 from mlflow.models import ModelSignature
@@ -28,13 +26,7 @@ from features.personal import load_protected
 from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
-from training.pipeline import (
-    PIP_REQUIREMENTS,
-    Stopwatch,
-    metric_name,
-    provenance,
-    without_password,
-)
+from training.pipeline import Stopwatch, metric_name, provenance, register_pyfunc
 from training.placement import (
     RANKING_TYPES,
     FitOnly,
@@ -210,31 +202,20 @@ def _log_model(
     test: Round,
     database_url: str,
 ) -> str:
-    tags = provenance(split, records)
-    example_position = str(test.events["position_id"].iloc[0])
-    with tempfile.TemporaryDirectory() as folder:
-        model_path = Path(folder) / "success_model.joblib"
-        joblib.dump(learned, model_path, compress=3)
-        metadata_path = Path(folder) / "metadata.json"
-        metadata_path.write_text(json.dumps(tags | {"model_name": config.model_name}))
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(Path(__file__).with_name("placement_pyfunc_entry.py")),
-            artifacts={"success_model": str(model_path), "metadata": str(metadata_path)},
-            signature=signature(),
-            input_example=pd.DataFrame(
-                {
-                    "position_id": [example_position],
-                    "k": [5],
-                    "as_of": [split.cutoff.date().isoformat()],
-                }
-            ),
-            model_config={"database_url": without_password(database_url)},
-            pip_requirements=PIP_REQUIREMENTS,
-            registered_model_name=config.model_name,
-        )
-    version = str(info.registered_model_version)
-    client = mlflow.MlflowClient()
-    for key, value in tags.items():
-        client.set_model_version_tag(config.model_name, version, key, value)
-    return version
+    example = pd.DataFrame(
+        {
+            "position_id": [str(test.events["position_id"].iloc[0])],
+            "k": [5],
+            "as_of": [split.cutoff.date().isoformat()],
+        }
+    )
+    return register_pyfunc(
+        learned,
+        "success_model",
+        Path(__file__).with_name("placement_pyfunc_entry.py"),
+        signature(),
+        example,
+        config.model_name,
+        provenance(split, records),
+        database_url,
+    )

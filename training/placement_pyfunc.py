@@ -12,7 +12,6 @@ candidate (`training.placement.RANKING_TYPES`), failed rules as a JSON list of r
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import joblib
@@ -20,11 +19,10 @@ import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
-from features.frame import FEATURE_SET_VERSION
 from features.records import Records
 from training.inference import MAX_K
 from training.placement import SuccessModel, View, build_view, rank_candidates, vacancy_post
-from training.pyfunc import FeatureSetMismatch, request_date, whole_number
+from training.pyfunc import read_metadata, refuse_before_cutoff, request_date, whole_number
 
 #: How many dates' views a loaded model keeps (today's, and perhaps one historical).
 VIEW_CACHE = 2
@@ -34,17 +32,7 @@ class PlacementModel(PythonModel):
     """Ranked, eligible candidates with their fit and failed rules for each requested post."""
 
     def load_context(self, context: Any) -> None:
-        with open(context.artifacts["metadata"]) as handle:
-            self.metadata = json.load(handle)
-        version = self.metadata.get("feature_set_version")
-        if version != FEATURE_SET_VERSION:
-            raise FeatureSetMismatch(
-                f"model built on feature set {version!r}, this code computes "
-                f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
-            )
-        if "training_cutoff" not in self.metadata:
-            raise ValueError("model metadata has no training_cutoff: it cannot guard its dates")
-        self.cutoff = pd.Timestamp(self.metadata["training_cutoff"])
+        self.metadata, self.cutoff = read_metadata(context)
         self.model: SuccessModel = joblib.load(context.artifacts["success_model"])
         config = getattr(context, "model_config", None) or {}
         self.database_url = config.get("database_url")
@@ -61,14 +49,9 @@ class PlacementModel(PythonModel):
     def predict(
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
-        cutoff = self.cutoff
         frames = []
         for i, (position, k, as_of, everyone) in enumerate(_requests(model_input)):
-            if as_of < cutoff:
-                raise ValueError(
-                    f"row {i}: as_of {as_of.date()} is before this model's training cutoff "
-                    f"{cutoff.date()}: it has seen what followed; use a date on or after it"
-                )
+            refuse_before_cutoff(as_of, self.cutoff, i)
             view = self.view(as_of)
             try:
                 post = vacancy_post(self.records(), position, view.standards)

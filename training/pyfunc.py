@@ -39,18 +39,36 @@ class FeatureSetMismatch(RuntimeError):
     """The model was built on a feature set this code does not compute."""
 
 
+def read_metadata(context: Any) -> tuple[dict[str, Any], pd.Timestamp]:
+    """A logged model's metadata and training cutoff; refuses a model built on another
+    feature set, or one that cannot say up to when it has seen data."""
+    with open(context.artifacts["metadata"]) as handle:
+        metadata = json.load(handle)
+    version = metadata.get("feature_set_version")
+    if version != FEATURE_SET_VERSION:
+        raise FeatureSetMismatch(
+            f"model built on feature set {version!r}, this code computes "
+            f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
+        )
+    if "training_cutoff" not in metadata:
+        raise ValueError("model metadata has no training_cutoff: it cannot guard its dates")
+    return metadata, pd.Timestamp(metadata["training_cutoff"])
+
+
+def refuse_before_cutoff(as_of: pd.Timestamp, cutoff: pd.Timestamp, row: int) -> None:
+    """A model must not answer for a date before its training cutoff: it has seen what followed."""
+    if as_of < cutoff:
+        raise ValueError(
+            f"row {row}: as_of {as_of.date()} is before this model's training cutoff "
+            f"{cutoff.date()}: it has seen what followed; use a date on or after it"
+        )
+
+
 class TrainingRecsModel(PythonModel):
     """Recommendations with reasons for each requested employee."""
 
     def load_context(self, context: Any) -> None:
-        with open(context.artifacts["metadata"]) as handle:
-            self.metadata = json.load(handle)
-        version = self.metadata.get("feature_set_version")
-        if version != FEATURE_SET_VERSION:
-            raise FeatureSetMismatch(
-                f"model built on feature set {version!r}, this code computes "
-                f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
-            )
+        self.metadata, self.cutoff = read_metadata(context)
         self.recommender: TrainingRecommender = joblib.load(context.artifacts["recommender"])
         config = getattr(context, "model_config", None) or {}
         self.database_url = config.get("database_url")
@@ -66,13 +84,8 @@ class TrainingRecsModel(PythonModel):
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
         frames = []
-        cutoff = pd.Timestamp(self.metadata.get("training_cutoff", "1900-01-01"))
-        for request, as_of in _requests(model_input):
-            if as_of < cutoff:
-                raise ValueError(
-                    f"as_of {as_of.date()} is before this model's training cutoff "
-                    f"{cutoff.date()}: it has seen what followed; use a date on or after it"
-                )
+        for i, (request, as_of) in enumerate(_requests(model_input)):
+            refuse_before_cutoff(as_of, self.cutoff, i)
             frames.append(self.engine(as_of).recommend(request))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

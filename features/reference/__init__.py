@@ -91,6 +91,19 @@ def grade_rank() -> dict[str, int]:
 
 
 @cache
+def grade_ranks_by(table: str, key: str, column: str) -> dict[str, float]:
+    """Rank of the grade named in `column` of reference `table`, per `key` (rows without a
+    grade left out): e.g. each family's lowest grade, each diploma's regular cap."""
+    frame = load(table)
+    ranks = grade_rank()
+    return {
+        str(name): float(ranks[grade])
+        for name, grade in zip(frame[key], frame[column], strict=True)
+        if isinstance(grade, str) and grade in ranks
+    }
+
+
+@cache
 def education_rank() -> dict[str, int]:
     """Education level → rank on the ladder (SD = 1 … S3 = 9; D-IV and S1 share a rank)."""
     levels = load("education_levels")

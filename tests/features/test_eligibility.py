@@ -2,112 +2,18 @@
 
 from __future__ import annotations
 
+import hand_built
 import pandas as pd
 import pytest
 
 from features import reference
 from features.eligibility import eligibility_facts, evaluate, messages, rules
-from features.records import from_frames
 
-AS_OF = pd.Timestamp("2024-01-01")
-
-#: id: (education, post start as pelaksana, grade, grade since, ratings 2021/2022, penalty date)
-PEOPLE = {
-    "FOUR_YEARS": ("S1", "2020-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-    "THREE_YEARS": ("S1", "2020-06-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-    "BUTUH_PERBAIKAN": (
-        "S1",
-        "2015-01-01",
-        "III/b",
-        "2019-01-01",
-        ("baik", "butuh_perbaikan"),
-        None,
-    ),
-    "PENALTY_23M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2022-02-01"),
-    "PENALTY_25M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2021-12-01"),
-    "LOW_GRADE": ("S1", "2015-01-01", "III/a", "2022-01-01", ("baik", "baik"), None),
-    "SMA": ("SMA", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-}
+AS_OF = hand_built.AS_OF
 
 
 def _records(**extra: pd.DataFrame) -> tuple[object, pd.Series]:
-    ids = list(PEOPLE)
-    positions = pd.DataFrame(
-        {
-            "position_id": ["PL", "PG"],
-            "unit_id": "U1",
-            "title": ["Staf", "Kepala Seksi"],
-            "family": ["pelaksana", "pengawas"],
-            "field": "kesehatan",
-            "occupation": None,
-            "capacity": [9, 1],
-        }
-    )
-    rows = {
-        "employees": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "employment_type": "PNS",
-                "education": [p[0] for p in PEOPLE.values()],
-                "hire_date": "2010-01-01",
-                "recorded_at": "2010-01-05",
-            }
-        ),
-        "units": pd.DataFrame(
-            {"unit_id": ["U1"], "agency_id": ["A1"], "name": ["U"], "unit_type": ["bidang"]}
-        ),
-        "positions": positions,
-        "position_history": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "position_id": "PL",
-                "start_date": [p[1] for p in PEOPLE.values()],
-                "reason": "pengangkatan",
-                "recorded_at": [p[1] for p in PEOPLE.values()],
-            }
-        ),
-        "grade_history": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "grade": [p[2] for p in PEOPLE.values()],
-                "start_date": [p[3] for p in PEOPLE.values()],
-                "recorded_at": [p[3] for p in PEOPLE.values()],
-            }
-        ),
-        "evaluations": pd.DataFrame(
-            [
-                {
-                    "employee_id": i,
-                    "year": year,
-                    "period": "annual",
-                    "scheme": "predikat_2022",
-                    "rating": rating,
-                    "unit_id": "U1",
-                    "recorded_at": f"{year + 1}-02-01",
-                }
-                for i, p in PEOPLE.items()
-                for year, rating in zip((2021, 2022), p[4], strict=True)
-            ]
-        ),
-        "disciplinary_records": pd.DataFrame(
-            [
-                {
-                    "employee_id": i,
-                    "severity": "sedang",
-                    "decided_on": p[5],
-                    "start_date": p[5],
-                    "recorded_at": p[5],
-                }
-                for i, p in PEOPLE.items()
-                if p[5]
-            ]
-        ),
-        "courses": reference.load("courses"),
-    }
-    for name, more in extra.items():
-        rows[name] = pd.concat([rows[name], more], ignore_index=True)
-    births = pd.Series(pd.Timestamp("1980-01-01"), index=ids)
-    return from_frames(rows), births
+    return hand_built.records(**extra)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,109 +38,19 @@ from training.placement_eval import Round, evaluate_placements
 from training.plans import greedy_plan, placement_plan
 from training.split import TemporalSplit
 
-AS_OF = pd.Timestamp("2024-01-01")
+sys.path.insert(0, str(Path(__file__).parents[1] / "features"))
+import hand_built  # noqa: E402
+
+AS_OF = hand_built.AS_OF
 
 #: Never a model input: personal columns and what can be derived from them.
 PROTECTED = {"nip", "name", "sex", "birth_date", "religion", "age", "age_band"}
 
-#: id: (education, pelaksana since, grade, grade since, ratings 2021/2022, penalty date)
-PEOPLE = {
-    "FOUR_YEARS": ("S1", "2020-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-    "THREE_YEARS": ("S1", "2020-06-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-    "BUTUH_PERBAIKAN": (
-        "S1",
-        "2015-01-01",
-        "III/b",
-        "2019-01-01",
-        ("baik", "butuh_perbaikan"),
-        None,
-    ),
-    "PENALTY_23M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2022-02-01"),
-    "PENALTY_25M": ("S1", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), "2021-12-01"),
-    "SMA": ("SMA", "2015-01-01", "III/b", "2019-01-01", ("baik", "baik"), None),
-}
-
 
 def _hand_built() -> tuple[Records, pd.Series]:
-    """Six pelaksana in one agency, a pengawas post held by someone else, an administrator post."""
-    ids = [*PEOPLE, "HOLDER"]
-    people = {
-        **PEOPLE,
-        "HOLDER": ("S1", "2015-01-01", "III/d", "2019-01-01", ("baik", "baik"), None),
-    }
-    frames = {
-        "employees": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "employment_type": "PNS",
-                "education": [p[0] for p in people.values()],
-                "hire_date": "2010-01-01",
-                "recorded_at": "2010-01-05",
-            }
-        ),
-        "units": pd.DataFrame(
-            {"unit_id": ["U1"], "agency_id": ["A1"], "name": ["U"], "unit_type": ["bidang"]}
-        ),
-        "positions": pd.DataFrame(
-            {
-                "position_id": ["PL", "PG", "AD"],
-                "unit_id": "U1",
-                "title": ["Staf", "Kepala Seksi", "Kepala Bidang"],
-                "family": ["pelaksana", "pengawas", "administrator"],
-                "field": "kesehatan",
-                "occupation": None,
-                "capacity": [9, 1, 1],
-            }
-        ),
-        "position_history": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "position_id": ["PL"] * len(PEOPLE) + ["PG"],
-                "start_date": [p[1] for p in people.values()],
-                "reason": "pengangkatan",
-                "recorded_at": [p[1] for p in people.values()],
-            }
-        ),
-        "grade_history": pd.DataFrame(
-            {
-                "employee_id": ids,
-                "grade": [p[2] for p in people.values()],
-                "start_date": [p[3] for p in people.values()],
-                "recorded_at": [p[3] for p in people.values()],
-            }
-        ),
-        "evaluations": pd.DataFrame(
-            [
-                {
-                    "employee_id": i,
-                    "year": year,
-                    "period": "annual",
-                    "scheme": "predikat_2022",
-                    "rating": rating,
-                    "unit_id": "U1",
-                    "recorded_at": f"{year + 1}-02-01",
-                }
-                for i, p in people.items()
-                for year, rating in zip((2021, 2022), p[4], strict=True)
-            ]
-        ),
-        "disciplinary_records": pd.DataFrame(
-            [
-                {
-                    "employee_id": i,
-                    "severity": "sedang",
-                    "decided_on": p[5],
-                    "start_date": p[5],
-                    "recorded_at": p[5],
-                }
-                for i, p in people.items()
-                if p[5]
-            ]
-        ),
-        "courses": reference.load("courses"),
-    }
-    births = pd.Series(pd.Timestamp("1980-01-01"), index=ids)
-    return from_frames(frames), births
+    """The hand-built pelaksana, and a pengawas (HOLDER, III/d) holding post PG since 2015."""
+    holder = ("S1", "2015-01-01", "III/d", "2019-01-01", ("baik", "baik"), None)
+    return hand_built.records({**hand_built.PEOPLE, "HOLDER": holder}, held={"HOLDER": "PG"})
 
 
 @pytest.fixture(scope="module")
