@@ -105,6 +105,39 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+#: Every answer of the service that carries suggestions: who asked, when, what was returned and
+#: by which model version. Its id is the suggestion id that feedback refers to.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("suggestion_id", sa.Text, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("model_name", sa.Text, nullable=True),
+    sa.Column("model_version", sa.Text, nullable=True),
+    sa.Column("data_snapshot", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("returned", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+#: Accept / reject / not relevant on one item of a logged suggestion, for the next retraining.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("feedback_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("suggestion_id", sa.Text, sa.ForeignKey("audit_log.suggestion_id"), nullable=False),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -12,6 +12,8 @@ the family that owes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +99,11 @@ class Catalogue:
     @property
     def ids(self) -> np.ndarray:
         return self.courses["course_id"].to_numpy()
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        """The courses as plain dicts, by catalogue position (cheap per-answer lookups)."""
+        return self.courses.to_dict("records")
 
     def entries_of(self, courses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For course positions `courses` (one per take): (take index, entry index) pairs."""

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.frame import block
 from features.pairs import Catalogue
 from features.positions import competency_codes, next_family
 from training.gains import entry_gains
@@ -53,27 +52,30 @@ class Explainer:
 
     def __init__(
         self,
-        row: pd.DataFrame,
+        person: pd.Series,
+        required: np.ndarray,
+        following: np.ndarray,
+        measured: np.ndarray,
         levels: np.ndarray,
         catalogue: Catalogue,
         share: np.ndarray,
         position_title: str,
         family_uptake: np.ndarray | None,
     ) -> None:
-        """`row` is a one-row feature frame; `levels` the person's estimated levels."""
-        self.person = row.iloc[0]
+        """`person` is the person's feature row; `required`, `following` and `measured` their
+        competency blocks (current standard, next step's standard, last measured levels);
+        `levels` their estimated levels."""
+        self.person = person
         self.catalogue = catalogue
         self.title = position_title
         self.family_uptake = family_uptake
-        required = block(row, "required")
-        following = block(row, "next_required")
-        self.measured = block(row, "level")[0]
-        self.now = entry_gains(levels[None, :], required, catalogue, share)
-        self.later = entry_gains(levels[None, :], following, catalogue, share)
+        self.measured = measured
+        self.now = entry_gains(levels[None, :], required[None, :], catalogue, share)
+        self.later = entry_gains(levels[None, :], following[None, :], catalogue, share)
 
     def reasons(self, course: int) -> list[Reason]:
         """Reasons for catalogue column `course`, most binding first."""
-        person, info = self.person, self.catalogue.courses.iloc[course]
+        person, info = self.person, self.catalogue.rows[course]
         out: list[Reason] = []
         if person.get("leadership_course") == info["course_id"]:
             out.append(_leadership(person, info))
@@ -134,7 +136,7 @@ def _basis(measured: float) -> tuple[str, str]:
     )
 
 
-def _leadership(person: pd.Series, course: pd.Series) -> Reason:
+def _leadership(person: pd.Series, course: dict[str, Any]) -> Reason:
     years = float(person.get("years_in_position", 0.0) or 0.0)
     family_id, family_en = _family_names().get(person["family"], (person["family"],) * 2)
     overdue = bool(person.get("leadership_overdue", 0.0))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.frame import build_feature_frame
+from features.frame import block, build_feature_frame
 from features.pairs import Catalogue, allowed_matrix, course_uptake, taken_matrix
 from features.records import Records, active_at
 from features.trainings import recorded, taken_pairs
@@ -58,11 +58,31 @@ class Request:
     kinds: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Scored:
+    """Everyone's scored candidates at one date (people × catalogue), for answering by row."""
+
+    scores: np.ndarray
+    gain: np.ndarray
+    uptake: np.ndarray
+    allowed: np.ndarray
+
+
 class RecommendationEngine:
-    """A fitted recommender plus the records of one date, ready to answer per person."""
+    """A fitted recommender plus the records of one date, ready to answer per person.
+
+    Everyone active is scored once when the engine is built (in chunks, so memory stays
+    bounded while scoring); a request then only picks the person's row, filters it and explains
+    the top k: a few milliseconds, which a service under load needs. Scores are scaled within
+    each person's row, so an answer does not depend on who else was scored.
+    """
 
     def __init__(
-        self, recommender: TrainingRecommender, records: Records, as_of: pd.Timestamp | None = None
+        self,
+        recommender: TrainingRecommender,
+        records: Records,
+        as_of: pd.Timestamp | None = None,
+        chunk: int = 2000,
     ) -> None:
         self.recommender = recommender
         self.records = records
@@ -72,53 +92,39 @@ class RecommendationEngine:
         frame = build_feature_frame(people, records)
         self.frame = frame[frame["position_id"].notna()].set_index("employee_id", drop=False)
         self.uptake = course_uptake(records, self.catalogue, self.as_of)
-        trainings = recorded(records, self.as_of)
-        self.taken = taken_pairs(trainings).set_index("employee_id", drop=False).sort_index()
-        self.trainings = trainings.set_index("employee_id", drop=False).sort_index()
+        taken = taken_pairs(recorded(records, self.as_of))
+        self.taken = taken.set_index("employee_id", drop=False).sort_index()
         self.titles = records["positions"].set_index("position_id")["title"]
         self.share = recommender.effects_.for_catalogue(self.catalogue)
-        everyone = Batch(
-            self.as_of,
-            self.frame.reset_index(drop=True),
-            self.catalogue,
-            self.uptake,
-            np.zeros((len(self.frame), len(self.catalogue.ids)), dtype=bool),
-            np.zeros((len(self.frame), len(self.catalogue.ids)), dtype=bool),
-            records,
-        )
         # levels depend on nothing the request changes: estimate everyone's once
-        self.levels = recommender.estimate_levels(everyone)
+        self.levels = recommender.estimate_levels(self._batch(slice(None), with_taken=False))
+        self.scored = self._score_everyone(chunk)
         self.row = pd.Series(np.arange(len(self.frame)), index=self.frame.index)
+        self.blocks = {
+            prefix: block(self.frame, prefix) for prefix in ("required", "next_required", "level")
+        }
         log.info("recommendation engine ready for %d people at %s", len(self.frame), self.as_of)
 
     def recommend(self, request: Request) -> pd.DataFrame:
         """The top-k courses for one person with scores and reasons (OUTPUT_COLUMNS)."""
-        if request.employee_id not in self.frame.index:
+        if request.employee_id not in self.row.index:
             raise UnknownEmployee(
                 f"employee {request.employee_id!r} is not active with a known position "
                 f"on {self.as_of.date()}"
             )
         k = max(1, min(int(request.k), MAX_K))
-        batch = self._batch(request.employee_id, request.kinds)
-        levels = self.levels[[int(self.row[request.employee_id])]]
-        parts = self.recommender.components(batch, levels)
-        scores = combine(parts, batch.allowed, self.recommender.config)
-        order = np.argsort(-np.where(batch.allowed[0], scores[0], -np.inf), kind="stable")
-        order = order[batch.allowed[0, order]][:k]
-        person = batch.frame.iloc[0]
-        title = str(self.titles.get(person["position_id"], person["position_id"]))
-        explainer = Explainer(
-            batch.frame,
-            parts.levels[0],
-            self.catalogue,
-            self.share,
-            title,
-            self.uptake.by_family.get(str(person["family"])),
-        )
+        row = int(self.row[request.employee_id])
+        allowed = self.scored.allowed[row]
+        if request.kinds:
+            allowed = allowed & self.catalogue.courses["kind"].isin(request.kinds).to_numpy()
+        scores = self.scored.scores[row]
+        order = np.argsort(-np.where(allowed, scores, -np.inf), kind="stable")
+        order = order[allowed[order]][:k]
+        explainer = self._explainer(row)
+        as_of = self.as_of.date().isoformat()
         rows = []
         for rank, course in enumerate(order, start=1):
-            info = self.catalogue.courses.iloc[course]
-            reasons = explainer.reasons(int(course))
+            info = self.catalogue.rows[course]
             rows.append(
                 {
                     "employee_id": request.employee_id,
@@ -129,74 +135,72 @@ class RecommendationEngine:
                     "kind": info["kind"],
                     "delivery": info["delivery"],
                     "jp": int(info["jp"]),
-                    "score": round(float(scores[0, course]), 6),
-                    "expected_gain": round(float(parts.gain_current[0, course]), 6),
-                    "uptake_probability": round(float(parts.uptake[0, course]), 6),
-                    "reasons": json.dumps(reasons, ensure_ascii=False),
-                    "as_of": self.as_of.date().isoformat(),
+                    "score": round(float(scores[course]), 6),
+                    "expected_gain": round(float(self.scored.gain[row, course]), 6),
+                    "uptake_probability": round(float(self.scored.uptake[row, course]), 6),
+                    "reasons": json.dumps(explainer.reasons(int(course)), ensure_ascii=False),
+                    "as_of": as_of,
                 }
             )
         return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
 
-    def _batch(self, employee_id: str, kinds: tuple[str, ...]) -> Batch:
-        frame = self.frame.loc[[employee_id]].reset_index(drop=True)
-        taken = taken_matrix(frame, _rows_of(self.taken, employee_id), self.catalogue)
-        allowed = allowed_matrix(frame, taken, self.catalogue)
-        if kinds:
-            allowed &= self.catalogue.courses["kind"].isin(kinds).to_numpy()[None, :]
-        own = _rows_of(self.trainings, employee_id)
-        records = Records({"training_records": own}, self.records.snapshot_id)
-        return Batch(self.as_of, frame, self.catalogue, self.uptake, taken, allowed, records)
+    def _explainer(self, row: int) -> Explainer:
+        person = self.frame.iloc[row]
+        title = str(self.titles.get(person["position_id"], person["position_id"]))
+        return Explainer(
+            person,
+            self.blocks["required"][row],
+            self.blocks["next_required"][row],
+            self.blocks["level"][row],
+            self.levels[row],
+            self.catalogue,
+            self.share,
+            title,
+            self.uptake.by_family.get(str(person["family"])),
+        )
+
+    def _batch(self, rows: slice, with_taken: bool = True) -> Batch:
+        """A scoring batch of some of the engine's people, with what each may still take."""
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        shape = (len(frame), len(self.catalogue.ids))
+        taken = (
+            taken_matrix(frame, self.taken.reset_index(drop=True), self.catalogue)
+            if with_taken
+            else np.zeros(shape, dtype=bool)
+        )
+        allowed = allowed_matrix(frame, taken, self.catalogue) if with_taken else taken
+        return Batch(self.as_of, frame, self.catalogue, self.uptake, taken, allowed, self.records)
+
+    def _score_everyone(self, chunk: int) -> Scored:
+        parts = []
+        for start in range(0, len(self.frame), chunk):
+            rows = slice(start, start + chunk)
+            batch = self._batch(rows)
+            components = self.recommender.components(batch, self.levels[rows])
+            scores = combine(components, batch.allowed, self.recommender.config)
+            parts.append((scores, components.gain_current, components.uptake, batch.allowed))
+        if not parts:
+            empty = np.zeros((0, len(self.catalogue.ids)))
+            return Scored(empty, empty, empty, empty.astype(bool))
+        return Scored(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
-def _rows_of(frame: pd.DataFrame, employee_id: str) -> pd.DataFrame:
-    """Rows of a frame indexed (sorted) by employee_id for one person (binary search)."""
-    start, stop = (
-        frame.index.searchsorted(employee_id, "left"),
-        frame.index.searchsorted(employee_id, "right"),
-    )
-    return frame.iloc[start:stop].reset_index(drop=True)
-
-
-def recommend_everyone(
-    engine: RecommendationEngine, k: int = 10, chunk: int = 2000
-) -> pd.DataFrame:
+def recommend_everyone(engine: RecommendationEngine, k: int = 10) -> pd.DataFrame:
     """Top-k courses of every person of the engine's date (batch scoring, without reasons).
 
-    People are scored in chunks so memory stays bounded (a chunk is chunk × catalogue pairs).
     Returns employee_id, rank, course_id, score, expected_gain, uptake_probability.
     """
-    frames = []
-    everyone = engine.frame.reset_index(drop=True)
-    taken = taken_matrix(everyone, engine.taken.reset_index(drop=True), engine.catalogue)
-    for start in range(0, len(everyone), chunk):
-        rows = slice(start, start + chunk)
-        frame = everyone.iloc[rows].reset_index(drop=True)
-        allowed = allowed_matrix(frame, taken[rows], engine.catalogue)
-        batch = Batch(
-            engine.as_of,
-            frame,
-            engine.catalogue,
-            engine.uptake,
-            taken[rows],
-            allowed,
-            engine.records,
-        )
-        parts = engine.recommender.components(batch, engine.levels[rows])
-        scores = combine(parts, allowed, engine.recommender.config)
-        top = top_k(scores, allowed, k)
-        person, rank = np.nonzero(top >= 0)
-        course = top[person, rank]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "employee_id": frame["employee_id"].to_numpy()[person],
-                    "rank": rank + 1,
-                    "course_id": engine.catalogue.ids[course],
-                    "score": scores[person, course],
-                    "expected_gain": parts.gain_current[person, course],
-                    "uptake_probability": parts.uptake[person, course],
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    scored = engine.scored
+    top = top_k(scored.scores, scored.allowed, k)
+    person, rank = np.nonzero(top >= 0)
+    course = top[person, rank]
+    return pd.DataFrame(
+        {
+            "employee_id": engine.frame["employee_id"].to_numpy()[person],
+            "rank": rank + 1,
+            "course_id": engine.catalogue.ids[course],
+            "score": scored.scores[person, course],
+            "expected_gain": scored.gain[person, course],
+            "uptake_probability": scored.uptake[person, course],
+        }
+    )

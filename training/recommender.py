@@ -207,8 +207,11 @@ def combine(parts: Components, allowed: np.ndarray, config: RecommenderConfig) -
     """List order as a score (higher first): the helpful set first, then likely uptake."""
     blend = helpfulness(parts, allowed, config)
     helpful = top_k(blend, allowed, config.helpful_slots)
-    span = parts.uptake.max() - parts.uptake.min()
-    score = (parts.uptake - parts.uptake.min()) / (span if span > 0 else 1.0)
+    # uptake scaled to 0–1 within each person's row, so a person's scores do not depend on
+    # who else is in the batch (one person's answer equals their row of everyone's)
+    low = parts.uptake.min(axis=1, keepdims=True)
+    span = parts.uptake.max(axis=1, keepdims=True) - low
+    score = (parts.uptake - low) / np.where(span > 0, span, 1.0)
     score = score + OWED_BONUS * parts.owed
     rows = np.repeat(np.arange(len(score))[:, None], helpful.shape[1], axis=1)
     listed = helpful >= 0

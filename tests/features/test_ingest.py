@@ -168,3 +168,24 @@ def test_a_nip_that_contradicts_the_employee_id_is_an_error(tmp_path: Path) -> N
         "error: training_records.csv:2 [nip] the NIP belongs to another employee_id",
         "error: training_records.csv:3 [nip] the NIP belongs to another employee_id",
     ]
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_migrations_build_exactly_the_declared_tables(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Alembic's head and `features.database.metadata` agree: no table or column is declared in
+    one and forgotten in the other."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from features.database import metadata, migrate
+
+    engine = request.getfixturevalue(f"{backend}_engine")
+    migrate(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, metadata)
+    assert differences == []

@@ -196,3 +196,38 @@ def test_level_estimator_inputs_are_locked() -> None:
     from training.levels import LEVEL_FEATURES
 
     assert tuple(LEVEL_FEATURES) == locked_feature_names("levels")
+
+
+def test_an_answer_does_not_depend_on_who_else_was_scored(
+    tiny_recommender: TrainingRecommender, small_records: Records, split
+) -> None:  # type: ignore[no-untyped-def]
+    """The engine scores everyone at once; each person's answer must equal what scoring that
+    person alone gives (scores are scaled within a person's row, not across the batch)."""
+    everyone = RecommendationEngine(tiny_recommender, small_records, split.cutoff, chunk=97)
+    for person in everyone.frame.index[:: max(1, len(everyone.frame) // 12)]:
+        alone = _alone(everyone, tiny_recommender, str(person))
+        answer = everyone.recommend(Request(str(person), 10))
+        assert list(answer["course_id"]) == list(alone.index[: len(answer)])
+        np.testing.assert_allclose(answer["score"], alone.to_numpy()[: len(answer)], atol=1e-6)
+
+
+def _alone(
+    engine: RecommendationEngine, recommender: TrainingRecommender, person: str
+) -> pd.Series:
+    """One person scored in a batch of their own: courses in list order with their scores."""
+    from features.pairs import allowed_matrix, taken_matrix
+    from training.batch import Batch
+    from training.recommender import combine
+
+    frame = engine.frame.loc[[person]].reset_index(drop=True)
+    taken = taken_matrix(frame, engine.taken.reset_index(drop=True), engine.catalogue)
+    allowed = allowed_matrix(frame, taken, engine.catalogue)
+    batch = Batch(
+        engine.as_of, frame, engine.catalogue, engine.uptake, taken, allowed, engine.records
+    )
+    row = int(engine.row[person])
+    parts = recommender.components(batch, engine.levels[[row]])
+    scores = combine(parts, allowed, recommender.config)[0]
+    order = np.argsort(-np.where(allowed[0], scores, -np.inf), kind="stable")
+    order = order[allowed[0, order]]
+    return pd.Series(scores[order], index=engine.catalogue.ids[order])
