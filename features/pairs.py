@@ -103,7 +103,7 @@ class Catalogue:
     @cached_property
     def rows(self) -> list[dict[str, Any]]:
         """The courses as plain dicts, by catalogue position (cheap per-answer lookups)."""
-        return self.courses.to_dict("records")
+        return self.courses.to_dict("records")  # type: ignore[return-value]
 
     def entries_of(self, courses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For course positions `courses` (one per take): (take index, entry index) pairs."""
