@@ -50,6 +50,7 @@ from features.frame import build_feature_frame
 from features.positions import standard_matrix
 from features.records import Records, active_at, known
 from features.transformers import LevelImputer
+from training import placement_reasons
 from training.split import TemporalSplit, cycle_start
 
 log = logging.getLogger(__name__)
@@ -333,6 +334,11 @@ class SuccessModel:
     def score(self, pairs: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(pairs[self.features])[:, 1]
 
+    def reasons(self, pairs: pd.DataFrame) -> list[str]:
+        """Each candidate's largest contributions to the score, in words (JSON list per row)."""
+        parts = placement_reasons.contributions(self.model, self.features, pairs)
+        return placement_reasons.reasons(parts, pairs)
+
     def coefficients(self) -> pd.Series:
         """Standardised coefficients per feature (the "not assessed" indicator included)."""
         names = self.model[:-1].get_feature_names_out(self.features)
@@ -351,26 +357,38 @@ RANKING_TYPES = {
     "eligible_from": "string",
     "talent_box": "double",
     "rating_last": "double",
+    "reasons": "string",
 }
 
 
-def candidate_rows(view: View, post: Post, include_ineligible: bool = False) -> np.ndarray:
+def candidate_rows(
+    view: View, post: Post, include_ineligible: bool = False, among: np.ndarray | None = None
+) -> np.ndarray:
     """Positions in `view` of the people who may be proposed for `post`: eligible (unless
-    `include_ineligible`), never the post's own holder. Serving, plans, training pools and the
+    `include_ineligible`), never the post's own holder, and only those `among` marks (a mask
+    over the view, e.g. the agencies a planner may see). Serving, plans, training pools and the
     evaluation all draw candidates through here."""
     keep = view.frame["position_id"].to_numpy() != post.position_id
+    if among is not None:
+        keep &= among
     if not include_ineligible:
         keep &= view.eligibility(post.family).eligible.to_numpy(dtype=bool)
     return np.flatnonzero(keep)
 
 
 def rank_candidates(
-    view: View, post: Post, scorer: Scorer, k: int = 10, include_ineligible: bool = False
+    view: View,
+    post: Post,
+    scorer: Scorer,
+    k: int = 10,
+    include_ineligible: bool = False,
+    among: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The `k` best candidates for `post` among everyone in `view`: eligible ones only unless
-    `include_ineligible`, the holder of the post left out. Failed rules are a JSON list of ids."""
+    """The `k` best candidates for `post` among everyone in `view` (or those `among` marks):
+    eligible ones only unless `include_ineligible`, the holder of the post left out. Failed
+    rules are a JSON list of ids; reasons (a JSON list) come from scorers that can give them."""
     result = view.eligibility(post.family)
-    rows = candidate_rows(view, post, include_ineligible)  # features for these only
+    rows = candidate_rows(view, post, include_ineligible, among)  # features for these only
     pairs = view.pairs_at(post, rows)
     scores = scorer.score(pairs) if len(rows) else np.array([])
     order = np.argsort(-scores, kind="stable")[:k]
@@ -393,8 +411,14 @@ def rank_candidates(
             ],
             "talent_box": view.frame["talent_box"].to_numpy(dtype=float)[top],
             "rating_last": view.frame["rating_last"].to_numpy(dtype=float)[top],
+            "reasons": _reasons(scorer, pairs.iloc[order]),
         }
     )
+
+
+def _reasons(scorer: Scorer, pairs: pd.DataFrame) -> list[str]:
+    explain = getattr(scorer, "reasons", None)
+    return explain(pairs) if explain is not None and len(pairs) else ["[]"] * len(pairs)
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ def signature() -> ModelSignature:
             ColSpec("long", "k", required=False),
             ColSpec("string", "as_of", required=False),
             ColSpec("boolean", "include_ineligible", required=False),
+            ColSpec("string", "agencies", required=False),
         ]
     )
     outputs = Schema([ColSpec(kind, name) for name, kind in RANKING_TYPES.items()])  # type: ignore[arg-type]

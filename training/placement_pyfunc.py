@@ -6,8 +6,9 @@ per `as_of` (`training.placement.View`, a few seconds at province scale) and eac
 then a ranking of that view. Birth dates are read for the legal age limit of eligibility only.
 
 Input: a DataFrame with ``position_id`` and optionally ``k`` (default 10, at most 50), ``as_of``
-(ISO date, default today) and ``include_ineligible`` (default false). Output: one row per
-candidate (`training.placement.RANKING_TYPES`), failed rules as a JSON list of rule ids.
+(ISO date, default today), ``include_ineligible`` (default false) and ``agencies`` (comma-separated
+agency ids: candidates only from these). Output: one row per candidate
+(`training.placement.RANKING_TYPES`), failed rules and reasons as JSON lists.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class PlacementModel(PythonModel):
         self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
     ) -> pd.DataFrame:
         frames = []
-        for i, (position, k, as_of, everyone) in enumerate(_requests(model_input)):
+        for i, (position, k, as_of, everyone, agencies) in enumerate(_requests(model_input)):
             refuse_before_cutoff(as_of, self.cutoff, i)
             view = self.view(as_of)
             try:
@@ -59,7 +60,8 @@ class PlacementModel(PythonModel):
                 raise ValueError(f"row {i}: unknown position_id {position!r}") from None
             except ValueError as error:
                 raise ValueError(f"row {i}: {error}") from None
-            frames.append(rank_candidates(view, post, self.model, k, everyone))
+            among = None if agencies is None else view.frame["agency_id"].isin(agencies).to_numpy()
+            frames.append(rank_candidates(view, post, self.model, k, everyone, among))
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def view(self, as_of: pd.Timestamp) -> View:
@@ -84,7 +86,9 @@ class PlacementModel(PythonModel):
         return self._records
 
 
-def _requests(frame: pd.DataFrame) -> list[tuple[str, int, pd.Timestamp, bool]]:
+def _requests(
+    frame: pd.DataFrame,
+) -> list[tuple[str, int, pd.Timestamp, bool, tuple[str, ...] | None]]:
     """Validate and normalise the input rows (clear errors name the row and column)."""
     if "position_id" not in frame.columns:
         raise ValueError("input needs a 'position_id' column")
@@ -104,5 +108,15 @@ def _requests(frame: pd.DataFrame) -> list[tuple[str, int, pd.Timestamp, bool]]:
             everyone = bool(everyone)
         if not isinstance(everyone, bool):
             raise ValueError(f"row {i}: include_ineligible must be true or false, got {everyone!r}")
-        out.append((position.strip(), k, request_date(row.get("as_of"), i, today), everyone))
+        date = request_date(row.get("as_of"), i, today)
+        out.append((position.strip(), k, date, everyone, _agencies(row.get("agencies"), i)))
     return out
+
+
+def _agencies(value: object, row: int) -> tuple[str, ...] | None:
+    """None (everyone) or the agency ids candidates must come from."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"row {row}: agencies must be a comma-separated string, got {value!r}")
+    return tuple(x.strip() for x in value.split(",") if x.strip())

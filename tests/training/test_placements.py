@@ -18,7 +18,7 @@ from features.database import create_db_engine
 from features.personal import age_band, load_birth_dates
 from features.records import Records, from_frames
 from features.settings import Settings
-from training import registry
+from training import placement_reasons, registry
 from training.fairness import selection_rates
 from training.paths import CareerPaths, family_graph, family_routes, project
 from training.placement import (
@@ -327,6 +327,33 @@ def test_protected_attributes_are_never_model_inputs(small_examples) -> None:  #
         assert not seen & PROTECTED
     # the success model does not learn past favouritism for insiders either
     assert "same_agency" not in SuccessModel().fit(small_examples).model.feature_names_in_
+
+
+def test_reasons_name_the_largest_contributions_with_their_direction(small_examples) -> None:  # type: ignore[no-untyped-def]
+    """A candidate's reasons are the features that move their score most, each saying whether
+    it raises or lowers the predicted success: they add up with the intercept to the score."""
+    model = SuccessModel().fit(small_examples)
+    pairs = small_examples.pools.head(25)
+    parts = placement_reasons.contributions(model.model, model.features, pairs)
+    logit = parts.sum(axis=1) + model.model[-1].intercept_[0]
+    np.testing.assert_allclose(1 / (1 + np.exp(-logit)), model.score(pairs), rtol=1e-9)
+    for row, given in enumerate(model.reasons(pairs)):
+        reasons = json.loads(given)
+        assert len(reasons) == placement_reasons.REASONS_SHOWN
+        largest = parts.iloc[row].abs().sort_values(ascending=False).index[0]
+        assert reasons[0]["feature"] == largest
+        for reason in reasons:
+            raises = parts.iloc[row][reason["feature"]] >= 0
+            assert reason["code"] == ("raises_success" if raises else "lowers_success")
+            assert ("menaikkan" in reason["text_id"]) == raises
+
+
+def test_ranking_only_among_the_marked_people(hand_view) -> None:  # type: ignore[no-untyped-def]
+    records, view = hand_view
+    post = post_of(records, "PG", view.standards)
+    among = view.frame.index != "PENALTY_25M"
+    ranked = rank_candidates(view, post, _Column("years_in_position"), k=10, among=among)
+    assert list(ranked["employee_id"]) == ["FOUR_YEARS"]
 
 
 def test_success_model_refuses_data_without_failures(small_examples) -> None:  # type: ignore[no-untyped-def]
