@@ -1,25 +1,30 @@
 """The FastAPI application factory.
 
 `create_app(settings)` builds the app; nothing is created at import time. The lifespan checks
-the settings (production needs its own secret), opens the database engine and loads the champion
-models into `app.state`; routes reach them through dependencies.
+the settings (production needs its own secret), opens the database engine, describes the data on
+the service's date (`service.snapshot`) and loads the champion models into `app.state`, each
+handed that data and warmed up before it serves; routes reach them through dependencies.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from features.database import create_db_engine
+from features.database import create_db_engine, migrate
+from service import serving
+from service.errors import add_error_handlers
 from service.models import ModelStore
-from service.routes import auth as auth_routes
-from service.routes import models as model_routes
+from service.routes import agencies, auth, employees, feedback, models, positions
 from service.settings import ServiceSettings, get_service_settings
+from service.snapshot import build_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = ready
         app.state.engine = create_db_engine(ready.database_url)
-        app.state.models = ModelStore(ready)
+        migrate(app.state.engine)
+        as_of = pd.Timestamp(ready.as_of or dt.date.today())
+        app.state.snapshot = build_snapshot(app.state.engine, as_of)
+        app.state.models = ModelStore(
+            ready, prepare=lambda loaded: serving.prepare(loaded, app.state.snapshot)
+        )
         app.state.models.load_all()
         try:
             yield
@@ -48,9 +58,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
 
     api = APIRouter(prefix="/api/v1")
-    api.include_router(auth_routes.router)
-    api.include_router(model_routes.router)
+    for routes in (auth, employees, positions, agencies, feedback, models):
+        api.include_router(routes.router)
     app.include_router(api)
+    add_error_handlers(app)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,9 @@ class ModelStore:
 
     settings: ServiceSettings
     names: tuple[str, ...] = MODEL_NAMES
+    #: Run on each newly loaded model before it serves (hand it the data, warm it up); a
+    #: failure counts as a failed load.
+    prepare: Callable[[Loaded], None] | None = None
     _loaded: dict[str, Loaded] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,6 +67,8 @@ class ModelStore:
         """Swap `name` to the current champion; on failure keep the old one and the error."""
         try:
             loaded = self._from_registry(name)
+            if self.prepare is not None:
+                self.prepare(loaded)
         except Exception as error:  # noqa: BLE001 — any failure must leave the old model serving
             self.errors[name] = f"{type(error).__name__}: {error}"
             log.warning("could not load the champion of %s: %s", name, self.errors[name])
@@ -121,11 +127,14 @@ class ModelStore:
         version = str(json.loads(marker.read_text())["version"])
         try:
             model = self._load_folder(self._folder(name) / version)
+            loaded = Loaded(name, version, model, "cache", dt.datetime.now(dt.UTC))
+            if self.prepare is not None:
+                self.prepare(loaded)
         except Exception as error:  # noqa: BLE001
             self.errors[name] += f"; the cached v{version} failed too: {error}"
             return
         with self._lock:
-            self._loaded[name] = Loaded(name, version, model, "cache", dt.datetime.now(dt.UTC))
+            self._loaded[name] = loaded
         log.warning("serving %s v%s from the local cache: the registry failed", name, version)
 
     def _load_folder(self, folder: Path) -> Any:

@@ -7,6 +7,7 @@ per process, so its tokens end with the process.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from functools import lru_cache
 from typing import Literal
@@ -25,6 +26,8 @@ class ServiceSettings(Settings):
     secret_key: str | None = None
     token_minutes: int = 60
     model_cache_dir: str = "models/cache"
+    #: The date answers hold for; today when unset (a demo or a rehearsal may pin it).
+    as_of: dt.date | None = None
 
     def check_for_start(self) -> ServiceSettings:
         """These settings, ready to serve: a secret in production, a generated one in the demo."""

@@ -234,23 +234,21 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
     from training import registry
 
     client = registry.configure(get_settings())
-    versions = client.search_model_versions(f"name = '{_check_name(name)}'")
+    versions = registry.versions(client, _check_name(name))
     if not versions:
         console.print(f"{name}: no registered version")
         raise typer.Exit(1)
-    aliases = client.get_registered_model(name).aliases  # search results leave them out
     table = Table(title=f"{name}")
     headline = HEADLINES[name]
     for column in ("version", "aliases", "created", "test_year", *headline):
         table.add_column(column)
-    for version in sorted(versions, key=lambda v: int(v.version)):  # MLflow gives int or str
-        metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+    for version in versions:
         table.add_row(
-            str(version.version),
-            ", ".join(sorted(a for a, v in aliases.items() if str(v) == str(version.version))),
-            dt.datetime.fromtimestamp(version.creation_timestamp / 1000).isoformat(" ", "minutes"),
-            version.tags.get("test_year", ""),
-            *(f"{metrics.get(metric, float('nan')):.4f}" for metric in headline),
+            version["version"],
+            ", ".join(version["aliases"]),
+            version["created"].astimezone().isoformat(" ", "minutes"),
+            version["test_year"] or "",
+            *(f"{version['metrics'].get(metric, float('nan')):.4f}" for metric in headline),
         )
     console.print(table)
     if registry.alias_version(client, name, registry.CHAMPION) is None:

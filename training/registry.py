@@ -114,3 +114,25 @@ def version_at(
         return None
     version = moves.iloc[-1]["version"]
     return None if pd.isna(version) else str(version)
+
+
+def versions(client: MlflowClient, name: str) -> list[dict[str, Any]]:
+    """Every registered version of `name`, oldest first: its aliases, when it was registered,
+    its test cycle and its run's metrics (empty when the model is not registered)."""
+    found = client.search_model_versions(f"name = '{name}'")
+    if not found:
+        return []
+    aliases = client.get_registered_model(name).aliases  # search results leave them out
+    out = []
+    for version in sorted(found, key=lambda v: int(v.version)):  # MLflow gives int or str
+        metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+        out.append(
+            {
+                "version": str(version.version),
+                "aliases": sorted(a for a, v in aliases.items() if str(v) == str(version.version)),
+                "created": dt.datetime.fromtimestamp(version.creation_timestamp / 1000, dt.UTC),
+                "test_year": version.tags.get("test_year"),
+                "metrics": dict(metrics),
+            }
+        )
+    return out

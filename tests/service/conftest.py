@@ -4,9 +4,12 @@ store, once per session, with a copy of the small database."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
 from training.pipeline import TrainConfig, train_training_recs
@@ -37,3 +40,62 @@ def served(
     train_placements(PlacementConfig(truth_dir=small_dataset), settings)
     promote(settings, PLACEMENTS, reason="service tests")
     return settings
+
+
+@dataclass
+class Api:
+    """A running app on the served store, one signed-in account per role, and the ids the
+    tests need: the ASN's own record, a colleague in the same agency, someone elsewhere."""
+
+    client: TestClient
+    headers: dict[str, dict[str, str]]
+    own: str  # the asn account's employee
+    colleague: str  # same agency as `own` (the planner's scope)
+    outsider: str  # another agency
+    agency: str
+    other_agency: str
+    post: str  # a structural post in `agency`
+    other_post: str  # a structural post in `other_agency`
+
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(scope="session")
+def api(served: ServiceSettings) -> Iterator[Api]:
+    from service.accounts import create_user
+    from service.app import create_app
+
+    with TestClient(create_app(served)) as client:
+        snapshot = client.app.state.snapshot  # type: ignore[attr-defined]
+        frame = snapshot.view.frame
+        posts = snapshot.positions[snapshot.positions["family"] == "pengawas"]
+        # the agencies with the most people eligible for a pengawas post of their own
+        eligible = snapshot.view.eligibility("pengawas").eligible.to_numpy(dtype=bool)
+        counts = frame["agency_id"][eligible].value_counts()
+        agency, other = [a for a in counts.index if (posts["agency_id"] == a).any()][:2]
+        mine = frame.index[frame["agency_id"] == agency]
+        engine = client.app.state.engine  # type: ignore[attr-defined]
+        roles = {
+            "asn": {"employee_id": str(mine[0])},
+            "hr_planner": {"agencies": (agency,)},
+            "analyst": {},
+            "admin": {},
+        }
+        headers = {}
+        for role, scope in roles.items():
+            name = f"test-{role.replace('_', '-')}"
+            create_user(engine, name, PASSWORD, role, **scope)  # type: ignore[arg-type]
+            token = client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+            headers[role] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        yield Api(
+            client,
+            headers,
+            own=str(mine[0]),
+            colleague=str(mine[1]),
+            outsider=str(frame.index[frame["agency_id"] == other][0]),
+            agency=agency,
+            other_agency=other,
+            post=str(posts.index[posts["agency_id"] == agency][0]),
+            other_post=str(posts.index[posts["agency_id"] == other][0]),
+        )

@@ -1,0 +1,55 @@
+"""Every error is JSON with a clear message, never a stack trace.
+
+Domain errors map to their status: a record that does not exist, or is outside the caller's
+scope, is 404; input a model refuses is 422 (the message names the field); a model that is not
+loaded is 503. Anything unexpected is 500 with a reference the log also carries (the log has the
+traceback; the caller gets only the reference).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from service.models import ModelUnavailable
+from service.serving import BadRequest
+from service.snapshot import NotFound
+from training.inference import UnknownEmployee
+
+log = logging.getLogger(__name__)
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotFound, _status(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(UnknownEmployee, _status(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(BadRequest, _status(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _status(code: int):  # type: ignore[no-untyped-def]
+    async def handler(request: Request, error: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(error.args[0]) if error.args else ""}, code)
+
+    return handler
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    reference = uuid.uuid4().hex[:12]
+    # the route and the error type only: messages may quote records
+    route = getattr(request.scope.get("route"), "path", "?")
+    log.error(
+        "unexpected %s on %s %s (reference %s)",
+        type(error).__name__,
+        request.method,
+        route,
+        reference,
+        exc_info=error,
+    )
+    return JSONResponse(
+        {"detail": f"internal error; reference {reference}"},
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

@@ -1,0 +1,337 @@
+"""Request and response bodies of the API, with the examples OpenAPI shows.
+
+Every answer that carries suggestions wraps them in a `Suggestions` envelope: the suggestion id
+(the audit-log entry feedback refers to), the model name and version that produced them, the
+data snapshot and the date they hold for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EMPLOYEE_ID = r"^[A-Za-z0-9._-]{1,40}$"
+POSITION_ID = r"^[A-Za-z0-9._-]{1,60}$"
+AGENCY_ID = r"^[A-Za-z0-9._-]{1,40}$"
+
+
+class Problem(BaseModel):
+    """Every error: what went wrong and, for bad input, where."""
+
+    detail: str | list[dict[str, Any]]
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"detail": "no active employee 'E000000001' in your scope"}}
+    )
+
+
+class Reason(BaseModel):
+    """One reason behind a suggestion: a code, its numbers, and the sentence in both languages."""
+
+    code: str
+    text_id: str
+    text_en: str
+    model_config = ConfigDict(extra="allow")
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class Envelope(BaseModel):
+    """What every suggestion answer says about itself."""
+
+    suggestion_id: str = Field(description="Audit-log id; feedback refers to it.")
+    model: ModelRef | None = Field(description="The model that produced the suggestions.")
+    data_snapshot: str = Field(description="The database state the answer was computed from.")
+    as_of: dt.date = Field(description="The date the answer holds for.")
+    advisory: str = Field(
+        default="Saran ini bersifat rekomendasi; keputusan tetap pada pejabat yang berwenang.",
+        description="Suggestions are advisory; the decision stays with the official in charge.",
+    )
+
+
+# --- employees -----------------------------------------------------------------------------
+
+
+class PositionSummary(BaseModel):
+    position_id: str
+    title: str
+    family: str
+    field: str | None
+    years_in_position: float
+
+
+class CompetencyLevel(BaseModel):
+    competency_code: str
+    name_id: str
+    name_en: str
+    required_level: int
+    measured_level: float | None = Field(description="Last assessed level; None if never.")
+    estimated_level: float = Field(
+        description="The level the models use (estimated if unmeasured)."
+    )
+    shortfall: float
+
+
+class Rating(BaseModel):
+    year: int
+    scheme: str
+    rating: str
+
+
+class Talent(BaseModel):
+    box: int | None = Field(description="Talent box 1–9 (9-box), None before an assessment.")
+    performance_tier: str | None = None
+    potential_tier: str | None = None
+    action_id: str | None
+    action_en: str | None
+
+
+class Development(BaseModel):
+    jp_this_year: int
+    jp_right_per_year: int
+    jp_last_12_months: float
+
+
+class Profile(BaseModel):
+    """An employee's summary: no name, NIP, birth date or sex."""
+
+    employee_id: str
+    agency_id: str
+    unit_id: str
+    position: PositionSummary
+    grade: str | None
+    competencies: list[CompetencyLevel]
+    ratings: list[Rating]
+    talent: Talent
+    development: Development
+    data_snapshot: str
+    as_of: dt.date
+
+
+class TrainingItem(BaseModel):
+    rank: int
+    course_id: str
+    title_id: str
+    title_en: str
+    kind: str
+    delivery: str
+    jp: int
+    score: float
+    expected_gain: float = Field(description="Expected fall in the shortfall to the standard.")
+    uptake_probability: float
+    reasons: list[Reason]
+
+
+class TrainingSuggestions(Envelope):
+    employee_id: str
+    items: list[TrainingItem]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "suggestion_id": "3f2b9c4e7a1d4b8e9f0a1b2c3d4e5f60",
+                "model": {"name": "training-recs", "version": "3"},
+                "data_snapshot": "db-b1-5c0d2e9a1f",
+                "as_of": "2026-11-29",
+                "advisory": "Saran ini bersifat rekomendasi; keputusan tetap pada pejabat yang "
+                "berwenang.",
+                "employee_id": "E000000021",
+                "items": [
+                    {
+                        "rank": 1,
+                        "course_id": "C-MAN-004",
+                        "title_id": "Pelatihan Kepemimpinan Pengawas",
+                        "title_en": "Supervisor leadership training",
+                        "kind": "leadership",
+                        "delivery": "classical",
+                        "jp": 120,
+                        "score": 21.0,
+                        "expected_gain": 0.12,
+                        "uptake_probability": 0.41,
+                        "reasons": [
+                            {
+                                "code": "leadership_owed",
+                                "text_id": "Wajib bagi Pengawas: Pelatihan Kepemimpinan "
+                                "Pengawas belum diikuti; Anda menjabat 2.3 tahun.",
+                                "text_en": "Mandatory for Supervisor: Supervisor leadership "
+                                "training not yet taken; you have held the post for 2.3 years.",
+                            }
+                        ],
+                    }
+                ],
+            }
+        }
+    )
+
+
+class EligibilityMessage(BaseModel):
+    rule_id: str
+    basis: str
+    time_satisfiable: bool
+    text_id: str
+    text_en: str
+
+
+class NextStep(BaseModel):
+    position_id: str
+    title: str
+    family: str
+    agency_id: str
+    vacant: bool
+    fit_score: float
+    eligible: bool
+    eligible_from: dt.date | None
+    failed_rules: list[EligibilityMessage]
+    missing_competencies: list[str]
+
+
+class CareerPathAnswer(Envelope):
+    employee_id: str
+    target_position_id: str | None = None
+    next_steps: list[NextStep] = []
+    routes: list[list[dict[str, Any]]] = Field(
+        default=[], description="Routes of up to three dated moves to the target post."
+    )
+
+
+# --- positions and candidates --------------------------------------------------------------
+
+
+class Position(BaseModel):
+    position_id: str
+    title: str
+    family: str
+    field: str | None
+    agency_id: str
+    unit_id: str
+    capacity: int
+    holders: int
+    open_seats: int
+    rankable: bool = Field(description="Candidates can be ranked (a structural post).")
+
+
+class PositionPage(BaseModel):
+    total: int
+    items: list[Position]
+
+
+class FitItem(BaseModel):
+    competency_code: str
+    name_id: str
+    name_en: str
+    required_level: float
+    level: float
+    shortfall: float
+    surplus: float
+
+
+class Candidate(BaseModel):
+    rank: int
+    employee_id: str
+    agency_id: str
+    score: float = Field(description="Predicted probability that the placement succeeds.")
+    fit_score: float
+    eligible: bool
+    eligible_from: dt.date | None
+    failed_rules: list[EligibilityMessage]
+    fit: list[FitItem]
+    talent_box: int | None
+    rating_last: float | None
+    reasons: list[Reason]
+
+
+class CandidateSuggestions(Envelope):
+    position_id: str
+    items: list[Candidate]
+
+
+class PlanRequest(BaseModel):
+    position_ids: list[str] = Field(min_length=1, max_length=50)
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"position_ids": ["PROV-U0172-P00021", "PROV-U0173-P00024"]}}
+    )
+
+
+class Assignment(BaseModel):
+    position_id: str
+    employee_id: str
+    score: float
+
+
+class PlanSuggestions(Envelope):
+    assignments: list[Assignment]
+    unfilled: list[str]
+    total: float
+    greedy_total: float = Field(description="Total of filling the vacancies one by one.")
+
+
+# --- agencies ------------------------------------------------------------------------------
+
+
+class Agency(BaseModel):
+    agency_id: str
+    name: str
+    region: str
+
+
+class TalentDistribution(BaseModel):
+    agency_id: str
+    as_of: dt.date
+    data_snapshot: str
+    boxes: dict[int, int] = Field(description="Box 1–9 → people; 0 → no box yet.")
+
+
+class SuccessionMember(BaseModel):
+    employee_id: str
+    talent_box: int
+    readiness: Literal["siap sekarang", "1-2 tahun"]
+    eligible_from: dt.date | None
+    failed_rules: int
+
+
+class SuccessionPool(Envelope):
+    agency_id: str
+    family: str
+    items: list[SuccessionMember]
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+Decision = Literal["accepted", "rejected", "not_relevant", "interested"]
+
+
+class FeedbackIn(BaseModel):
+    suggestion_id: str = Field(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")
+    item_id: str = Field(min_length=1, max_length=60, description="course, person or post id")
+    decision: Decision
+    reason: str | None = Field(default=None, max_length=1000)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "suggestion_id": "3f2b9c4e7a1d4b8e9f0a1b2c3d4e5f60",
+                "item_id": "C-MAN-004",
+                "decision": "not_relevant",
+                "reason": "sudah mengikuti pelatihan serupa di instansi lain",
+            }
+        },
+    )
+
+
+    @model_validator(mode="after")
+    def reason_when_refusing(self) -> FeedbackIn:
+        """A rejection or "not relevant" must say why: that is what retraining learns from."""
+        if self.decision in ("rejected", "not_relevant") and not (self.reason or "").strip():
+            raise ValueError(f"reason: a {self.decision} decision needs a reason")
+        return self
+
+
+class FeedbackOut(BaseModel):
+    feedback_id: int
+    suggestion_id: str
+    item_id: str
+    decision: Decision
+    model: ModelRef | None

@@ -1,0 +1,105 @@
+"""Calling the models in service: each through its MLflow pyfunc, on the service's snapshot.
+
+`prepare` runs on every newly loaded model before it serves: it hands the model the snapshot's
+records (loaded once for the whole service) and asks one question, so the model's per-date work
+(scoring everyone, describing candidates) is done before the first real request and a reload
+never makes a caller wait. The answers come back as DataFrames; routes turn them into schemas.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from service.models import Loaded
+from service.snapshot import Snapshot
+from training.placement import vacancy_matrix, vacancy_post
+from training.plans import Plan, greedy_plan, placement_plan
+
+TRAINING, PLACEMENT = "training-recs", "placement-success"
+
+
+class BadRequest(ValueError):
+    """The model refused the request's input (the message says what and where)."""
+
+
+def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
+    """Give a freshly loaded model the snapshot's data and warm it up on the snapshot's date."""
+    python_model = loaded.model.unwrap_python_model()
+    if loaded.name == TRAINING:
+        python_model.use_records(snapshot.records)
+        people = snapshot.view.frame.index
+        if len(people):
+            python_model.engine(snapshot.as_of)
+    elif loaded.name == PLACEMENT:
+        python_model.use_records(snapshot.records, snapshot.birth_dates)
+        python_model.view(snapshot.as_of)
+
+
+def trainings(
+    loaded: Loaded, snapshot: Snapshot, employee_id: str, k: int, kinds: list[str]
+) -> pd.DataFrame:
+    """The person's top-k courses with scores and reasons (reasons parsed)."""
+    request = {"employee_id": employee_id, "k": k, "as_of": snapshot.as_of.date().isoformat()}
+    if kinds:
+        request["kinds"] = ",".join(kinds)
+    answer = _predict(loaded, request)
+    if not answer.empty:
+        answer["reasons"] = answer["reasons"].map(json.loads)
+    return answer
+
+
+def candidates(
+    loaded: Loaded,
+    snapshot: Snapshot,
+    position_id: str,
+    k: int,
+    include_ineligible: bool,
+    agencies: tuple[str, ...] | None,
+) -> pd.DataFrame:
+    """Ranked candidates for a post, only from `agencies` when given (None: everyone)."""
+    request: dict[str, Any] = {
+        "position_id": position_id,
+        "k": k,
+        "as_of": snapshot.as_of.date().isoformat(),
+        "include_ineligible": include_ineligible,
+    }
+    if agencies is not None:
+        request["agencies"] = ",".join(agencies)
+    answer = _predict(loaded, request)
+    if agencies is not None and not answer.empty:
+        # a model logged before the agencies input would ignore it: never show anyone else
+        agency = snapshot.view.frame["agency_id"]
+        answer = answer[agency.reindex(answer["employee_id"]).isin(agencies).to_numpy()]
+    for column in ("failed_rules", "reasons"):
+        if column in answer:
+            answer[column] = answer[column].map(json.loads)
+    return answer
+
+
+def plan(
+    loaded: Loaded, snapshot: Snapshot, position_ids: list[str], agencies: tuple[str, ...] | None
+) -> tuple[Plan, Plan]:
+    """The best plan for several vacancies and, for comparison, filling them one by one."""
+    scorer = loaded.model.unwrap_python_model().model
+    view = snapshot.view
+    try:
+        posts = [vacancy_post(snapshot.records, p, view.standards) for p in position_ids]
+    except (KeyError, ValueError) as error:
+        raise BadRequest(str(error.args[0])) from None
+    matrix = vacancy_matrix(view, posts, scorer)
+    if agencies is not None:
+        agency = view.frame["agency_id"].reindex(matrix.candidates).to_numpy()
+        matrix.eligible[:, ~pd.Series(agency).isin(agencies).to_numpy()] = False
+    args = (matrix.scores, matrix.eligible, matrix.vacancies, matrix.candidates)
+    return placement_plan(*args), greedy_plan(*args)
+
+
+def _predict(loaded: Loaded, request: dict[str, Any]) -> pd.DataFrame:
+    try:
+        answer = loaded.model.predict(pd.DataFrame([request]))
+    except ValueError as error:
+        raise BadRequest(str(error).removeprefix("row 0: ")) from None
+    return answer if isinstance(answer, pd.DataFrame) else pd.DataFrame(answer)

@@ -1,0 +1,214 @@
+"""What the service knows about people and posts on one date: the data behind every answer.
+
+A `Snapshot` is built once from the database for the service's date (`as_of`, today unless
+configured) at start and on reload: everyone active described once (`training.placement.View`),
+career paths, posts with their holders and vacancies, grades, ratings and this year's JP. Routes
+read it; nothing here writes. Birth dates are read for the legal age limit of eligibility only.
+The same records are handed to the models in service, so the data is loaded once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+import sqlalchemy as sa
+
+from features import reference
+from features.fit import breakdown, competency_fit
+from features.personal import load_birth_dates
+from features.records import Records, database_snapshot_id, known, load_records
+from features.succession import succession_pool
+from features.trainings import completed
+from training.paths import CareerPaths
+from training.placement import STRUCTURAL_FAMILIES, View, build_view
+
+log = logging.getLogger(__name__)
+
+#: Ratings shown on a profile: the last this many years.
+RATING_YEARS = 3
+
+
+class NotFound(LookupError):
+    """No such record on the snapshot's date (or none the caller may see: the same answer)."""
+
+
+@dataclass
+class Snapshot:
+    """The records of one database state, described on `as_of`."""
+
+    as_of: pd.Timestamp
+    snapshot_id: str
+    records: Records
+    birth_dates: pd.Series
+    view: View
+    agencies: pd.DataFrame  # agency_id (index), name, region
+
+    @cached_property
+    def paths(self) -> CareerPaths:
+        return CareerPaths(self.view, self.records)
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        """Every post with its agency, holders on `as_of` and open seats (capacity − holders)."""
+        units = self.records["units"][["unit_id", "agency_id"]]
+        table = self.records["positions"].merge(units, on="unit_id", how="left")
+        holders = self.view.frame["position_id"].value_counts()
+        table["holders"] = table["position_id"].map(holders).fillna(0).astype(int)
+        table["open_seats"] = (table["capacity"] - table["holders"]).clip(lower=0).astype(int)
+        table["rankable"] = table["family"].isin(STRUCTURAL_FAMILIES)
+        return table.set_index("position_id", drop=False).sort_index()
+
+    @cached_property
+    def grades(self) -> pd.Series:
+        """Each active person's grade (I/a … IV/e or a PPPK grade) on `as_of`."""
+        history = self.records["grade_history"]
+        history = history[
+            (history["start_date"] <= self.as_of) & (history["recorded_at"] < self.as_of)
+        ]
+        latest = history.sort_values("start_date").drop_duplicates("employee_id", keep="last")
+        return pd.Series(latest["grade"].to_numpy(), index=latest["employee_id"].to_numpy())
+
+    @cached_property
+    def ratings(self) -> pd.DataFrame:
+        """Annual SKP ratings known on `as_of` (predikat as recorded, with its scheme)."""
+        evaluations = known(self.records["evaluations"], self.as_of)
+        annual = evaluations[evaluations["period"] == "annual"]
+        columns = ["employee_id", "year", "scheme", "rating"]
+        return annual[columns].set_index("employee_id").sort_index()
+
+    @cached_property
+    def jp_this_year(self) -> pd.Series:
+        """JP of competency development completed since 1 January of `as_of`'s year."""
+        done = completed(self.records, self.as_of)
+        ended = done["end_date"].fillna(done["start_date"])
+        this_year = done[ended >= pd.Timestamp(year=self.as_of.year, month=1, day=1)]
+        return this_year.groupby("employee_id")["jp"].sum()
+
+    def row(self, employee_id: str) -> int:
+        rows = self.view.frame.index.get_indexer(pd.Index([employee_id]))
+        if rows[0] < 0:
+            raise NotFound(f"no active employee {employee_id!r} on {self.as_of.date()}")
+        return int(rows[0])
+
+    def agency_of(self, employee_id: str) -> str:
+        return str(self.view.frame["agency_id"].iloc[self.row(employee_id)])
+
+    def position(self, position_id: str) -> pd.Series:
+        if position_id not in self.positions.index:
+            raise NotFound(f"no position {position_id!r}")
+        return self.positions.loc[position_id]  # type: ignore[return-value]  # unique ids
+
+    def profile(self, employee_id: str) -> dict[str, object]:
+        """Position, grade, competencies against the post's standard, ratings, talent box and
+        this year's JP of one person (no name, NIP, birth date or sex)."""
+        row = self.row(employee_id)
+        person = self.view.frame.iloc[row]
+        position = self.position(str(person["position_id"]))
+        return {
+            "employee_id": employee_id,
+            "agency_id": str(person["agency_id"]),
+            "unit_id": str(person["unit_id"]),
+            "position": {
+                "position_id": str(position["position_id"]),
+                "title": str(position["title"]),
+                "family": str(position["family"]),
+                "field": None if pd.isna(position["field"]) else str(position["field"]),
+                "years_in_position": round(float(person["years_in_position"]), 2),
+            },
+            "grade": self.grades.get(employee_id),
+            "competencies": self.competencies(row, str(position["position_id"])),
+            "ratings": self._ratings(employee_id),
+            "talent": self._talent(person),
+            "development": {
+                "jp_this_year": int(self.jp_this_year.get(employee_id, 0)),
+                "jp_right_per_year": int(reference.constant("annual_development_jp")),
+                "jp_last_12_months": float(person["jp_12m"]),
+            },
+        }
+
+    def competencies(self, row: int, position_id: str) -> list[dict[str, object]]:
+        """The person's levels against a post's standard, competency by competency: the level
+        last measured (None when never assessed) and the estimate used for fit."""
+        required = self.view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
+        levels = self.view.levels[[row]]
+        fit = competency_fit(levels, required)
+        table = breakdown(fit, 0, levels, required)
+        measured = self.view.frame.iloc[row]
+        out = []
+        for item in table.to_dict("records"):
+            last = measured.get(f"level__{item['competency_code']}")
+            out.append(
+                {
+                    "competency_code": item["competency_code"],
+                    "name_id": item["name_id"],
+                    "name_en": item["name_en"],
+                    "required_level": int(item["required_level"]),
+                    "measured_level": None if last is None or pd.isna(last) else float(last),
+                    "estimated_level": round(float(item["level"]), 2),
+                    "shortfall": round(float(item["shortfall"]), 2),
+                }
+            )
+        return out
+
+    def _ratings(self, employee_id: str) -> list[dict[str, object]]:
+        if employee_id not in self.ratings.index:
+            return []
+        mine = self.ratings.loc[[employee_id]].sort_values("year").tail(RATING_YEARS)
+        return [
+            {"year": int(r["year"]), "scheme": str(r["scheme"]), "rating": str(r["rating"])}
+            for r in mine.to_dict("records")
+        ]
+
+    def _talent(self, person: pd.Series) -> dict[str, object]:
+        box = person["talent_box"]
+        if pd.isna(box):
+            return {"box": None, "action_id": None, "action_en": None}
+        info = _boxes().loc[int(box)]
+        return {
+            "box": int(box),
+            "performance_tier": info["performance_tier"],
+            "potential_tier": info["potential_tier"],
+            "action_id": info["action_id"],
+            "action_en": info["action_en"],
+        }
+
+    def talent_distribution(self, agency_id: str) -> dict[int, int]:
+        """How many active people of an agency are in each of the nine boxes (0: no box yet)."""
+        frame = self.view.frame[self.view.frame["agency_id"] == agency_id]
+        boxes = frame["talent_box"].fillna(0).astype(int).value_counts()
+        return {box: int(boxes.get(box, 0)) for box in range(10)}
+
+    def succession(self, agency_id: str, family: str) -> pd.DataFrame:
+        mine = (self.view.frame["agency_id"] == agency_id).to_numpy()
+        return succession_pool(
+            self.view.facts[mine], self.view.frame[mine], family, self.as_of
+        ).reset_index(names="employee_id")
+
+
+def _boxes() -> pd.DataFrame:
+    table = reference.load("talent_boxes")
+    return table.set_index(table["box"].astype(int))
+
+
+def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp) -> Snapshot:
+    """Load the records and describe everyone active on `as_of` (seconds at province scale)."""
+    with engine.connect() as connection:
+        snapshot_id = database_snapshot_id(connection)
+    records = load_records(engine)
+    agencies = load_records(engine, ("agencies",))["agencies"]
+    births = load_birth_dates(engine)
+    view = build_view(records, as_of, births)
+    log.info("snapshot %s: %d people active on %s", snapshot_id, len(view.frame), as_of.date())
+    table = agencies.set_index("agency_id", drop=False).sort_index()
+    return Snapshot(as_of, snapshot_id, records, births, view, table)
+
+
+def refreshed(engine: sa.Engine, current: Snapshot) -> Snapshot | None:
+    """A new snapshot when the database changed since `current` (an ingest), else None."""
+    with engine.connect() as connection:
+        if database_snapshot_id(connection) == current.snapshot_id:
+            return None
+    return build_snapshot(engine, current.as_of)
