@@ -320,7 +320,6 @@ class FeedbackIn(BaseModel):
         },
     )
 
-
     @model_validator(mode="after")
     def reason_when_refusing(self) -> FeedbackIn:
         """A rejection or "not relevant" must say why: that is what retraining learns from."""
