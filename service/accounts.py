@@ -1,7 +1,9 @@
 """The service's accounts: who may sign in, with which role and scope.
 
 Roles (`ROLES`): ``asn`` sees only their own employee record and suggestions; ``hr_planner``
-the agencies in their scope; ``analyst`` aggregates and model operations; ``admin`` everything.
+the agencies in their scope; ``analyst`` aggregates and model operations, and individual records
+only of the agencies the account was granted (its agencies); ``admin`` everything
+(`service.scopes`).
 Passwords are kept only as argon2 hashes (pwdlib); `authenticate` spends the same hashing time
 whether or not the account exists, so timing does not tell which usernames are real.
 """

@@ -33,7 +33,11 @@ def create_user(
     role: Annotated[str, typer.Option(help="asn, hr_planner, analyst or admin.")],
     employee_id: Annotated[str | None, typer.Option(help="An asn's own employee record.")] = None,
     agency: Annotated[
-        list[str] | None, typer.Option(help="An hr_planner's agency in scope (repeatable).")
+        list[str] | None,
+        typer.Option(
+            help="Agency in scope (repeatable): an hr_planner's agencies, or the agencies whose "
+            "individual records an analyst is granted."
+        ),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input (scripts).")

@@ -44,8 +44,9 @@ def served(
 
 @dataclass
 class Api:
-    """A running app on the served store, one signed-in account per role, and the ids the
-    tests need: the ASN's own record, a colleague in the same agency, someone elsewhere."""
+    """A running app on the served store, one signed-in account per role (and an analyst
+    granted the planner's agency), and the ids the tests need: the ASN's own record, a
+    colleague in the same agency, someone elsewhere."""
 
     client: TestClient
     headers: dict[str, dict[str, str]]
@@ -76,18 +77,19 @@ def api(served: ServiceSettings) -> Iterator[Api]:
         agency, other = [a for a in counts.index if (posts["agency_id"] == a).any()][:2]
         mine = frame.index[frame["agency_id"] == agency]
         engine = client.app.state.engine  # type: ignore[attr-defined]
-        roles = {
-            "asn": {"employee_id": str(mine[0])},
-            "hr_planner": {"agencies": (agency,)},
-            "analyst": {},
-            "admin": {},
+        accounts = {
+            "asn": ("asn", {"employee_id": str(mine[0])}),
+            "hr_planner": ("hr_planner", {"agencies": (agency,)}),
+            "analyst": ("analyst", {}),
+            "granted_analyst": ("analyst", {"agencies": (agency,)}),
+            "admin": ("admin", {}),
         }
         headers = {}
-        for role, scope in roles.items():
-            name = f"test-{role.replace('_', '-')}"
+        for key, (role, scope) in accounts.items():
+            name = f"test-{key.replace('_', '-')}"
             create_user(engine, name, PASSWORD, role, **scope)  # type: ignore[arg-type]
             token = client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
-            headers[role] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            headers[key] = {"Authorization": f"Bearer {token.json()['access_token']}"}
         yield Api(
             client,
             headers,
