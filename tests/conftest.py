@@ -34,6 +34,12 @@ def small_database(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """The local server's maintenance database, for creating and dropping test databases."""
+    return POSTGRES_ADMIN_URL
+
+
 @pytest.fixture
 def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'jenjang.db'}")

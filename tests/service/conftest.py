@@ -63,11 +63,42 @@ PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="session")
-def api(served: ServiceSettings) -> Iterator[Api]:
+def served_postgres(
+    served: ServiceSettings, small_dataset: Path, postgres_admin_url: str
+) -> Iterator[ServiceSettings]:
+    """The same champions over the small dataset ingested into a fresh PostgreSQL database."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from features.database import create_db_engine
+    from features.ingest import ingest_folder
+
+    name = f"jenjang_api_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    engine = create_db_engine(url)
+    ingest_folder(small_dataset, engine)
+    engine.dispose()
+    try:
+        yield served.model_copy(update={"database_url": url})
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def api(request: pytest.FixtureRequest, served: ServiceSettings) -> Iterator[Api]:
     from service.accounts import create_user
     from service.app import create_app
 
-    with TestClient(create_app(served)) as client:
+    settings = served if request.param == "sqlite" else request.getfixturevalue("served_postgres")
+    with TestClient(create_app(settings)) as client:
         snapshot = client.app.state.snapshot  # type: ignore[attr-defined]
         frame = snapshot.view.frame
         posts = snapshot.positions[snapshot.positions["family"] == "pengawas"]
