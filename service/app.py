@@ -23,6 +23,7 @@ from service import serving
 from service.errors import add_error_handlers
 from service.models import ModelStore
 from service.routes import agencies, auth, employees, feedback, models, positions
+from service.schemas import Problem
 from service.settings import ServiceSettings, get_service_settings
 from service.snapshot import build_snapshot
 
@@ -57,7 +58,14 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    api = APIRouter(prefix="/api/v1")
+    api = APIRouter(
+        prefix="/api/v1",
+        responses={
+            401: {"model": Problem, "description": "No valid token: sign in first."},
+            403: {"model": Problem, "description": "The caller's role may not do this."},
+            503: {"model": Problem, "description": "A model the answer needs is not loaded."},
+        },
+    )
     for routes in (auth, employees, positions, agencies, feedback, models):
         api.include_router(routes.router)
     app.include_router(api)

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _status(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(UnknownEmployee, _status(status.HTTP_404_NOT_FOUND))
-    app.add_exception_handler(BadRequest, _status(status.HTTP_422_UNPROCESSABLE_CONTENT))
+    app.add_exception_handler(BadRequest, _refused)
     app.add_exception_handler(ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE))
     app.add_exception_handler(Exception, _unexpected)
 
@@ -35,6 +35,13 @@ def _status(code: int):  # type: ignore[no-untyped-def]
         return JSONResponse({"detail": str(error.args[0]) if error.args else ""}, code)
 
     return handler
+
+
+async def _refused(request: Request, error: Exception) -> JSONResponse:
+    """422 in the shape of FastAPI's validation errors: a list of {loc, msg, type}."""
+    loc = list(getattr(error, "loc", ("query",)))
+    problem = {"type": "value_error", "loc": loc, "msg": str(error), "input": None}
+    return JSONResponse({"detail": [problem]}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

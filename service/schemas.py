@@ -8,13 +8,22 @@ data snapshot and the date they hold for.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from enum import Enum
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
+
+from features import reference
 
 EMPLOYEE_ID = r"^[A-Za-z0-9._-]{1,40}$"
 POSITION_ID = r"^[A-Za-z0-9._-]{1,60}$"
 AGENCY_ID = r"^[A-Za-z0-9._-]{1,40}$"
+
+
+#: Course kinds of the catalogue's vocabulary, as an enumeration OpenAPI shows.
+CourseKind = Enum(  # type: ignore[misc]
+    "CourseKind", {kind: kind for kind in sorted(reference.vocabulary("course_kind"))}, type=str
+)
 
 
 class Problem(BaseModel):
@@ -301,15 +310,28 @@ class SuccessionPool(Envelope):
 # --- feedback ------------------------------------------------------------------------------
 
 Decision = Literal["accepted", "rejected", "not_relevant", "interested"]
+SUGGESTION_ID = r"^[0-9a-f]{32}$"
 
 
-class FeedbackIn(BaseModel):
-    suggestion_id: str = Field(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")
+class _Judgement(BaseModel):
+    suggestion_id: str = Field(min_length=32, max_length=32, pattern=SUGGESTION_ID)
     item_id: str = Field(min_length=1, max_length=60, description="course, person or post id")
-    decision: Decision
+    model_config = ConfigDict(extra="forbid")
+
+
+class Approval(_Judgement):
+    """Accepted, or (an ASN on a training) interested; a reason is welcome."""
+
+    decision: Literal["accepted", "interested"]
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class Refusal(_Judgement):
+    """Rejected or not relevant: must say why, since that is what retraining learns from."""
+
+    decision: Literal["rejected", "not_relevant"]
+    reason: str = Field(min_length=1, max_length=1000, pattern=r"\S")
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "example": {
                 "suggestion_id": "3f2b9c4e7a1d4b8e9f0a1b2c3d4e5f60",
@@ -317,15 +339,11 @@ class FeedbackIn(BaseModel):
                 "decision": "not_relevant",
                 "reason": "sudah mengikuti pelatihan serupa di instansi lain",
             }
-        },
+        }
     )
 
-    @model_validator(mode="after")
-    def reason_when_refusing(self) -> FeedbackIn:
-        """A rejection or "not relevant" must say why: that is what retraining learns from."""
-        if self.decision in ("rejected", "not_relevant") and not (self.reason or "").strip():
-            raise ValueError(f"reason: a {self.decision} decision needs a reason")
-        return self
+
+FeedbackIn = Annotated[Approval | Refusal, Field(discriminator="decision")]
 
 
 class FeedbackOut(BaseModel):

@@ -22,7 +22,12 @@ TRAINING, PLACEMENT = "training-recs", "placement-success"
 
 
 class BadRequest(ValueError):
-    """The model refused the request's input (the message says what and where)."""
+    """The request's input was refused: `message` says what, `loc` where (as FastAPI's own
+    validation errors do, so clients read one shape of 422)."""
+
+    def __init__(self, message: str, loc: tuple[str, ...] = ("query",)) -> None:
+        super().__init__(message)
+        self.loc = loc
 
 
 def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
@@ -88,7 +93,7 @@ def plan(
     try:
         posts = [vacancy_post(snapshot.records, p, view.standards) for p in position_ids]
     except (KeyError, ValueError) as error:
-        raise BadRequest(str(error.args[0])) from None
+        raise BadRequest(str(error.args[0]), ("body", "position_ids")) from None
     matrix = vacancy_matrix(view, posts, scorer)
     if agencies is not None:
         agency = view.frame["agency_id"].reindex(matrix.candidates).to_numpy()

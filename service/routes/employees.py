@@ -15,6 +15,7 @@ from service.schemas import (
     EMPLOYEE_ID,
     POSITION_ID,
     CareerPathAnswer,
+    CourseKind,
     ModelRef,
     NextStep,
     Problem,
@@ -25,7 +26,6 @@ from service.schemas import (
 from service.scopes import check_employee
 from service.security import CurrentAccount
 from training.inference import MAX_K
-from training.pyfunc import COURSE_KINDS_ALL
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 
@@ -57,18 +57,12 @@ def trainings(
     engine: EngineDep,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many courses.")] = 10,
     kind: Annotated[
-        list[str] | None,
-        Query(description=f"Only these course kinds: {', '.join(COURSE_KINDS_ALL)}."),
+        list[CourseKind] | None, Query(description="Only courses of these kinds.")
     ] = None,
 ) -> TrainingSuggestions:
     """Recommended trainings, best first, each with its score and the reasons behind it."""
     check_employee(account, snapshot, employee_id)
-    kinds = sorted(set(kind or []))
-    unknown = sorted(set(kinds) - set(COURSE_KINDS_ALL))
-    if unknown:
-        raise serving.BadRequest(
-            f"kind: unknown course kinds {unknown}; known: {', '.join(COURSE_KINDS_ALL)}"
-        )
+    kinds = sorted({str(k.value) for k in kind or []})
     answer = serving.trainings(model, snapshot, employee_id, k, kinds)
     rows = answer.drop(columns=["employee_id", "as_of"]).to_dict("records")
     items = [TrainingItem.model_validate(row) for row in rows]

@@ -6,7 +6,7 @@ import datetime as dt
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from service import audit
@@ -28,7 +28,10 @@ Exporter = Annotated[Account, Depends(require_roles("analyst", "admin"))]
     responses={404: {"model": Problem}, 422: {"model": Problem}},
 )
 def give_feedback(
-    body: FeedbackIn, account: CurrentAccount, snapshot: SnapshotDep, engine: EngineDep
+    body: Annotated[FeedbackIn, Body()],
+    account: CurrentAccount,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
 ) -> FeedbackOut:
     """Judge one item of a suggestion you were shown. Rejecting or marking "not relevant"
     needs a reason. Stored with the suggestion's model version for the next retraining."""
