@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SEED ?= 42
 DATASET ?= data/generated/province-seed$(SEED)
+PORT ?= 8000
 
 .PHONY: demo test bench lint clean
 
@@ -29,6 +30,8 @@ demo: $(STAMP)
 		$(BIN)/jenjang models promote placement-success --truth $(DATASET) \
 			--reason "first champion of the demo"; }
 	$(BIN)/jenjang models status placement-success
+	$(BIN)/jenjang users demo
+	$(BIN)/jenjang serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest

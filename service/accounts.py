@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -93,3 +94,75 @@ def authenticate(engine: sa.Engine, username: str, password: str) -> Account | N
 def _employee_exists(connection: sa.Connection, employee_id: str) -> bool:
     query = sa.text("SELECT 1 FROM employees WHERE employee_id = :id")
     return connection.execute(query, {"id": employee_id}).first() is not None
+
+
+def set_password(engine: sa.Engine, username: str, password: str) -> None:
+    """Replace an account's password (the demo resets its accounts on every start)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    with engine.begin() as connection:
+        changed = connection.execute(
+            users.update()
+            .where(users.c.username == username)
+            .values(password_hash=_hasher.hash(password))
+        )
+        if changed.rowcount != 1:
+            raise ValueError(f"no account {username!r}")
+
+
+def demo_accounts(engine: sa.Engine, as_of: dt.date) -> list[tuple[Account, str]]:
+    """One account per role for the embedded demo, with fresh random passwords: an ASN of the
+    largest agency, a planner of that agency, an analyst, an admin. Existing demo accounts get
+    new passwords; returns each account with its password (for printing, never logging)."""
+    migrate(engine)
+    employee, agency = _demo_employee(engine, as_of)
+    wanted = [
+        ("demo-asn", "asn", employee, ()),
+        ("demo-planner", "hr_planner", None, (agency,)),
+        ("demo-analyst", "analyst", None, ()),
+        ("demo-admin", "admin", None, ()),
+    ]
+    out = []
+    for username, role, employee_id, agencies in wanted:
+        password = secrets.token_urlsafe(12)
+        with engine.connect() as connection:
+            exists = connection.execute(
+                sa.select(users.c.username).where(users.c.username == username)
+            ).first()
+        if exists is None:
+            account = create_user(engine, username, password, role, employee_id, agencies)
+        else:
+            with engine.begin() as connection:
+                connection.execute(
+                    users.update()
+                    .where(users.c.username == username)
+                    .values(employee_id=employee_id, agencies=list(agencies) or None)
+                )
+            set_password(engine, username, password)
+            account = Account(username, role, employee_id, agencies)
+        out.append((account, password))
+    return out
+
+
+def _demo_employee(engine: sa.Engine, as_of: dt.date) -> tuple[str, str]:
+    """The first active employee (by id) of the agency with the most people in posts."""
+    query = sa.text(
+        """
+        SELECT h.employee_id, u.agency_id
+        FROM position_history h
+        JOIN positions p ON p.position_id = h.position_id
+        JOIN units u ON u.unit_id = p.unit_id
+        JOIN employees e ON e.employee_id = h.employee_id
+        WHERE h.start_date <= :day AND (h.end_date IS NULL OR h.end_date > :day)
+          AND (e.exit_date IS NULL OR e.exit_date > :day)
+        """
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query, {"day": as_of}).all()
+    if not rows:
+        raise ValueError(f"nobody holds a post on {as_of}: ingest data first (jenjang data ingest)")
+    sizes: dict[str, int] = {}
+    for _, agency in rows:
+        sizes[agency] = sizes.get(agency, 0) + 1
+    largest = max(sorted(sizes), key=lambda a: sizes[a])
+    return min(e for e, a in rows if a == largest), largest

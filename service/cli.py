@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -60,6 +61,84 @@ def create_user(
         raise typer.Exit(2) from None
     scope = account.employee_id or ", ".join(account.agencies) or "all"
     typer.echo(f"created {account.username} ({account.role}; scope: {scope})")
+
+
+@users_app.command("demo")
+def demo_users(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Date whose posts decide the demo ASN.")
+    ] = None,
+) -> None:
+    """Create (or reset) one demo account per role with fresh passwords, and print them."""
+    import datetime as dt
+
+    from features.database import create_db_engine
+    from features.settings import get_settings
+    from service.accounts import demo_accounts
+
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        accounts = demo_accounts(engine, day)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo("Demo accounts (passwords are new on every start):")
+    for account, password in accounts:
+        scope = account.employee_id or ", ".join(account.agencies) or "all"
+        typer.echo(f"  {account.role:<11} {account.username:<13} {password}   scope: {scope}")
+
+
+feedback_app = typer.Typer(help="Feedback on the service's suggestions.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def export_feedback(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")],
+    since: Annotated[
+        str | None, typer.Option(help="Only feedback from this day on (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Every judgement with the suggestion it judged (kind, subject, item, decision, reason,
+    model version, data snapshot, date) as CSV: the input of the next retraining."""
+    import datetime as dt
+
+    from features.database import create_db_engine, migrate
+    from features.settings import get_settings
+    from service.audit import export
+
+    try:
+        start = dt.datetime.fromisoformat(since) if since else None
+    except ValueError:
+        typer.echo(f"error: --since {since!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    engine = create_db_engine(get_settings().database_url)
+    migrate(engine)
+    table = export(engine, start).drop(columns="username")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, index=False)
+    counts = table["decision"].value_counts().to_dict() if len(table) else {}
+    typer.echo(f"wrote {len(table)} judgements to {out} {counts}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Run the API (and its OpenAPI docs at /docs) with uvicorn; settings from JENJANG_*."""
+    import os
+    import secrets
+
+    import uvicorn
+
+    if workers > 1 and not os.environ.get("JENJANG_SECRET_KEY"):
+        # the demo generates its secret: one for all workers, or a token works on one only
+        os.environ["JENJANG_SECRET_KEY"] = secrets.token_urlsafe(48)
+    typer.echo(f"Jenjang API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
 
 
 @app.callback()

@@ -84,3 +84,65 @@ def test_users_create_from_the_command_line(
     finally:
         get_settings.cache_clear()
     assert authenticate(engine, "admin1", "a long admin password") is not None
+
+
+def test_demo_accounts_one_per_role_with_new_passwords_each_time(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JENJANG_DATABASE_URL", str(engine.url))
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(app, ["users", "demo"])
+        second = CliRunner().invoke(app, ["users", "demo"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    lines = [line.split() for line in first.output.splitlines() if line.startswith("  ")]
+    assert sorted(line[0] for line in lines) == ["admin", "analyst", "asn", "hr_planner"]
+    again = {line.split()[1]: line.split()[2] for line in second.output.splitlines()[1:]}
+    for role, username, password, *_ in lines:
+        assert authenticate(engine, username, password) is None  # reset by the second run
+        account = authenticate(engine, username, again[username])
+        assert account is not None and account.role == role
+    asn = authenticate(engine, "demo-asn", again["demo-asn"])
+    planner = authenticate(engine, "demo-planner", again["demo-planner"])
+    assert asn and asn.employee_id and planner and len(planner.agencies) == 1
+
+
+def test_feedback_export_from_the_command_line(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    from service.audit import Suggestion, add_feedback, record
+
+    person = _someone(engine)
+    account = create_user(engine, "siti.asn", "correct horse battery", "asn", employee_id=person)
+    shown = Suggestion(
+        "training",
+        person,
+        "training-recs",
+        "7",
+        "db-b1-x",
+        dt.date(2026, 11, 29),
+        {"k": 2},
+        [{"id": "C001", "score": 0.9}, {"id": "C002", "score": 0.5}],
+    )
+    suggestion = record(engine, account, shown)
+    add_feedback(engine, account, suggestion, "C002", "not_relevant", "sudah ikut")
+    with pytest.raises(ValueError, match="needs a reason"):
+        add_feedback(engine, account, suggestion, "C001", "rejected", "   ")
+    monkeypatch.setenv("JENJANG_DATABASE_URL", str(engine.url))
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "feedback.csv"
+        done = CliRunner().invoke(app, ["feedback", "export", "--out", str(out)])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    table = pd.read_csv(out)
+    assert len(table) == 1 and table.loc[0, "item_id"] == "C002"
+    assert table.loc[0, "model_version"] == 7 and table.loc[0, "reason"] == "sudah ikut"
+    assert "username" not in table.columns

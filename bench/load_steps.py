@@ -1,0 +1,242 @@
+"""Load test of the service (issue 5), run by bench/run.py or on its own.
+
+The API runs in its own process (`jenjang serve`, one uvicorn worker) on 127.0.0.1 over the
+benchmark's database and champions; wrk, another process, sends requests for a bounded time at
+1, 16 and 64 connections to three endpoints: the trivial ``/health`` (the framework's ceiling on
+this machine), training recommendations of random active employees, and ranked candidates for
+random structural posts, both signed in as an admin. Every suggestion request also writes its
+audit-log row, as in production. Reported: requests/s, p50 and p99 latency, and errors.
+
+On its own (against the database and registry of the JENJANG_* settings, e.g. the demo's):
+``python bench/load_steps.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONNECTIONS = (1, 16, 64)
+SECONDS = 10
+PORT = 8765
+#: Targets of the issue: p99 at 16 connections, throughput against the trivial endpoint.
+P99_TARGET_MS = 50.0
+THROUGHPUT_SHARE = 0.30
+
+LUA = """
+local paths = {paths}
+local token = "{token}"
+request = function()
+  local path = paths[math.random(#paths)]
+  return wrk.format("GET", path, {{["Authorization"] = "Bearer " .. token}})
+end
+"""
+
+
+def load_rows(url: str, tracking: str, artifacts: str, work: Path) -> tuple[list, dict]:
+    """Start the service, load it with wrk, stop it; table rows and the figures."""
+    env = os.environ | {
+        "JENJANG_DATABASE_URL": url,
+        "JENJANG_TRACKING_URI": tracking,
+        "JENJANG_ARTIFACT_ROOT": artifacts,
+        "JENJANG_MODEL_CACHE_DIR": str(work / "service-cache"),
+    }
+    people, posts, token = _prepare(url)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jenjang"), "serve", "--port", str(PORT)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        started = _wait_ready(server)
+        token = _token(token)
+        endpoints = {
+            "trivial (/health)": ["/health"],
+            "training recommendations (k=10)": [
+                f"/api/v1/employees/{p}/trainings?k=10" for p in people
+            ],
+            "candidates for a post (k=10)": [
+                f"/api/v1/positions/{p}/candidates?k=10" for p in posts
+            ],
+        }
+        figures = {
+            name: {c: _wrk(paths, token, c, work) for c in CONNECTIONS}
+            for name, paths in endpoints.items()
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    return _rows(figures, started), {"figures": figures, "start_seconds": started}
+
+
+def _prepare(url: str) -> tuple[list[str], list[str], tuple[str, str]]:
+    """Random active people and structural posts to ask about, and a bench admin account."""
+    import sqlalchemy as sa
+
+    from features.database import create_db_engine
+    from service.accounts import demo_accounts
+    from training.placement import STRUCTURAL_FAMILIES
+
+    engine = create_db_engine(url)
+    today = dt.date.today()
+    query = sa.text(
+        "SELECT DISTINCT h.employee_id FROM position_history h "
+        "JOIN employees e ON e.employee_id = h.employee_id "
+        "WHERE h.start_date <= :d AND (h.end_date IS NULL OR h.end_date > :d) "
+        "AND (e.exit_date IS NULL OR e.exit_date > :d)"
+    )
+    families = ", ".join(f"'{f}'" for f in STRUCTURAL_FAMILIES)
+    with engine.connect() as connection:
+        people = sorted(r[0] for r in connection.execute(query, {"d": today}))
+        posts = sorted(
+            r[0]
+            for r in connection.execute(
+                sa.text(f"SELECT position_id FROM positions WHERE family IN ({families})")
+            )
+        )
+    admin, password = next((a, p) for a, p in demo_accounts(engine, today) if a.role == "admin")
+    engine.dispose()
+    draw = random.Random(0)
+    return (
+        draw.sample(people, min(2000, len(people))),
+        draw.sample(posts, min(300, len(posts))),
+        (
+            admin.username,
+            password,
+        ),
+    )
+
+
+def _wait_ready(server: subprocess.Popen, limit: float = 900.0) -> float:  # type: ignore[type-arg]
+    began = time.perf_counter()
+    while time.perf_counter() - began < limit:
+        if server.poll() is not None:
+            raise SystemExit(
+                f"the service stopped:\n{server.stderr.read() if server.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/ready", timeout=5) as answer:
+                if answer.status == 200:
+                    return time.perf_counter() - began
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit("the service was not ready in time")
+
+
+def _token(credentials: tuple[str, str]) -> str:
+    data = urllib.parse.urlencode({"username": credentials[0], "password": credentials[1]})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/api/v1/auth/token", data=data.encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return str(json.loads(answer.read())["access_token"])
+
+
+def _wrk(paths: list[str], token: str, connections: int, work: Path) -> dict[str, float]:
+    script = Path(tempfile.mkstemp(suffix=".lua", dir=work)[1])
+    table = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
+    script.write_text(LUA.format(paths=table, token=token))
+    threads = min(2, connections)
+    done = subprocess.run(
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{SECONDS}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{PORT}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return _parse(done.stdout)
+
+
+def _parse(text: str) -> dict[str, float]:
+    """Requests/s, p50 and p99 (ms) and error count from wrk's report."""
+
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+        return float(number) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    p50 = ms(re.search(r"\s50%\s+(\S+)", text).group(1))  # type: ignore[union-attr]
+    p99 = ms(re.search(r"\s99%\s+(\S+)", text).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors:.*", text)
+    return {
+        "rps": rate,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "requests": total,
+        "non_2xx": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def _rows(figures: dict, started: float) -> list[tuple[str, str]]:
+    rows = [
+        (
+            "service start on the province (snapshot, both champions loaded and warmed up)",
+            f"{started:.0f} s until /ready",
+        )
+    ]
+    trivial = figures["trivial (/health)"]
+    for name, by_connections in figures.items():
+        for connections, f in by_connections.items():
+            share = f["rps"] / trivial[connections]["rps"]
+            errors = f" , {f['non_2xx']} non-2xx" if f["non_2xx"] else ""
+            rows.append(
+                (
+                    f"load: {name}, {connections} connection{'s' if connections > 1 else ''}, "
+                    f"{SECONDS} s",
+                    f"{f['rps']:,.0f} req/s ({share:.0%} of trivial), p50 {f['p50_ms']:.1f} ms, "
+                    f"p99 {f['p99_ms']:.1f} ms{errors}",
+                )
+            )
+    recs = figures["training recommendations (k=10)"][16]
+    share = recs["rps"] / trivial[16]["rps"]
+    rows.append(
+        (
+            "load targets (training recommendations, 16 connections)",
+            f"p99 {recs['p99_ms']:.1f} ms (target < {P99_TARGET_MS:.0f}: "
+            f"{'met' if recs['p99_ms'] < P99_TARGET_MS else 'NOT met'}); throughput "
+            f"{share:.0%} of trivial (target ≥ {THROUGHPUT_SHARE:.0%}: "
+            f"{'met' if share >= THROUGHPUT_SHARE else 'NOT met'})",
+        )
+    )
+    return rows
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from features.settings import get_settings
+
+    settings = get_settings()
+    with tempfile.TemporaryDirectory(prefix="jenjang-load-") as folder:
+        rows, _ = load_rows(
+            settings.database_url, settings.tracking_uri, settings.artifact_root, Path(folder)
+        )
+    for what, figure in rows:
+        print(f"| {what} | {figure} |")
