@@ -37,6 +37,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	@command -v wrk > /dev/null || apt-get install -y -q wrk  # the load test's client (Debian)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)

@@ -120,6 +120,12 @@ def main() -> None:
     extra, placements = placement_rows(measure, work, url, str(province))
     rows += extra
 
+    from load_steps import load_rows
+
+    tracking, artifacts = f"sqlite:///{work / 'mlflow.db'}", str(work / "artifacts")
+    extra, _ = load_rows(url, tracking, artifacts, work)
+    rows += extra
+
     from features.synth.calibration import compare  # imported late: keeps the parent light
 
     calibration = compare(province)

@@ -197,11 +197,31 @@ class NextStep(BaseModel):
     missing_competencies: list[str]
 
 
+class Gap(BaseModel):
+    competency_code: str
+    required_level: float
+    level: float
+    shortfall: float
+
+
+class RouteStep(BaseModel):
+    """One move of a route: when the rules allow it, what blocks it, what is missing."""
+
+    position_id: str
+    family: str
+    fit_score: float
+    eligible_from: dt.date | None = Field(description="None: time alone will not do it.")
+    blocking_rules: list[str]
+    shortfall: list[Gap]
+    courses: list[str] = Field(description="Required courses first, then gap-closing ones.")
+    required_courses: list[str]
+
+
 class CareerPathAnswer(Envelope):
     employee_id: str
     target_position_id: str | None = None
     next_steps: list[NextStep] = []
-    routes: list[list[dict[str, Any]]] = Field(
+    routes: list[list[RouteStep]] = Field(
         default=[], description="Routes of up to three dated moves to the target post."
     )
 

@@ -20,11 +20,13 @@ from service.schemas import (
     NextStep,
     Problem,
     Profile,
+    RouteStep,
     TrainingItem,
     TrainingSuggestions,
 )
 from service.scopes import check_employee
 from service.security import CurrentAccount
+from service.snapshot import Snapshot
 from training.inference import MAX_K
 
 router = APIRouter(prefix="/employees", tags=["employees"])
@@ -108,13 +110,14 @@ def paths(
     check_employee(account, snapshot, employee_id)
     finder = snapshot.paths
     steps: list[NextStep] = []
-    routes: list[list[dict[str, object]]] = []
+    routes: list[list[RouteStep]] = []
     if to is None:
         steps = _next_steps(snapshot, employee_id, finder.next_steps(employee_id, k))
         returned = [{"id": s.position_id, "score": s.fit_score} for s in steps]
     else:
         snapshot.position(to)  # 404 for an unknown post
-        routes = [[step.as_dict() for step in route] for route in finder.routes(employee_id, to)]
+        found = finder.routes(employee_id, to)
+        routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
         returned = [{"id": to, "routes": len(routes)}]
     suggestion_id = audit.record(
         engine,
@@ -138,11 +141,11 @@ def paths(
         employee_id=employee_id,
         target_position_id=to,
         next_steps=steps,
-        routes=json.loads(json.dumps(routes, default=str)),
+        routes=routes,
     )
 
 
-def _next_steps(snapshot, employee_id: str, table: pd.DataFrame) -> list[NextStep]:  # type: ignore[no-untyped-def]
+def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> list[NextStep]:
     out = []
     for row in table.to_dict("records"):
         position = snapshot.position(row["position_id"])
