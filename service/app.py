@@ -8,12 +8,10 @@ handed that data and warmed up before it serves; routes reach them through depen
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import pandas as pd
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -25,7 +23,7 @@ from service.models import ModelStore
 from service.routes import agencies, auth, employees, feedback, models, positions
 from service.schemas import Problem
 from service.settings import ServiceSettings, get_service_settings
-from service.snapshot import build_snapshot
+from service.snapshot import build_snapshot, service_date
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +37,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = ready
         app.state.engine = create_db_engine(ready.database_url)
-        migrate(app.state.engine)
-        as_of = pd.Timestamp(ready.as_of or dt.date.today())
-        app.state.snapshot = build_snapshot(app.state.engine, as_of)
-        app.state.models = ModelStore(
-            ready, prepare=lambda loaded: serving.prepare(loaded, app.state.snapshot)
-        )
-        app.state.models.load_all()
         try:
+            migrate(app.state.engine)
+            snapshot = build_snapshot(app.state.engine, service_date(ready))
+            app.state.models = ModelStore(ready, prepare=serving.prepare)
+            app.state.models.start(snapshot)
             yield
         finally:
             app.state.engine.dispose()
@@ -81,7 +76,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         """Ready to serve: every model loaded (from the registry, or the local cache when the
         registry was unreachable — said here) and the database reachable."""
         state = request.app.state
-        models = state.models.status()
+        models = state.models.status(detailed=False)
         database = _database_ok(state.engine)
         ok = database is None and all(m["loaded"] for m in models)
         body = {

@@ -25,7 +25,7 @@ DECISIONS = ("accepted", "rejected", "not_relevant", "interested")
 NEED_REASON = ("rejected", "not_relevant")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Suggestion:
     """What one answer suggested, for the audit log."""
 

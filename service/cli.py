@@ -85,7 +85,8 @@ def demo_users(
         raise typer.Exit(2) from None
     typer.echo("Demo accounts (passwords are new on every start):")
     for account, password in accounts:
-        scope = account.employee_id or ", ".join(account.agencies) or "all"
+        scope = account.employee_id or ", ".join(account.agencies)
+        scope = scope or ("aggregates only" if account.role == "analyst" else "all")
         typer.echo(f"  {account.role:<11} {account.username:<13} {password}   scope: {scope}")
 
 
@@ -134,9 +135,14 @@ def serve(
 
     import uvicorn
 
-    if workers > 1 and not os.environ.get("JENJANG_SECRET_KEY"):
+    from features.database import create_db_engine, migrate
+    from service.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    if workers > 1 and settings.environment == "demo" and not settings.secret_key:
         # the demo generates its secret: one for all workers, or a token works on one only
         os.environ["JENJANG_SECRET_KEY"] = secrets.token_urlsafe(48)
+    migrate(create_db_engine(settings.database_url))  # once, before the workers start
     typer.echo(f"Jenjang API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
     uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
 

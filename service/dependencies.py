@@ -1,5 +1,7 @@
-"""What routes depend on, as `Annotated` aliases: the snapshot, the models, the database, the
-caller. Everything lives in `app.state` (set in the lifespan), never at module level."""
+"""What routes depend on, as `Annotated` aliases: the data snapshot and the models (both from
+one `Serving`, so a request never mixes the state before a reload with the state after), the
+database, the caller. Everything lives in `app.state` (set in the lifespan), never at module
+level."""
 
 from __future__ import annotations
 
@@ -8,32 +10,37 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from service.models import Loaded, ModelStore
+from service.models import PLACEMENT, TRAINING, Loaded, ModelStore, Serving
 from service.snapshot import Snapshot
 
 
-def get_snapshot(request: Request) -> Snapshot:
-    return request.app.state.snapshot  # type: ignore[no-any-return]
-
-
-def get_models(request: Request) -> ModelStore:
+def get_store(request: Request) -> ModelStore:
     return request.app.state.models  # type: ignore[no-any-return]
+
+
+def get_serving(store: Annotated[ModelStore, Depends(get_store)]) -> Serving:
+    """Read once per request (FastAPI caches a dependency within a request)."""
+    return store.current()
+
+
+def get_snapshot(serving: Annotated[Serving, Depends(get_serving)]) -> Snapshot:
+    return serving.snapshot
 
 
 def get_engine(request: Request) -> sa.Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
-def training_model(models: Annotated[ModelStore, Depends(get_models)]) -> Loaded:
-    return models.get("training-recs")
+def training_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
+    return serving.get(TRAINING)
 
 
-def placement_model(models: Annotated[ModelStore, Depends(get_models)]) -> Loaded:
-    return models.get("placement-success")
+def placement_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
+    return serving.get(PLACEMENT)
 
 
+StoreDep = Annotated[ModelStore, Depends(get_store)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
-ModelsDep = Annotated[ModelStore, Depends(get_models)]
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 TrainingModelDep = Annotated[Loaded, Depends(training_model)]
 PlacementModelDep = Annotated[Loaded, Depends(placement_model)]

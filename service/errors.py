@@ -14,7 +14,7 @@ import uuid
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from service.models import ModelUnavailable
+from service.models import ModelUnavailable, ReloadBusy
 from service.serving import BadRequest
 from service.snapshot import NotFound
 from training.inference import UnknownEmployee
@@ -27,6 +27,7 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownEmployee, _status(status.HTTP_404_NOT_FOUND))
     app.add_exception_handler(BadRequest, _refused)
     app.add_exception_handler(ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE))
+    app.add_exception_handler(ReloadBusy, _status(status.HTTP_409_CONFLICT))
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -46,8 +47,9 @@ async def _refused(request: Request, error: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     reference = uuid.uuid4().hex[:12]
-    # the route and the error type only: messages may quote records
     route = getattr(request.scope.get("route"), "path", "?")
+    # the service never loads names, NIPs or birth dates into anything a message could quote
+    # (features.records leaves personal columns out), so the traceback may go to the log
     log.error(
         "unexpected %s on %s %s (reference %s)",
         type(error).__name__,

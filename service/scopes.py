@@ -33,22 +33,17 @@ def individual_agencies(account: Account) -> tuple[str, ...] | None:
 
 def check_employee(account: Account, snapshot: Snapshot, employee_id: str) -> None:
     """Raise unless `account` may read this person's record and suggestions."""
+    agencies = _individuals_or_forbidden(account)
     missing = NotFound(
         f"no active employee {employee_id!r} in your scope on {snapshot.as_of.date()}"
     )
-    if account.role == "asn":
-        if employee_id != account.employee_id:
-            raise missing
-        snapshot.row(employee_id)  # the person may have left
-        return
-    agencies = individual_agencies(account)
-    if agencies == ():
-        raise forbidden(f"the {account.role} role sees no individual records without a grant")
+    if account.role == "asn" and employee_id != account.employee_id:
+        raise missing
     try:
         agency = snapshot.agency_of(employee_id)
     except NotFound:
         raise missing from None
-    if agencies is not None and agency not in agencies:
+    if agencies is not None and account.role != "asn" and agency not in agencies:
         raise missing
 
 
@@ -57,25 +52,32 @@ def check_agency(account: Account, snapshot: Snapshot, agency_id: str, individua
     people in it)."""
     if account.role == "asn":
         raise forbidden("the asn role sees only their own record")
-    missing = NotFound(f"no agency {agency_id!r} in your scope")
-    if agency_id not in snapshot.agencies.index:
-        raise missing
-    if account.role == "analyst" and not individuals:
-        return
-    agencies = individual_agencies(account)
-    if agencies == ():
-        raise forbidden(f"the {account.role} role sees no individual records without a grant")
-    if agencies is not None and agency_id not in agencies:
-        raise missing
+    aggregates_only = account.role == "analyst" and not individuals
+    agencies = None if aggregates_only else _individuals_or_forbidden(account)
+    if agency_id not in snapshot.agencies.index or (
+        agencies is not None and agency_id not in agencies
+    ):
+        raise NotFound(f"no agency {agency_id!r} in your scope")
 
 
 def check_position(account: Account, snapshot: Snapshot, position_id: str) -> None:
     """Raise unless `account` may see this post and rank people for it."""
     if account.role == "asn":
         raise forbidden("the asn role sees only their own record")
-    position = snapshot.position(position_id)  # NotFound → 404
-    agencies = individual_agencies(account)
-    if agencies == ():
-        raise forbidden(f"the {account.role} role sees no individual records without a grant")
+    agencies = _individuals_or_forbidden(account)
+    missing = NotFound(f"no position {position_id!r} in your scope")
+    try:
+        position = snapshot.position(position_id)
+    except NotFound:
+        raise missing from None
     if agencies is not None and position["agency_id"] not in agencies:
-        raise NotFound(f"no position {position_id!r} in your scope")
+        raise missing
+
+
+def _individuals_or_forbidden(account: Account) -> tuple[str, ...] | None:
+    """The caller's agencies for individual records (None: all); 403 for a role without any.
+    Checked before any lookup, so whether a record exists never shows through."""
+    agencies = individual_agencies(account)
+    if agencies == () and account.role != "asn":
+        raise forbidden(f"the {account.role} role sees no individual records without a grant")
+    return agencies

@@ -13,12 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from service.models import Loaded
+from service.models import PLACEMENT, TRAINING, Loaded
 from service.snapshot import Snapshot
 from training.placement import vacancy_matrix, vacancy_post
 from training.plans import Plan, greedy_plan, placement_plan
-
-TRAINING, PLACEMENT = "training-recs", "placement-success"
 
 
 class BadRequest(ValueError):
@@ -31,16 +29,21 @@ class BadRequest(ValueError):
 
 
 def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
-    """Give a freshly loaded model the snapshot's data and warm it up on the snapshot's date."""
+    """Give a freshly loaded model the snapshot's data and ask it one real question on the
+    snapshot's date: its per-date work (scoring everyone, describing every candidate) is done
+    before it serves, and a model that cannot answer for this date (one trained on data after
+    it, say) fails here, not on a caller."""
     python_model = loaded.model.unwrap_python_model()
+    frame = snapshot.view.frame
     if loaded.name == TRAINING:
         python_model.use_records(snapshot.records)
-        people = snapshot.view.frame.index
-        if len(people):
-            python_model.engine(snapshot.as_of)
+        if len(frame):
+            trainings(loaded, snapshot, str(frame.index[0]), 1, [])
     elif loaded.name == PLACEMENT:
         python_model.use_records(snapshot.records, snapshot.birth_dates)
-        python_model.view(snapshot.as_of)
+        posts = snapshot.positions.index[snapshot.positions["rankable"]]
+        if len(frame) and len(posts):
+            candidates(loaded, snapshot, str(posts[0]), 1, False, None)
 
 
 def trainings(
@@ -78,6 +81,7 @@ def candidates(
         # a model logged before the agencies input would ignore it: never show anyone else
         agency = snapshot.view.frame["agency_id"]
         answer = answer[agency.reindex(answer["employee_id"]).isin(agencies).to_numpy()]
+        answer = answer.assign(rank=range(1, len(answer) + 1))
     for column in ("failed_rules", "reasons"):
         if column in answer:
             answer[column] = answer[column].map(json.loads)

@@ -9,6 +9,7 @@ The same records are handed to the models in service, so the data is loaded once
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,6 +23,7 @@ from features.personal import load_birth_dates
 from features.records import Records, database_snapshot_id, known, load_records
 from features.succession import succession_pool
 from features.trainings import completed
+from service.settings import ServiceSettings
 from training.paths import CareerPaths
 from training.placement import STRUCTURAL_FAMILIES, View, build_view
 
@@ -203,12 +205,23 @@ def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp) -> Snapshot:
     view = build_view(records, as_of, births)
     log.info("snapshot %s: %d people active on %s", snapshot_id, len(view.frame), as_of.date())
     table = agencies.set_index("agency_id", drop=False).sort_index()
-    return Snapshot(as_of, snapshot_id, records, births, view, table)
+    snapshot = Snapshot(as_of, snapshot_id, records, births, view, table)
+    # built now, not by the first requests (which would wait, or build them twice at once)
+    for part in ("paths", "positions", "grades", "ratings", "jp_this_year"):
+        getattr(snapshot, part)
+    return snapshot
 
 
-def refreshed(engine: sa.Engine, current: Snapshot) -> Snapshot | None:
-    """A new snapshot when the database changed since `current` (an ingest), else None."""
+def service_date(settings: ServiceSettings) -> pd.Timestamp:
+    """The date answers hold for: the configured one, else today."""
+    return pd.Timestamp(settings.as_of or dt.date.today())
+
+
+def refreshed(engine: sa.Engine, current: Snapshot, as_of: pd.Timestamp) -> Snapshot:
+    """A new snapshot when the database changed since `current` (an ingest) or the service's
+    date moved on (a new day), else `current` itself."""
     with engine.connect() as connection:
-        if database_snapshot_id(connection) == current.snapshot_id:
-            return None
-    return build_snapshot(engine, current.as_of)
+        same_data = database_snapshot_id(connection) == current.snapshot_id
+    if same_data and as_of == current.as_of:
+        return current
+    return build_snapshot(engine, as_of)

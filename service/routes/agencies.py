@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 from fastapi import APIRouter, Path, Query
 
 from service import audit
@@ -77,7 +78,7 @@ def succession(
             employee_id=r["employee_id"],
             talent_box=int(r["talent_box"]),
             readiness=r["readiness"],
-            eligible_from=None if r["eligible_from"] is None else r["eligible_from"].date(),
+            eligible_from=None if pd.isna(r["eligible_from"]) else r["eligible_from"].date(),
             failed_rules=int(r["failed_rules"]),
         )
         for r in pool.to_dict("records")
@@ -86,14 +87,14 @@ def succession(
         engine,
         account,
         audit.Suggestion(
-            "succession",
-            agency_id,
-            None,
-            None,
-            snapshot.snapshot_id,
-            snapshot.as_of.date(),
-            {"family": family},
-            [{"id": m.employee_id, "readiness": m.readiness} for m in items],
+            kind="succession",
+            subject=agency_id,
+            model_name=None,
+            model_version=None,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"family": family},
+            returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
         ),
     )
     return SuccessionPool(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from fastapi.responses import Response
 
@@ -80,8 +81,8 @@ def export_feedback(
     )
 
 
-def _may_judge(account: Account, snapshot: Snapshot, logged) -> bool:  # type: ignore[no-untyped-def]
-    """Only the one who was shown the suggestion, still in scope of its subject."""
+def _may_judge(account: Account, snapshot: Snapshot, logged: sa.Row[Any]) -> bool:
+    """Only the one who was shown the suggestion, still in scope of what it was about."""
     if logged.username != account.username:
         return False
     try:
@@ -89,8 +90,13 @@ def _may_judge(account: Account, snapshot: Snapshot, logged) -> bool:  # type: i
             check_employee(account, snapshot, logged.subject)
         elif logged.kind == "candidates":
             check_position(account, snapshot, logged.subject)
+        elif logged.kind == "plan":
+            for position_id in logged.request["position_ids"]:
+                check_position(account, snapshot, position_id)
         elif logged.kind == "succession":
             check_agency(account, snapshot, logged.subject, individuals=True)
+        else:
+            return False
     except (NotFound, HTTPException):  # out of scope now: the same answer as missing
         return False
     return True

@@ -6,13 +6,15 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from mlflow.exceptions import MlflowException
 from pydantic import BaseModel
 
 from service.accounts import Account
-from service.models import MODEL_NAMES
+from service.dependencies import StoreDep
+from service.models import MODEL_NAMES, ModelUnavailable
 from service.schemas import Problem
 from service.security import require_roles
-from service.snapshot import NotFound, refreshed
+from service.snapshot import NotFound, refreshed, service_date
 from training import registry
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -32,35 +34,32 @@ class ModelInService(BaseModel):
 class ReloadAnswer(BaseModel):
     reloaded: list[str]
     failed: dict[str, str]  # name → why; the old version keeps serving
+    data_refreshed: bool  # the answers now come from newly ingested records (or a new day)
     models: list[ModelInService]
 
 
 @router.get("")
-def models_in_service(request: Request, account: ModelOperator) -> list[ModelInService]:
+def models_in_service(store: StoreDep, account: ModelOperator) -> list[ModelInService]:
     """Each model: the version in service, where it came from, the last error."""
-    return [ModelInService(**m) for m in request.app.state.models.status()]  # type: ignore[arg-type]
+    return [ModelInService(**m) for m in store.status(detailed=True)]  # type: ignore[arg-type]
 
 
-@router.post("/reload")
-def reload_models(request: Request, account: ModelOperator) -> ReloadAnswer:
-    """Swap every model to its current champion (and the data to the database's current
-    state, if new records were ingested); a model that fails to load keeps its old version in
-    service, and the answer says why. Requests keep being answered during the reload."""
+@router.post("/reload", responses={409: {"model": Problem, "description": "Reload under way."}})
+def reload_models(request: Request, store: StoreDep, account: ModelOperator) -> ReloadAnswer:
+    """Swap the models to their current champions, and the data to the database's current
+    state when new records were ingested (or the day changed). The new models are loaded and
+    warmed up beside the ones serving and swapped in with their data in one step: requests keep
+    being answered meanwhile. A model that fails to load keeps its old version in service, and
+    the answer says why; new data waits until every model loads on it. One reload at a time
+    (409 otherwise); with several worker processes, each reloads on its own request."""
     state = request.app.state
-    newer = refreshed(state.engine, state.snapshot)
-    if newer is not None:  # new records were ingested: answer from them from now on
-        state.snapshot = newer
-    store = state.models
-    reloaded, failed = [], {}
-    for name in store.names:
-        if store.reload_one(name):
-            reloaded.append(name)
-        else:
-            failed[name] = store.errors.get(name, "unknown error")
+    snapshot = refreshed(state.engine, store.current().snapshot, service_date(state.settings))
+    done = store.reload(snapshot)
     return ReloadAnswer(
-        reloaded=reloaded,
-        failed=failed,
-        models=[ModelInService(**m) for m in store.status()],  # type: ignore[arg-type]
+        reloaded=done.reloaded,
+        failed=done.failed,
+        data_refreshed=done.data_refreshed,
+        models=[ModelInService(**m) for m in store.status(detailed=True)],  # type: ignore[arg-type]
     )
 
 
@@ -82,5 +81,9 @@ def registered_versions(
     on its held-out cycle."""
     if name not in MODEL_NAMES:
         raise NotFound(f"no model {name!r}; models: {', '.join(MODEL_NAMES)}")
-    client = registry.configure(request.app.state.settings)
-    return [RegisteredVersion(**v) for v in registry.versions(client, name)]
+    try:
+        client = registry.configure(request.app.state.settings)
+        found = registry.versions(client, name)
+    except MlflowException as error:
+        raise ModelUnavailable(f"the model registry did not answer: {error.error_code}") from None
+    return [RegisteredVersion(**v) for v in found]

@@ -117,14 +117,14 @@ def candidates(
         engine,
         account,
         audit.Suggestion(
-            "candidates",
-            position_id,
-            model.name,
-            model.version,
-            snapshot.snapshot_id,
-            snapshot.as_of.date(),
-            {"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
-            [{"id": c.employee_id, "score": c.score} for c in items],
+            kind="candidates",
+            subject=position_id,
+            model_name=model.name,
+            model_version=model.version,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
+            returned=[{"id": c.employee_id, "score": c.score} for c in items],
         ),
     )
     return CandidateSuggestions(
@@ -160,14 +160,14 @@ def plans(
         engine,
         account,
         audit.Suggestion(
-            "plan",
-            ",".join(wanted)[:500],
-            model.name,
-            model.version,
-            snapshot.snapshot_id,
-            snapshot.as_of.date(),
-            {"position_ids": wanted},
-            [
+            kind="plan",
+            subject=f"{len(wanted)} posts",
+            model_name=model.name,
+            model_version=model.version,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"position_ids": wanted},
+            returned=[
                 {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
                 for a in assignments
             ],

@@ -99,7 +99,7 @@ def api(request: pytest.FixtureRequest, served: ServiceSettings) -> Iterator[Api
 
     settings = served if request.param == "sqlite" else request.getfixturevalue("served_postgres")
     with TestClient(create_app(settings)) as client:
-        snapshot = client.app.state.snapshot  # type: ignore[attr-defined]
+        snapshot = client.app.state.models.current().snapshot  # type: ignore[attr-defined]
         frame = snapshot.view.frame
         posts = snapshot.positions[snapshot.positions["family"] == "pengawas"]
         # the agencies with the most people eligible for a pengawas post of their own
@@ -132,3 +132,12 @@ def api(request: pytest.FixtureRequest, served: ServiceSettings) -> Iterator[Api
             post=str(posts.index[posts["agency_id"] == agency][0]),
             other_post=str(posts.index[posts["agency_id"] == other][0]),
         )
+
+
+@pytest.fixture(scope="session")
+def snapshot(served: ServiceSettings):  # type: ignore[no-untyped-def]
+    """The served database described on the service's date (for the model store's tests)."""
+    from features.database import create_db_engine
+    from service.snapshot import build_snapshot, service_date
+
+    return build_snapshot(create_db_engine(served.database_url), service_date(served))

@@ -121,14 +121,14 @@ def test_feedback_export_from_the_command_line(
     person = _someone(engine)
     account = create_user(engine, "siti.asn", "correct horse battery", "asn", employee_id=person)
     shown = Suggestion(
-        "training",
-        person,
-        "training-recs",
-        "7",
-        "db-b1-x",
-        dt.date(2026, 11, 29),
-        {"k": 2},
-        [{"id": "C001", "score": 0.9}, {"id": "C002", "score": 0.5}],
+        kind="training",
+        subject=person,
+        model_name="training-recs",
+        model_version="7",
+        data_snapshot="db-b1-x",
+        as_of=dt.date(2026, 11, 29),
+        request={"k": 2},
+        returned=[{"id": "C001", "score": 0.9}, {"id": "C002", "score": 0.5}],
     )
     suggestion = record(engine, account, shown)
     add_feedback(engine, account, suggestion, "C002", "not_relevant", "sudah ikut")

@@ -156,7 +156,7 @@ def test_bad_input_is_a_clear_json_error(api: Api, path: str, params: dict, frag
 
 
 def test_plans_refuse_a_non_structural_post_and_an_empty_list(api: Api) -> None:
-    snapshot = api.client.app.state.snapshot  # type: ignore[attr-defined]
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
     functional = snapshot.positions[
         ~snapshot.positions["rankable"] & (snapshot.positions["agency_id"] == api.agency)
     ].index[0]
@@ -172,7 +172,7 @@ def test_plans_refuse_a_non_structural_post_and_an_empty_list(api: Api) -> None:
 def test_agency_aggregates_for_analysts_and_pools_for_planners(api: Api) -> None:
     boxes = _get(api, "analyst", f"/agencies/{api.other_agency}/talent-boxes")
     assert boxes.status_code == 200
-    snapshot = api.client.app.state.snapshot  # type: ignore[attr-defined]
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
     people = (snapshot.view.frame["agency_id"] == api.other_agency).sum()
     assert sum(boxes.json()["boxes"].values()) == people
     pool = _get(api, "hr_planner", f"/agencies/{api.agency}/succession", family="administrator")

@@ -4,14 +4,18 @@ without a secret in production."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from service import serving
 from service.app import create_app
-from service.models import MODEL_NAMES, ModelStore, ModelUnavailable
+from service.models import MODEL_NAMES, ModelStore, ModelUnavailable, ReloadBusy
 from service.settings import ServiceSettings
+from service.snapshot import Snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -38,30 +42,61 @@ def test_ready_once_both_champions_are_loaded(served: ServiceSettings) -> None:
 
 
 def test_starts_from_the_cache_when_the_registry_is_unreachable(
-    served: ServiceSettings, no_retries: None
+    served: ServiceSettings, snapshot: Snapshot, no_retries: None
 ) -> None:
-    ModelStore(served).load_all()  # a good start fills the cache
+    ModelStore(served, prepare=serving.prepare).start(snapshot)  # a good start fills the cache
     cut_off = served.model_copy(update={"tracking_uri": UNREACHABLE})
     with TestClient(create_app(cut_off)) as client:
         body = client.get("/ready").json()
     assert body["ready"] and sorted(body["degraded"]) == sorted(MODEL_NAMES)
     for model in body["models"]:
         assert model["source"] == "cache" and model["version"] == "1" and model["error"]
+        assert "127.0.0.1" not in model["error"]  # /ready is public: the error's type only
 
 
-def test_a_failed_reload_keeps_the_old_model_serving(
-    served: ServiceSettings, no_retries: None
+def test_a_failed_reload_keeps_the_old_models_and_data_serving(
+    served: ServiceSettings, snapshot: Snapshot, no_retries: None
 ) -> None:
-    store = ModelStore(served)
-    store.load_all()
-    before = store.get("placement-success")
+    store = ModelStore(served, prepare=serving.prepare)
+    store.start(snapshot)
+    before = store.current()
     store.settings = served.model_copy(update={"tracking_uri": UNREACHABLE})
-    assert store.reload_one("placement-success") is False
-    assert store.get("placement-success") is before
-    assert store.errors["placement-success"]
+    same_data = store.reload(snapshot)
+    assert same_data.reloaded == [] and set(same_data.failed) == set(MODEL_NAMES)
+    assert store.get("placement-success") is before.get("placement-success")
+    # newer data waits until every model loads on it: nothing mixes old models and new data
+    newer = dataclasses.replace(snapshot, snapshot_id="db-newer")
+    held = store.reload(newer)
+    assert not held.data_refreshed and store.current() is before
+    assert all("MlflowException" in e or "Error" in e for e in store.errors.values())
 
 
-def test_not_ready_without_a_champion(served: ServiceSettings, tmp_path: Path) -> None:
+def test_one_reload_at_a_time(served: ServiceSettings, snapshot: Snapshot) -> None:
+    store = ModelStore(served, prepare=serving.prepare)
+    store.start(snapshot)
+    with store._reloading, pytest.raises(ReloadBusy, match="already under way"):
+        store.reload(snapshot)
+    assert store.reload(snapshot).reloaded == sorted(MODEL_NAMES)
+
+
+def test_a_broken_cache_marker_does_not_stop_the_start(
+    served: ServiceSettings, snapshot: Snapshot, tmp_path: Path, no_retries: None
+) -> None:
+    settings = served.model_copy(
+        update={"tracking_uri": UNREACHABLE, "model_cache_dir": str(tmp_path)}
+    )
+    (tmp_path / "training-recs").mkdir()
+    (tmp_path / "training-recs" / "current.json").write_text("{not json")
+    store = ModelStore(settings, prepare=serving.prepare)
+    store.start(snapshot)
+    assert "cached one failed too" in store.errors["training-recs"]
+    with pytest.raises(ModelUnavailable):
+        store.get("training-recs")
+
+
+def test_not_ready_without_a_champion(
+    served: ServiceSettings, snapshot: Snapshot, tmp_path: Path
+) -> None:
     empty = served.model_copy(
         update={
             "tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
@@ -71,10 +106,11 @@ def test_not_ready_without_a_champion(served: ServiceSettings, tmp_path: Path) -
     with TestClient(create_app(empty)) as client:
         ready = client.get("/ready")
     assert ready.status_code == 503
-    assert all("no champion" in m["error"] for m in ready.json()["models"])
+    assert all(m["error"].startswith("ModelUnavailable") for m in ready.json()["models"])
     store = ModelStore(empty)
-    store.load_all()
-    with pytest.raises(ModelUnavailable, match="training-recs has no champion"):
+    store.start(snapshot)
+    assert "training-recs has no champion" in store.status(detailed=True)[0]["error"]
+    with pytest.raises(ModelUnavailable, match="training-recs is not available"):
         store.get("training-recs")
 
 
@@ -149,6 +185,7 @@ def test_a_reload_that_fails_keeps_serving_and_says_why(
         )
         answer = client.post("/api/v1/models/reload", headers=headers).json()
         assert answer["reloaded"] == [] and set(answer["failed"]) == set(MODEL_NAMES)
+        assert "MlflowException" in json.dumps(answer["failed"])  # in full for model operators
         assert all(m["loaded"] and m["version"] == "1" for m in answer["models"])
         assert client.get("/ready").status_code == 200
 
