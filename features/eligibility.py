@@ -51,6 +51,11 @@ def rules() -> pd.DataFrame:
     return table
 
 
+@cache
+def _rules_by_id() -> pd.DataFrame:
+    return rules().set_index("rule_id")
+
+
 def required_courses() -> list[str]:
     """Courses some rule requires to be done (``training_done``)."""
     table = rules()
@@ -147,7 +152,7 @@ def evaluate(facts: pd.DataFrame, family: str, as_of: pd.Timestamp) -> RuleResul
 
 def messages(result: RuleResult, person: str) -> list[dict[str, object]]:
     """The failed rules of one person, with their messages in both languages."""
-    table = rules().set_index("rule_id")
+    table = _rules_by_id()
     out = []
     for rule_id in result.failed.columns[result.failed.loc[person].to_numpy()]:
         rule = table.loc[rule_id]

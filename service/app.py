@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from features.database import create_db_engine, migrate
 from service import serving
+from service.audit import AuditLog
 from service.errors import add_error_handlers
 from service.models import ModelStore
 from service.routes import agencies, auth, employees, feedback, models, positions
@@ -42,6 +43,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             snapshot = build_snapshot(app.state.engine, service_date(ready))
             app.state.models = ModelStore(ready, prepare=serving.prepare)
             app.state.models.start(snapshot)
+            app.state.audit_log = AuditLog(app.state.engine)
             yield
         finally:
             app.state.engine.dispose()

@@ -10,6 +10,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
+from service.audit import AuditLog
 from service.models import PLACEMENT, TRAINING, Loaded, ModelStore, Serving
 from service.snapshot import Snapshot
 
@@ -31,6 +32,10 @@ def get_engine(request: Request) -> sa.Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
+def get_audit_log(request: Request) -> AuditLog:
+    return request.app.state.audit_log  # type: ignore[no-any-return]
+
+
 def training_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
     return serving.get(TRAINING)
 
@@ -42,5 +47,6 @@ def placement_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded
 StoreDep = Annotated[ModelStore, Depends(get_store)]
 SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
+AuditDep = Annotated[AuditLog, Depends(get_audit_log)]
 TrainingModelDep = Annotated[Loaded, Depends(training_model)]
 PlacementModelDep = Annotated[Loaded, Depends(placement_model)]

@@ -8,7 +8,7 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query
 
 from service import audit
-from service.dependencies import EngineDep, SnapshotDep
+from service.dependencies import AuditDep, SnapshotDep
 from service.schemas import (
     AGENCY_ID,
     Agency,
@@ -63,7 +63,7 @@ def succession(
     agency_id: AgencyId,
     account: CurrentAccount,
     snapshot: SnapshotDep,
-    engine: EngineDep,
+    audit_log: AuditDep,
     family: Annotated[
         Literal["jpt_madya", "jpt_pratama", "administrator"],
         Query(description="The kind of post the pool is for."),
@@ -83,8 +83,7 @@ def succession(
         )
         for r in pool.to_dict("records")
     ]
-    suggestion_id = audit.record(
-        engine,
+    suggestion_id = audit_log.record(
         account,
         audit.Suggestion(
             kind="succession",

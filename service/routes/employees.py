@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 
 from features.eligibility import messages
 from service import audit, serving
-from service.dependencies import EngineDep, SnapshotDep, TrainingModelDep
+from service.dependencies import AuditDep, SnapshotDep, TrainingModelDep
 from service.schemas import (
     EMPLOYEE_ID,
     POSITION_ID,
@@ -56,7 +56,7 @@ def trainings(
     account: CurrentAccount,
     snapshot: SnapshotDep,
     model: TrainingModelDep,
-    engine: EngineDep,
+    audit_log: AuditDep,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many courses.")] = 10,
     kind: Annotated[
         list[CourseKind] | None, Query(description="Only courses of these kinds.")
@@ -68,8 +68,7 @@ def trainings(
     answer = serving.trainings(model, snapshot, employee_id, k, kinds)
     rows = answer.drop(columns=["employee_id", "as_of"]).to_dict("records")
     items = [TrainingItem.model_validate(row) for row in rows]
-    suggestion_id = audit.record(
-        engine,
+    suggestion_id = audit_log.record(
         account,
         audit.Suggestion(
             kind="training",
@@ -97,7 +96,7 @@ def paths(
     employee_id: EmployeeId,
     account: CurrentAccount,
     snapshot: SnapshotDep,
-    engine: EngineDep,
+    audit_log: AuditDep,
     to: Annotated[
         str | None,
         Query(pattern=POSITION_ID, description="Target post: dated routes to it."),
@@ -119,8 +118,7 @@ def paths(
         found = finder.routes(employee_id, to)
         routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
         returned = [{"id": to, "routes": len(routes)}]
-    suggestion_id = audit.record(
-        engine,
+    suggestion_id = audit_log.record(
         account,
         audit.Suggestion(
             kind="paths",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 
+from features import reference
 from features.eligibility import messages
-from features.fit import breakdown, competency_fit
+from features.fit import competency_fit
+from features.positions import competency_codes
 from service import audit, serving
 from service.accounts import Account
-from service.dependencies import EngineDep, PlacementModelDep, SnapshotDep
+from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
 from service.schemas import (
     AGENCY_ID,
     POSITION_ID,
@@ -92,7 +95,7 @@ def candidates(
     account: Planner,
     snapshot: SnapshotDep,
     model: PlacementModelDep,
-    engine: EngineDep,
+    audit_log: AuditDep,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many candidates.")] = 10,
     include_ineligible: Annotated[
         bool, Query(description="Also people who fail a rule, with the rules spelled out.")
@@ -113,8 +116,7 @@ def candidates(
     ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
     post = snapshot.position(position_id)
     items = _candidates(snapshot, ranked, position_id, str(post["family"]))
-    suggestion_id = audit.record(
-        engine,
+    suggestion_id = audit_log.record(
         account,
         audit.Suggestion(
             kind="candidates",
@@ -143,7 +145,7 @@ def plans(
     account: Planner,
     snapshot: SnapshotDep,
     model: PlacementModelDep,
-    engine: EngineDep,
+    audit_log: AuditDep,
 ) -> PlanSuggestions:
     """One placement plan for several vacancies: each person at most one post, eligible people
     only, a vacancy left open when nobody fits; its total predicted success beside filling the
@@ -156,8 +158,7 @@ def plans(
         Assignment(position_id=r["vacancy"], employee_id=r["candidate"], score=float(r["score"]))
         for r in best.assignments.to_dict("records")
     ]
-    suggestion_id = audit.record(
-        engine,
+    suggestion_id = audit_log.record(
         account,
         audit.Suggestion(
             kind="plan",
@@ -206,26 +207,49 @@ def _candidates(
     view = snapshot.view
     result = view.eligibility(family)
     required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
+    people = [str(p) for p in ranked["employee_id"]]
+    rows = [snapshot.row(p) for p in people]
+    levels = view.levels[rows]
+    fit = competency_fit(levels, required)  # all candidates at once
+    inside = np.flatnonzero(required > 0)
+    names = _competency_names()
     out = []
-    for row in ranked.to_dict("records"):
-        person = str(row["employee_id"])
-        index = snapshot.row(person)
-        levels = view.levels[[index]]
-        fit = breakdown(competency_fit(levels, required), 0, levels, required)
+    for i, row in enumerate(ranked.to_dict("records")):
+        items = [
+            FitItem(
+                competency_code=names[c][0],
+                name_id=names[c][1],
+                name_en=names[c][2],
+                required_level=float(required[c]),
+                level=round(float(levels[i, c]), 3),
+                shortfall=round(float(fit.shortfall[i, c]), 3),
+                surplus=round(float(fit.surplus[i, c]), 3),
+            )
+            for c in inside
+        ]
         out.append(
             Candidate(
                 rank=int(row["rank"]),
-                employee_id=person,
-                agency_id=str(view.frame["agency_id"].iloc[index]),
+                employee_id=people[i],
+                agency_id=str(view.frame["agency_id"].iloc[rows[i]]),
                 score=round(float(row["score"]), 6),
                 fit_score=round(float(row["fit_score"]), 4),
                 eligible=bool(row["eligible"]),
                 eligible_from=row["eligible_from"] or None,
-                failed_rules=messages(result, person),  # type: ignore[arg-type]
-                fit=[FitItem(**f) for f in fit.round(3).to_dict("records")],  # type: ignore[arg-type]
+                failed_rules=messages(result, people[i]) if not row["eligible"] else [],  # type: ignore[arg-type]
+                fit=items,
                 talent_box=None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
                 rating_last=None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
                 reasons=row.get("reasons", []),
             )
         )
     return out
+
+
+@cache
+def _competency_names() -> list[tuple[str, str, str]]:
+    """(code, Indonesian name, English name) by competency column."""
+    table = reference.load("competencies").set_index("code")
+    return [
+        (c, str(table.at[c, "name_id"]), str(table.at[c, "name_en"])) for c in competency_codes()
+    ]
