@@ -52,15 +52,12 @@ def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
 
 def trainings(
     loaded: Loaded, snapshot: Snapshot, employee_id: str, k: int, kinds: list[str]
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
     """The person's top-k courses with scores and reasons (reasons parsed)."""
     request = {"employee_id": employee_id, "k": k, "as_of": snapshot.as_of.date().isoformat()}
     if kinds:
         request["kinds"] = ",".join(kinds)
-    answer = _predict(loaded, request)
-    if not answer.empty:
-        answer["reasons"] = answer["reasons"].map(json.loads)
-    return answer
+    return [row | {"reasons": json.loads(row["reasons"])} for row in _predict(loaded, request)]
 
 
 def candidates(
@@ -70,7 +67,7 @@ def candidates(
     k: int,
     include_ineligible: bool,
     agencies: tuple[str, ...] | None,
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
     """Ranked candidates for a post, only from `agencies` when given (None: everyone)."""
     request: dict[str, Any] = {
         "position_id": position_id,
@@ -81,15 +78,19 @@ def candidates(
     if agencies is not None:
         request["agencies"] = ",".join(agencies)
     answer = _predict(loaded, request)
-    if agencies is not None and not answer.empty:
+    if agencies is not None:
         # a model logged before the agencies input would ignore it: never show anyone else
-        agency = snapshot.view.frame["agency_id"]
-        answer = answer[agency.reindex(answer["employee_id"]).isin(agencies).to_numpy()]
-        answer = answer.assign(rank=range(1, len(answer) + 1))
-    for column in ("failed_rules", "reasons"):
-        if column in answer:
-            answer[column] = answer[column].map(json.loads)
-    return answer
+        scope = set(agencies)
+        answer = [row for row in answer if snapshot.agency_of(row["employee_id"]) in scope]
+    return [
+        row
+        | {
+            "rank": rank,
+            "failed_rules": json.loads(row["failed_rules"]),
+            "reasons": json.loads(row.get("reasons", "[]")),
+        }
+        for rank, row in enumerate(answer, start=1)
+    ]
 
 
 def plan(
@@ -110,13 +111,12 @@ def plan(
     return placement_plan(*args), greedy_plan(*args)
 
 
-def _predict(loaded: Loaded, request: dict[str, Any]) -> pd.DataFrame:
-    """The model's answer to one request, through its pyfunc's own `predict` (which validates
-    the request and names the field it refuses). MLflow's signature check in front of it costs
-    about 1 ms a call and checks nothing the service has not validated: it runs once per loaded
-    model, on the warm-up question (`prepare`)."""
+def _predict(loaded: Loaded, request: dict[str, Any]) -> list[dict[str, Any]]:
+    """The model's answer to one request as row dicts, through its pyfunc's own `predict`
+    (which validates the request and names the field it refuses). MLflow's signature check in
+    front of it costs about 1 ms a call and checks nothing the service has not validated: it
+    runs once per loaded model, on the warm-up question (`prepare`)."""
     try:
-        answer = loaded.model.unwrap_python_model().predict(None, pd.DataFrame([request]))
+        return loaded.model.unwrap_python_model().predict(None, [request])  # type: ignore[no-any-return]
     except ValueError as error:
         raise BadRequest(str(error).removeprefix("row 0: ")) from None
-    return answer if isinstance(answer, pd.DataFrame) else pd.DataFrame(answer)

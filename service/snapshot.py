@@ -89,14 +89,24 @@ class Snapshot:
         this_year = done[ended >= pd.Timestamp(year=self.as_of.year, month=1, day=1)]
         return this_year.groupby("employee_id")["jp"].sum()
 
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        """Employee id → row of the view (a dict: an index lookup on pandas' Arrow strings
+        costs a conversion of the whole index)."""
+        return {person: i for i, person in enumerate(self.view.frame.index)}
+
+    @cached_property
+    def _agencies(self) -> list[str]:
+        return [str(a) for a in self.view.frame["agency_id"]]
+
     def row(self, employee_id: str) -> int:
-        rows = self.view.frame.index.get_indexer(pd.Index([employee_id]))
-        if rows[0] < 0:
+        row = self._rows.get(employee_id)
+        if row is None:
             raise NotFound(f"no active employee {employee_id!r} on {self.as_of.date()}")
-        return int(rows[0])
+        return row
 
     def agency_of(self, employee_id: str) -> str:
-        return str(self.view.frame["agency_id"].iloc[self.row(employee_id)])
+        return self._agencies[self.row(employee_id)]
 
     def position(self, position_id: str) -> pd.Series:
         if position_id not in self.positions.index:
@@ -207,7 +217,7 @@ def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp) -> Snapshot:
     table = agencies.set_index("agency_id", drop=False).sort_index()
     snapshot = Snapshot(as_of, snapshot_id, records, births, view, table)
     # built now, not by the first requests (which would wait, or build them twice at once)
-    for part in ("paths", "positions", "grades", "ratings", "jp_this_year"):
+    for part in ("paths", "positions", "grades", "ratings", "jp_this_year", "_rows", "_agencies"):
         getattr(snapshot, part)
     return snapshot
 

@@ -13,11 +13,11 @@ languages) so the API can show the sentence and a page can draw the numbers:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from features import reference
 from features.pairs import Catalogue
@@ -52,7 +52,7 @@ class Explainer:
 
     def __init__(
         self,
-        person: pd.Series,
+        person: Mapping[str, Any],
         required: np.ndarray,
         following: np.ndarray,
         measured: np.ndarray,
@@ -136,7 +136,7 @@ def _basis(measured: float) -> tuple[str, str]:
     )
 
 
-def _leadership(person: pd.Series, course: dict[str, Any]) -> Reason:
+def _leadership(person: Mapping[str, Any], course: dict[str, Any]) -> Reason:
     years = float(person.get("years_in_position", 0.0) or 0.0)
     family_id, family_en = _family_names().get(person["family"], (person["family"],) * 2)
     overdue = bool(person.get("leadership_overdue", 0.0))
@@ -175,7 +175,7 @@ def _gap_reason(
     }
 
 
-def _jp(person: pd.Series, jp: int) -> Reason:
+def _jp(person: Mapping[str, Any], jp: int) -> Reason:
     done = float(person.get("jp_12m", 0.0) or 0.0)
     right = int(reference.constant("annual_development_jp"))
     return {

@@ -23,7 +23,13 @@ from mlflow.pyfunc import PythonModel
 from features.records import Records
 from training.inference import MAX_K
 from training.placement import SuccessModel, View, build_view, rank_candidates, vacancy_post
-from training.pyfunc import read_metadata, refuse_before_cutoff, request_date, whole_number
+from training.pyfunc import (
+    input_rows,
+    read_metadata,
+    refuse_before_cutoff,
+    request_date,
+    whole_number,
+)
 
 #: How many dates' views a loaded model keeps (today's, and perhaps one historical).
 VIEW_CACHE = 2
@@ -48,8 +54,13 @@ class PlacementModel(PythonModel):
         self._views.clear()
 
     def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> pd.DataFrame:
+        self,
+        context: Any,
+        model_input: pd.DataFrame | list[dict[str, Any]],
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame | list[dict[str, Any]]:
+        """A DataFrame of requests gets a DataFrame; a list of request dicts gets a list of
+        row dicts."""
         frames = []
         for i, (position, k, as_of, everyone, agencies) in enumerate(_requests(model_input)):
             refuse_before_cutoff(as_of, self.cutoff, i)
@@ -62,7 +73,10 @@ class PlacementModel(PythonModel):
                 raise ValueError(f"row {i}: {error}") from None
             among = None if agencies is None else view.frame["agency_id"].isin(agencies).to_numpy()
             frames.append(rank_candidates(view, post, self.model, k, everyone, among))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        answer = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if isinstance(model_input, pd.DataFrame):
+            return answer
+        return answer.to_dict("records")  # type: ignore[return-value]
 
     def view(self, as_of: pd.Timestamp) -> View:
         if as_of not in self._views:
@@ -87,14 +101,13 @@ class PlacementModel(PythonModel):
 
 
 def _requests(
-    frame: pd.DataFrame,
+    requests: pd.DataFrame | list[dict[str, Any]],
 ) -> list[tuple[str, int, pd.Timestamp, bool, tuple[str, ...] | None]]:
     """Validate and normalise the input rows (clear errors name the row and column)."""
-    if "position_id" not in frame.columns:
-        raise ValueError("input needs a 'position_id' column")
+    rows = input_rows(requests, "position_id")
     today = pd.Timestamp.now().normalize()
     out = []
-    for i, row in enumerate(frame.to_dict("records")):
+    for i, row in enumerate(rows):
         position = row.get("position_id")
         if not isinstance(position, str) or not position.strip():
             raise ValueError(f"row {i}: position_id must be a non-empty string")

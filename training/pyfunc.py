@@ -23,7 +23,7 @@ from mlflow.pyfunc import PythonModel
 from features import reference
 from features.frame import FEATURE_SET_VERSION
 from features.records import Records
-from training.inference import MAX_K, RecommendationEngine, Request
+from training.inference import MAX_K, OUTPUT_COLUMNS, RecommendationEngine, Request
 from training.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)
@@ -81,13 +81,20 @@ class TrainingRecsModel(PythonModel):
         self._engines.clear()
 
     def predict(
-        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
-    ) -> pd.DataFrame:
-        frames = []
+        self,
+        context: Any,
+        model_input: pd.DataFrame | list[dict[str, Any]],
+        params: dict[str, Any] | None = None,
+    ) -> pd.DataFrame | list[dict[str, Any]]:
+        """A DataFrame of requests gets a DataFrame; a list of request dicts gets a list of
+        row dicts (the service's form: no DataFrame to build per answer)."""
+        answers = []
         for i, (request, as_of) in enumerate(_requests(model_input)):
             refuse_before_cutoff(as_of, self.cutoff, i)
-            frames.append(self.engine(as_of).recommend(request))
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+            answers += self.engine(as_of).recommend_rows(request)
+        if isinstance(model_input, pd.DataFrame):
+            return pd.DataFrame(answers, columns=OUTPUT_COLUMNS)
+        return answers
 
     def engine(self, as_of: pd.Timestamp) -> RecommendationEngine:
         """The engine of one date (built on first use, a few seconds at province scale)."""
@@ -108,13 +115,14 @@ class TrainingRecsModel(PythonModel):
         return self._records
 
 
-def _requests(frame: pd.DataFrame) -> list[tuple[Request, pd.Timestamp]]:
+def _requests(
+    requests: pd.DataFrame | list[dict[str, Any]],
+) -> list[tuple[Request, pd.Timestamp]]:
     """Validate and normalise the input rows (clear errors name the row and column)."""
-    if "employee_id" not in frame.columns:
-        raise ValueError("input needs an 'employee_id' column")
+    rows = input_rows(requests, "employee_id")
     today = pd.Timestamp.now().normalize()
     out = []
-    for i, row in enumerate(frame.to_dict("records")):
+    for i, row in enumerate(rows):
         employee = row.get("employee_id")
         if not isinstance(employee, str) or not employee.strip():
             raise ValueError(f"row {i}: employee_id must be a non-empty string")
@@ -124,6 +132,18 @@ def _requests(frame: pd.DataFrame) -> list[tuple[Request, pd.Timestamp]]:
         kinds = _kinds(row.get("kinds"), i)
         out.append((Request(employee.strip(), k, kinds), request_date(row.get("as_of"), i, today)))
     return out
+
+
+def input_rows(requests: pd.DataFrame | list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The requests as dicts, whether they came as a DataFrame or a list; each needs `key`."""
+    if isinstance(requests, pd.DataFrame):
+        if key not in requests.columns:
+            raise ValueError(f"input needs the {key!r} column")
+        return requests.to_dict("records")  # type: ignore[return-value]
+    rows = list(requests)
+    if not all(isinstance(row, dict) and key in row for row in rows):
+        raise ValueError(f"input needs the {key!r} in every request")
+    return rows
 
 
 def request_date(value: object, row: int, today: pd.Timestamp) -> pd.Timestamp:

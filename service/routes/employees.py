@@ -66,8 +66,7 @@ def trainings(
     check_employee(account, snapshot, employee_id)
     kinds = sorted({str(k.value) for k in kind or []})
     answer = serving.trainings(model, snapshot, employee_id, k, kinds)
-    rows = answer.drop(columns=["employee_id", "as_of"]).to_dict("records")
-    items = [TrainingItem.model_validate(row) for row in rows]
+    items = [TrainingItem.model_validate(row) for row in answer]
     suggestion_id = audit_log.record(
         account,
         audit.Suggestion(

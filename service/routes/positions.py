@@ -202,19 +202,19 @@ def _position(row: pd.Series) -> Position:
 
 
 def _candidates(
-    snapshot: Snapshot, ranked: pd.DataFrame, position_id: str, family: str
+    snapshot: Snapshot, ranked: list[dict[str, Any]], position_id: str, family: str
 ) -> list[Candidate]:
     view = snapshot.view
     result = view.eligibility(family)
     required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
-    people = [str(p) for p in ranked["employee_id"]]
+    people = [str(row["employee_id"]) for row in ranked]
     rows = [snapshot.row(p) for p in people]
     levels = view.levels[rows]
     fit = competency_fit(levels, required)  # all candidates at once
     inside = np.flatnonzero(required > 0)
     names = _competency_names()
     out = []
-    for i, row in enumerate(ranked.to_dict("records")):
+    for i, row in enumerate(ranked):
         items = [
             FitItem(
                 competency_code=names[c][0],

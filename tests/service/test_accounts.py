@@ -116,7 +116,7 @@ def test_feedback_export_from_the_command_line(
 
     import pandas as pd
 
-    from service.audit import Suggestion, add_feedback, record
+    from service.audit import AuditLog, Suggestion, add_feedback
 
     person = _someone(engine)
     account = create_user(engine, "siti.asn", "correct horse battery", "asn", employee_id=person)
@@ -130,7 +130,7 @@ def test_feedback_export_from_the_command_line(
         request={"k": 2},
         returned=[{"id": "C001", "score": 0.9}, {"id": "C002", "score": 0.5}],
     )
-    suggestion = record(engine, account, shown)
+    suggestion = AuditLog(engine).record(account, shown)
     add_feedback(engine, account, suggestion, "C002", "not_relevant", "sudah ikut")
     with pytest.raises(ValueError, match="needs a reason"):
         add_feedback(engine, account, suggestion, "C001", "rejected", "   ")

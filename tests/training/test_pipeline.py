@@ -155,7 +155,7 @@ def _an_active_employee(settings: Settings, as_of: str) -> str:
         ({"employee_id": ["E1"], "k": ["ten"]}, "row 0: k must be a whole number"),
         ({"employee_id": ["E1"], "k": [2.5]}, "row 0: k must be a whole number"),
         ({"employee_id": ["E1"], "kinds": [["technical"]]}, "comma-separated string"),
-        ({"k": [3]}, "needs an 'employee_id' column"),
+        ({"k": [3]}, "needs the 'employee_id' column"),
     ],
 )
 def test_bad_requests_name_the_row_and_the_field(row: dict, message: str) -> None:

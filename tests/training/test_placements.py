@@ -449,7 +449,7 @@ def _a_pelaksana(dataset: Path) -> str:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"k": 3}, "input needs a 'position_id' column"),
+        ({"k": 3}, "input needs the 'position_id' column"),
         ({"position_id": ""}, "row 0: position_id must be a non-empty string"),
         ({"position_id": "P", "k": 0}, "row 0: k must be between 1 and 50"),
         ({"position_id": "P", "k": 2.5}, "row 0: k must be a whole number"),
