@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -37,6 +38,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = ready
+        if ready.threads is not None:
+            anyio.to_thread.current_default_thread_limiter().total_tokens = ready.threads
         app.state.engine = create_db_engine(ready.database_url)
         try:
             migrate(app.state.engine)

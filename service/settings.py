@@ -28,6 +28,10 @@ class ServiceSettings(Settings):
     model_cache_dir: str = "models/cache"
     #: The date answers hold for; today when unset (a demo or a rehearsal may pin it).
     as_of: dt.date | None = None
+    #: Threads that run the synchronous endpoints of one worker process (None: anyio's 40).
+    #: In one load test 4 threads cut the trivial endpoint's p99 at 16 connections from 142 to
+    #: 9 ms but raised the training recommendations' from 65 to 174 ms (docs/service.md).
+    threads: int | None = None
 
     def check_for_start(self) -> ServiceSettings:
         """These settings, ready to serve: a secret in production, a generated one in the demo."""
