@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import Api
 from fastapi.testclient import TestClient
 
 from service import serving
@@ -69,6 +70,33 @@ def test_a_failed_reload_keeps_the_old_models_and_data_serving(
     held = store.reload(newer)
     assert not held.data_refreshed and store.current() is before
     assert all("MlflowException" in e or "Error" in e for e in store.errors.values())
+
+
+def test_a_reload_onto_new_data_swaps_data_and_models_together(
+    served: ServiceSettings, snapshot: Snapshot
+) -> None:
+    store = ModelStore(served, prepare=serving.prepare)
+    store.start(snapshot)
+    newer = dataclasses.replace(snapshot, snapshot_id="db-newer")
+    done = store.reload(newer)
+    assert done.data_refreshed and done.reloaded == sorted(MODEL_NAMES)
+    current = store.current()
+    assert current.snapshot is newer
+    assert all(m.loaded_at > snapshot.as_of.tz_localize("UTC") for m in current.models.values())
+
+
+def test_requests_keep_being_answered_during_a_reload(api: Api) -> None:
+    """A reload loads and warms the new models beside the old ones: nothing is dropped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"/api/v1/employees/{api.own}/trainings"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reload = pool.submit(api.client.post, "/api/v1/models/reload", headers=api.headers["admin"])
+        answers = []
+        while not reload.done():
+            answers.append(api.client.get(url, headers=api.headers["asn"]).status_code)
+        assert reload.result().status_code == 200
+    assert answers and set(answers) == {200}
 
 
 def test_one_reload_at_a_time(served: ServiceSettings, snapshot: Snapshot) -> None:
