@@ -119,6 +119,49 @@ class Profile(BaseModel):
     development: Development
     data_snapshot: str
     as_of: dt.date
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "employee_id": "E000000021",
+                "agency_id": "PROV-DINKES",
+                "unit_id": "PROV-U0172",
+                "position": {
+                    "position_id": "PROV-U0172-P00021",
+                    "title": "Kepala Seksi Perencanaan (Bidang Kesehatan Masyarakat)",
+                    "family": "pengawas",
+                    "field": "kesehatan",
+                    "years_in_position": 3.2,
+                },
+                "grade": "III/d",
+                "competencies": [
+                    {
+                        "competency_code": "M.04",
+                        "name_id": "Orientasi pada Hasil",
+                        "name_en": "Results orientation",
+                        "required_level": 3,
+                        "measured_level": 2.0,
+                        "estimated_level": 2.4,
+                        "shortfall": 0.6,
+                    }
+                ],
+                "ratings": [{"year": 2025, "scheme": "predikat_2022", "rating": "baik"}],
+                "talent": {
+                    "box": 8,
+                    "performance_tier": "sesuai",
+                    "potential_tier": "tinggi",
+                    "action_id": "Dipertahankan, rotasi",
+                    "action_en": "Retain, rotate",
+                },
+                "development": {
+                    "jp_this_year": 12,
+                    "jp_right_per_year": 20,
+                    "jp_last_12_months": 14,
+                },
+                "data_snapshot": "db-b1-5c0d2e9a1f",
+                "as_of": "2026-11-29",
+            }
+        }
+    )
 
 
 class TrainingItem(BaseModel):
@@ -275,6 +318,56 @@ class Candidate(BaseModel):
 class CandidateSuggestions(Envelope):
     position_id: str
     items: list[Candidate]
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "suggestion_id": "9b1500a0e5704fd38c4373af586ebe25",
+                "model": {"name": "placement-success", "version": "1"},
+                "data_snapshot": "db-b1-5c0d2e9a1f",
+                "as_of": "2026-11-29",
+                "advisory": "Saran ini bersifat rekomendasi; keputusan tetap pada pejabat yang "
+                "berwenang.",
+                "position_id": "PROV-U0172-P00021",
+                "items": [
+                    {
+                        "rank": 1,
+                        "employee_id": "E000004410",
+                        "agency_id": "PROV-DINKES",
+                        "score": 0.87,
+                        "fit_score": 0.12,
+                        "eligible": True,
+                        "eligible_from": "2026-11-29",
+                        "failed_rules": [],
+                        "fit": [
+                            {
+                                "competency_code": "M.04",
+                                "name_id": "Orientasi pada Hasil",
+                                "name_en": "Results orientation",
+                                "required_level": 3,
+                                "level": 3.4,
+                                "shortfall": 0.0,
+                                "surplus": 0.4,
+                            }
+                        ],
+                        "talent_box": 8,
+                        "rating_last": 4.0,
+                        "reasons": [
+                            {
+                                "code": "raises_success",
+                                "feature": "rating_mean_2y",
+                                "value": 4.5,
+                                "contribution": 0.41,
+                                "text_id": "Rata-rata predikat SKP 2 tahun menaikkan peluang "
+                                "berhasil di jabatan ini",
+                                "text_en": "2-year mean SKP rating raises the chance of "
+                                "succeeding in this post",
+                            }
+                        ],
+                    }
+                ],
+            }
+        }
+    )
 
 
 class PlanRequest(BaseModel):
