@@ -117,3 +117,26 @@ def test_every_role_gets_what_its_scope_allows(
             # a refusal carries a message and nothing else: never the record
             assert set(answer.json()) == {"detail"} and answer.json()["detail"]
     assert _request(api, method, path, target, {}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("role", "template", "outside"),
+    [
+        ("asn", "/employees/{}", "colleague"),
+        ("hr_planner", "/employees/{}", "outsider"),
+        ("hr_planner", "/positions/{}", "other_post"),
+        ("hr_planner", "/agencies/{}/succession", "other_agency"),
+    ],
+)
+def test_out_of_scope_reads_exactly_like_missing(
+    api: Api, role: str, template: str, outside: str
+) -> None:
+    """Changing an id by hand tells nothing: a record outside the scope and one that does not
+    exist get the same status and the same words."""
+    real = getattr(api, outside)
+    seen = api.client.get("/api/v1" + template.format(real), headers=api.headers[role])
+    missing = api.client.get("/api/v1" + template.format("NO-SUCH-ID"), headers=api.headers[role])
+    assert seen.status_code == missing.status_code == 404
+    assert seen.json()["detail"].replace(real, "X") == missing.json()["detail"].replace(
+        "NO-SUCH-ID", "X"
+    )
