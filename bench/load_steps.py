@@ -8,7 +8,7 @@ random structural posts, both signed in as an admin. Every suggestion request al
 audit-log row, as in production. Reported: requests/s, p50 and p99 latency, and errors.
 
 On its own (against the database and registry of the JENJANG_* settings, e.g. the demo's):
-``python bench/load_steps.py``.
+``python bench/load_steps.py [WORKERS]``.
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ end
 """
 
 
-def load_rows(url: str, tracking: str, artifacts: str, work: Path) -> tuple[list, dict]:
-    """Start the service, load it with wrk, stop it; table rows and the figures."""
+def load_rows(
+    url: str, tracking: str, artifacts: str, work: Path, workers: int = 1
+) -> tuple[list, dict]:
+    """Start the service (`workers` processes), load it with wrk, stop it; table rows and the
+    figures."""
     env = os.environ | {
         "JENJANG_DATABASE_URL": url,
         "JENJANG_TRACKING_URI": tracking,
@@ -54,7 +57,14 @@ def load_rows(url: str, tracking: str, artifacts: str, work: Path) -> tuple[list
     }
     people, posts, token = _prepare(url)
     server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jenjang"), "serve", "--port", str(PORT)],
+        [
+            str(Path(sys.executable).parent / "jenjang"),
+            "serve",
+            "--port",
+            str(PORT),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -80,7 +90,7 @@ def load_rows(url: str, tracking: str, artifacts: str, work: Path) -> tuple[list
     finally:
         server.terminate()
         server.wait(timeout=60)
-    return _rows(figures, started), {"figures": figures, "start_seconds": started}
+    return _rows(figures, started, workers), {"figures": figures, "start_seconds": started}
 
 
 def _prepare(url: str) -> tuple[list[str], list[str], tuple[str, str]]:
@@ -195,10 +205,12 @@ def _parse(text: str) -> dict[str, float]:
     }
 
 
-def _rows(figures: dict, started: float) -> list[tuple[str, str]]:
+def _rows(figures: dict, started: float, workers: int) -> list[tuple[str, str]]:
+    processes = f"{workers} worker process{'es' if workers > 1 else ''}"
     rows = [
         (
-            "service start on the province (snapshot, both champions loaded and warmed up)",
+            "service start on the province (snapshot, both champions loaded and warmed up; "
+            f"{processes})",
             f"{started:.0f} s until /ready",
         )
     ]
@@ -206,11 +218,11 @@ def _rows(figures: dict, started: float) -> list[tuple[str, str]]:
     for name, by_connections in figures.items():
         for connections, f in by_connections.items():
             share = f["rps"] / trivial[connections]["rps"]
-            errors = f" , {f['non_2xx']} non-2xx" if f["non_2xx"] else ""
+            errors = f", {f['non_2xx']} non-2xx" if f["non_2xx"] else ""
             rows.append(
                 (
                     f"load: {name}, {connections} connection{'s' if connections > 1 else ''}, "
-                    f"{SECONDS} s",
+                    f"{SECONDS} s, {processes}",
                     f"{f['rps']:,.0f} req/s ({share:.0%} of trivial), p50 {f['p50_ms']:.1f} ms, "
                     f"p99 {f['p99_ms']:.1f} ms{errors}",
                 )
@@ -219,7 +231,7 @@ def _rows(figures: dict, started: float) -> list[tuple[str, str]]:
     share = recs["rps"] / trivial[16]["rps"]
     rows.append(
         (
-            "load targets (training recommendations, 16 connections)",
+            f"load targets (training recommendations, 16 connections, {processes})",
             f"p99 {recs['p99_ms']:.1f} ms (target < {P99_TARGET_MS:.0f}: "
             f"{'met' if recs['p99_ms'] < P99_TARGET_MS else 'NOT met'}); throughput "
             f"{share:.0%} of trivial (target ≥ {THROUGHPUT_SHARE:.0%}: "
@@ -234,9 +246,14 @@ if __name__ == "__main__":
     from features.settings import get_settings
 
     settings = get_settings()
+    workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     with tempfile.TemporaryDirectory(prefix="jenjang-load-") as folder:
         rows, _ = load_rows(
-            settings.database_url, settings.tracking_uri, settings.artifact_root, Path(folder)
+            settings.database_url,
+            settings.tracking_uri,
+            settings.artifact_root,
+            Path(folder),
+            workers,
         )
     for what, figure in rows:
         print(f"| {what} | {figure} |")
