@@ -267,7 +267,10 @@ SHOWN: dict[str, Callable[[Any], str]] = {
     "min_education": lambda v: "?" if pd.isna(v) else str(v),
     "min_service_years": _number(1),
     "min_years_in_families": _number(1),
-    "max_age": _number(0),
+    # never the age itself (it is derived from the birth date): only whether it is known
+    "max_age": lambda v: (
+        " (tanggal lahir tidak diketahui / birth date unknown)" if pd.isna(v) else ""
+    ),
     "min_grade": lambda v: "?" if pd.isna(v) else _grade_names().get(int(v), "?"),
     "min_rating": lambda v: _rating_names().get(v, "belum dinilai / not rated"),
     "no_penalty": lambda v: "-" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d"),

@@ -119,3 +119,24 @@ def test_succession_pool_takes_boxes_7_to_9_ready_now_or_within_two_years() -> N
     assert abs(pool.loc["PENALTY_25M", "eligible_from"] - pd.Timestamp("2024-06-01")).days <= 1
     with pytest.raises(ValueError, match="succession pools are for"):
         succession_pool(facts, frame, "pelaksana", AS_OF)
+
+
+def test_age_limit_messages_never_state_the_age() -> None:
+    """The age is derived from the birth date (personal data): a message says the limit is not
+    met, or that the birth date is unknown, and never how old the person is."""
+    import numpy as np
+
+    from features.eligibility import RuleResult
+
+    ids = pd.Index(["OLD", "UNKNOWN"])
+    result = RuleResult(
+        eligible=pd.Series([False, False], index=ids),
+        failed=pd.DataFrame({"AGE-JPTP": [True, True]}, index=ids),
+        eligible_from=pd.Series([pd.NaT, pd.NaT], index=ids),
+        have=pd.DataFrame({"AGE-JPTP": [58.0, np.nan]}, index=ids),
+        need={"AGE-JPTP": "56"},
+    )
+    old = messages(result, "OLD")[0]
+    assert "58" not in old["text_id"] + old["text_en"]
+    assert old["text_en"] == "Age of at most 56 required; this limit is not met."
+    assert "birth date unknown" in messages(result, "UNKNOWN")[0]["text_en"]
