@@ -7,8 +7,9 @@ then a ranking of that view. Birth dates are read for the legal age limit of eli
 
 Input: a DataFrame with ``position_id`` and optionally ``k`` (default 10, at most 50), ``as_of``
 (ISO date, default today), ``include_ineligible`` (default false) and ``agencies`` (comma-separated
-agency ids: candidates only from these). Output: one row per candidate
-(`training.placement.RANKING_TYPES`), failed rules and reasons as JSON lists.
+agency ids: candidates only from these); or the same as a list of dicts. Output: one row per
+candidate (`training.placement.RANKING_TYPES`), failed rules and reasons as JSON lists; a
+DataFrame for a DataFrame, a list of dicts for a list.
 """
 
 from __future__ import annotations

@@ -2,12 +2,14 @@
 
 The fitted `TrainingRecommender` is a joblib artifact (MLflow's default skops format refuses
 gradient-boosting models), loaded in `load_context`. Records come from the database named by
-``model_config["database_url"]`` (or the settings) and are read once per `as_of`; tests and batch
-jobs can hand records over with `use_records`. The service calls `predict` and nothing else.
+``model_config["database_url"]`` (or the settings) and are read once per `as_of`; the service,
+tests and batch jobs can hand records over with `use_records`. The first request of a date
+scores everyone active on it (about a minute at province scale); later ones read a row.
 
 Input: a DataFrame with ``employee_id`` and optionally ``k`` (default 10, at most 50), ``kinds``
-(comma-separated course kinds) and ``as_of`` (ISO date, default today). Output: one row per
-recommended course (`training.inference.OUTPUT_COLUMNS`), reasons as a JSON list.
+(comma-separated course kinds) and ``as_of`` (ISO date, default today); or the same as a list of
+dicts. Output: one row per recommended course (`training.inference.OUTPUT_COLUMNS`), reasons as
+a JSON list; a DataFrame for a DataFrame, a list of dicts for a list (the service's form).
 """
 
 from __future__ import annotations
