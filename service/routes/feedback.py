@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlalchemy as sa
-from fastapi import APIRouter, Body, Depends, HTTPException, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
 
 from service import audit
 from service.accounts import Account
 from service.dependencies import EngineDep, SnapshotDep
-from service.schemas import FeedbackIn, FeedbackOut, ModelRef, Problem
-from service.scopes import check_agency, check_employee, check_position
+from service.schemas import FeedbackIn, FeedbackOut, Problem
 from service.security import CurrentAccount, require_roles
-from service.snapshot import NotFound, Snapshot
+from service.suggestions import judge
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
 
@@ -36,26 +34,7 @@ def give_feedback(
 ) -> FeedbackOut:
     """Judge one item of a suggestion you were shown. Rejecting or marking "not relevant"
     needs a reason. Stored with the suggestion's model version for the next retraining."""
-    logged = audit.find(engine, body.suggestion_id)
-    if logged is None or not _may_judge(account, snapshot, logged):
-        raise NotFound(f"no suggestion {body.suggestion_id!r} of yours")
-    if body.item_id not in {str(item.get("id")) for item in logged.returned}:
-        raise NotFound(f"suggestion {body.suggestion_id} did not include {body.item_id!r}")
-    feedback_id = audit.add_feedback(
-        engine, account, body.suggestion_id, body.item_id, body.decision, body.reason
-    )
-    model = (
-        ModelRef(name=logged.model_name, version=logged.model_version)
-        if logged.model_name
-        else None
-    )
-    return FeedbackOut(
-        feedback_id=feedback_id,
-        suggestion_id=body.suggestion_id,
-        item_id=body.item_id,
-        decision=body.decision,
-        model=model,
-    )
+    return judge(account, snapshot, engine, body)
 
 
 @router.get(
@@ -79,24 +58,3 @@ def export_feedback(
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="feedback.csv"'},
     )
-
-
-def _may_judge(account: Account, snapshot: Snapshot, logged: sa.Row[Any]) -> bool:
-    """Only the one who was shown the suggestion, still in scope of what it was about."""
-    if logged.username != account.username:
-        return False
-    try:
-        if logged.kind in ("training", "paths"):
-            check_employee(account, snapshot, logged.subject)
-        elif logged.kind == "candidates":
-            check_position(account, snapshot, logged.subject)
-        elif logged.kind == "plan":
-            for position_id in logged.request["position_ids"]:
-                check_position(account, snapshot, position_id)
-        elif logged.kind == "succession":
-            check_agency(account, snapshot, logged.subject, individuals=True)
-        else:
-            return False
-    except (NotFound, HTTPException):  # out of scope now: the same answer as missing
-        return False
-    return True

@@ -1,0 +1,63 @@
+"""Charts drawn on the server as SVG (no charting library, nothing fetched from the internet).
+
+`competency_bars` draws a person's level against a standard, one row per competency: a bar for
+the level (solid when measured, hatched when estimated) and a mark at the required level.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+ROW, LABEL, WIDTH, TOP = 26, 190, 260, 10
+LEVELS = 5
+
+
+def competency_bars(rows: list[dict[str, object]], required: str, level: str) -> Markup:
+    """SVG of levels (0–5) against the required level, with a legend in the page's language."""
+    height = TOP + ROW * len(rows) + 30
+    scale = WIDTH / LEVELS
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {LABEL + WIDTH + 20} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(level)} / {escape(required)}</title>',
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="3" height="6" fill="#5b8def"/>'
+        "</pattern></defs>",
+    ]
+    for i, row in enumerate(rows):
+        y = TOP + i * ROW
+        value = float(row["estimated_level"])  # type: ignore[arg-type]
+        need = float(row["required_level"])  # type: ignore[arg-type]
+        fill = "#2f6fde" if row.get("measured_level") is not None else "url(#hatch)"
+        name = f"{row['competency_code']} {row['name']}"
+        mark = LABEL + need * scale
+        parts += [
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(name[:30])}</text>',
+            f'<rect x="{LABEL}" y="{y + 4}" width="{WIDTH}" height="14" fill="#eef1f6"/>',
+            f'<rect class="level" x="{LABEL}" y="{y + 4}" width="{value * scale:.1f}" '
+            f'height="14" fill="{fill}"><title>{value:.1f}</title></rect>',
+            f'<line class="required" x1="{mark:.1f}" x2="{mark:.1f}" y1="{y}" y2="{y + 22}" '
+            f'stroke="#d9480f" stroke-width="3"><title>{need:.0f}</title></line>',
+        ]
+    legend = TOP + ROW * len(rows) + 18
+    parts += [
+        f'<rect x="{LABEL}" y="{legend - 10}" width="12" height="12" fill="#2f6fde"/>',
+        f'<text x="{LABEL + 16}" y="{legend}" font-size="12">{escape(level)}</text>',
+        f'<line x1="{LABEL + 120}" x2="{LABEL + 120}" y1="{legend - 12}" y2="{legend + 2}" '
+        'stroke="#d9480f" stroke-width="3"/>',
+        f'<text x="{LABEL + 126}" y="{legend}" font-size="12">{escape(required)}</text>',
+        "</svg>",
+    ]
+    return Markup("".join(parts))
+
+
+def progress(done: float, right: float) -> Markup:
+    """A horizontal bar of `done` out of `right` (capped at full)."""
+    share = max(0.0, min(1.0, done / right)) if right else 0.0
+    return Markup(
+        '<svg class="progress" viewBox="0 0 300 16" xmlns="http://www.w3.org/2000/svg" '
+        f'role="img"><title>{done:.0f} / {right:.0f}</title>'
+        '<rect width="300" height="16" rx="4" fill="#eef1f6"/>'
+        f'<rect width="{300 * share:.1f}" height="16" rx="4" fill="#2b8a3e"/></svg>'
+    )

@@ -1,0 +1,184 @@
+"""Suggestions as answers: the model's output, checked against the caller's scope, written to
+the audit log and wrapped with what produced it. The API's routes and the web pages both call
+these, so a suggestion shown on a page is audited and versioned exactly like one sent as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from fastapi import HTTPException
+
+from features.eligibility import messages
+from service import audit, serving
+from service.accounts import Account
+from service.models import Loaded
+from service.schemas import (
+    Approval,
+    CareerPathAnswer,
+    FeedbackOut,
+    ModelRef,
+    NextStep,
+    Refusal,
+    RouteStep,
+    TrainingItem,
+    TrainingSuggestions,
+)
+from service.scopes import check_agency, check_employee, check_position
+from service.snapshot import NotFound, Snapshot
+
+
+def training_suggestions(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    employee_id: str,
+    k: int,
+    kinds: list[str],
+) -> TrainingSuggestions:
+    """A person's recommended courses with reasons, audited (raises outside the scope)."""
+    check_employee(account, snapshot, employee_id)
+    items = [
+        TrainingItem.model_validate(row)
+        for row in serving.trainings(model, snapshot, employee_id, k, kinds)
+    ]
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind="training",
+            subject=employee_id,
+            model_name=model.name,
+            model_version=model.version,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"k": k, "kinds": kinds},
+            returned=[{"id": i.course_id, "score": i.score} for i in items],
+        ),
+    )
+    return TrainingSuggestions(
+        suggestion_id=suggestion_id,
+        model=ModelRef(name=model.name, version=model.version),
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+        employee_id=employee_id,
+        items=items,
+    )
+
+
+def career_paths(
+    account: Account,
+    snapshot: Snapshot,
+    audit_log: audit.AuditLog,
+    employee_id: str,
+    to: str | None,
+    k: int,
+) -> CareerPathAnswer:
+    """The next posts a person fits, or dated routes to `to`, audited (from the rules and
+    competency fit: no model)."""
+    check_employee(account, snapshot, employee_id)
+    finder = snapshot.paths
+    steps: list[NextStep] = []
+    routes: list[list[RouteStep]] = []
+    if to is None:
+        steps = _next_steps(snapshot, employee_id, finder.next_steps(employee_id, k))
+        returned = [{"id": s.position_id, "score": s.fit_score} for s in steps]
+    else:
+        snapshot.position(to)  # 404 for an unknown post
+        found = finder.routes(employee_id, to)
+        routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
+        returned = [{"id": to, "routes": len(routes)}]
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind="paths",
+            subject=employee_id,
+            model_name=None,
+            model_version=None,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"k": k, "to": to},
+            returned=returned,
+        ),
+    )
+    return CareerPathAnswer(
+        suggestion_id=suggestion_id,
+        model=None,
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+        employee_id=employee_id,
+        target_position_id=to,
+        next_steps=steps,
+        routes=routes,
+    )
+
+
+def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> list[NextStep]:
+    out = []
+    for row in table.to_dict("records"):
+        position = snapshot.position(row["position_id"])
+        result = snapshot.view.eligibility(str(row["family"]))
+        out.append(
+            NextStep(
+                position_id=row["position_id"],
+                title=str(position["title"]),
+                family=str(row["family"]),
+                agency_id=str(row["agency_id"]),
+                vacant=bool(position["open_seats"] > 0),
+                fit_score=round(float(row["fit_score"]), 4),
+                eligible=bool(row["eligible"]),
+                eligible_from=row["eligible_from"] or None,
+                failed_rules=messages(result, employee_id),  # type: ignore[arg-type]
+                missing_competencies=json.loads(row["missing"]),
+            )
+        )
+    return out
+
+
+def judge(
+    account: Account, snapshot: Snapshot, engine: sa.Engine, body: Approval | Refusal
+) -> FeedbackOut:
+    """Store one judgement on an item of a suggestion the caller was shown (404 otherwise)."""
+    logged = audit.find(engine, body.suggestion_id)
+    if logged is None or not _may_judge(account, snapshot, logged):
+        raise NotFound(f"no suggestion {body.suggestion_id!r} of yours")
+    if body.item_id not in {str(item.get("id")) for item in logged.returned}:
+        raise NotFound(f"suggestion {body.suggestion_id} did not include {body.item_id!r}")
+    feedback_id = audit.add_feedback(
+        engine, account, body.suggestion_id, body.item_id, body.decision, body.reason
+    )
+    model = (
+        ModelRef(name=logged.model_name, version=logged.model_version)
+        if logged.model_name
+        else None
+    )
+    return FeedbackOut(
+        feedback_id=feedback_id,
+        suggestion_id=body.suggestion_id,
+        item_id=body.item_id,
+        decision=body.decision,
+        model=model,
+    )
+
+
+def _may_judge(account: Account, snapshot: Snapshot, logged: sa.Row[Any]) -> bool:
+    """Only the one who was shown the suggestion, still in scope of what it was about."""
+    if logged.username != account.username:
+        return False
+    try:
+        if logged.kind in ("training", "paths"):
+            check_employee(account, snapshot, logged.subject)
+        elif logged.kind == "candidates":
+            check_position(account, snapshot, logged.subject)
+        elif logged.kind == "plan":
+            for position_id in logged.request["position_ids"]:
+                check_position(account, snapshot, position_id)
+        elif logged.kind == "succession":
+            check_agency(account, snapshot, logged.subject, individuals=True)
+        else:
+            return False
+    except (NotFound, HTTPException):  # out of scope now: the same answer as missing
+        return False
+    return True
