@@ -11,14 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from features.database import create_db_engine, migrate
-from service import serving
+from service import pages, serving
 from service.audit import AuditLog
 from service.errors import add_error_handlers
 from service.models import ModelStore
@@ -69,6 +71,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     for routes in (auth, employees, positions, agencies, feedback, models):
         api.include_router(routes.router)
     app.include_router(api)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     add_error_handlers(app)
 
     @app.get("/health", tags=["service"])

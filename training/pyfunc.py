@@ -85,7 +85,9 @@ class TrainingRecsModel(PythonModel):
     def predict(
         self,
         context: Any,
-        model_input: pd.DataFrame | list[dict[str, Any]],
+        # a DataFrame, or a list of dicts (the service's form); hinted DataFrame only, since
+        # MLflow checks the hint of `predict` and warns about unions
+        model_input: pd.DataFrame,
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame | list[dict[str, Any]]:
         """A DataFrame of requests gets a DataFrame; a list of request dicts gets a list of

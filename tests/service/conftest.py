@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from api_client import PASSWORD, Api
 from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
@@ -40,26 +40,6 @@ def served(
     train_placements(PlacementConfig(truth_dir=small_dataset), settings)
     promote(settings, PLACEMENTS, reason="service tests")
     return settings
-
-
-@dataclass
-class Api:
-    """A running app on the served store, one signed-in account per role (and an analyst
-    granted the planner's agency), and the ids the tests need: the ASN's own record, a
-    colleague in the same agency, someone elsewhere."""
-
-    client: TestClient
-    headers: dict[str, dict[str, str]]
-    own: str  # the asn account's employee
-    colleague: str  # same agency as `own` (the planner's scope)
-    outsider: str  # another agency
-    agency: str
-    other_agency: str
-    post: str  # a structural post in `agency`
-    other_post: str  # a structural post in `other_agency`
-
-
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture(scope="session")

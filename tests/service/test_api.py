@@ -10,7 +10,7 @@ import logging
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import Api
+from api_client import Api
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Api
+from api_client import Api
 from fastapi.testclient import TestClient
 
 from service import serving

@@ -5,7 +5,7 @@ a token. The table must cover every route the app has: a new route without a row
 from __future__ import annotations
 
 import pytest
-from conftest import Api
+from api_client import Api
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import Api
+from api_client import Api
 from hypothesis import HealthCheck, given, settings
 
 pytestmark = pytest.mark.slow
