@@ -19,11 +19,24 @@ from pydantic import TypeAdapter, ValidationError
 
 from service import charts
 from service.accounts import Account, authenticate
-from service.dependencies import AuditDep, EngineDep, SnapshotDep, TrainingModelDep
+from service.dependencies import (
+    AuditDep,
+    EngineDep,
+    PlacementModelDep,
+    SnapshotDep,
+    TrainingModelDep,
+)
 from service.schemas import FeedbackIn
+from service.scopes import individual_agencies
 from service.security import issue_token, read_token
+from service.serving import BadRequest
 from service.snapshot import NotFound
-from service.suggestions import career_paths, judge, training_suggestions
+from service.suggestions import (
+    candidate_suggestions,
+    career_paths,
+    judge,
+    training_suggestions,
+)
 from service.texts import LANGUAGES, texts
 
 router = APIRouter(include_in_schema=False)
@@ -69,9 +82,10 @@ def home(request: Request) -> Response:
         return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
     if account.role == "asn":
         return RedirectResponse("/karier", status.HTTP_303_SEE_OTHER)
-    return _page(
-        request, "message.html", message=texts(_language(request))["no_page_yet"], account=account
-    )
+    if individual_agencies(account) != ():
+        return RedirectResponse("/posisi", status.HTTP_303_SEE_OTHER)
+    message = texts(_language(request))["no_page_yet"]
+    return _page(request, "message.html", message=message, account=account)
 
 
 @router.get("/masuk")
@@ -205,5 +219,110 @@ def _career(
         trainings=training_suggestions(account, snapshot, model, audit_log, me, 10, []),
         paths=career_paths(account, snapshot, audit_log, me, None, 5),
         notice=t["thanks"] if notice_ok else None,
+        error=error,
+    )
+
+
+#: Posts listed on one page.
+POSTS_SHOWN = 200
+
+
+@router.get("/posisi")
+def posts(request: Request, snapshot: SnapshotDep, lowong: int = 0) -> Response:
+    """Positions in the planner's scope (vacant only when asked); structural posts link to
+    their candidates."""
+    account = _signed_in(request)
+    if account is None:
+        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    scope = individual_agencies(account)
+    if scope == ():
+        return _message(request, "forbidden", 403, account)
+    table = snapshot.positions
+    if scope is not None:
+        table = table[table["agency_id"].isin(scope)]
+    if lowong:
+        table = table[table["open_seats"] > 0]
+    table = table.sort_values(["rankable", "open_seats"], ascending=False)
+    shown = table.head(POSTS_SHOWN).to_dict("records")
+    return _page(
+        request, "posts.html", account=account, posts=shown, shown=len(shown), total=len(table)
+    )
+
+
+@router.get("/posisi/{position_id}")
+def post_candidates(
+    position_id: str,
+    request: Request,
+    snapshot: SnapshotDep,
+    model: PlacementModelDep,
+    audit_log: AuditDep,
+    ok: int = 0,
+) -> Response:
+    """A post's ranked candidates with eligibility, fit per competency and reasons."""
+    account = _signed_in(request)
+    if account is None:
+        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    return _candidates(request, account, snapshot, model, audit_log, position_id, ok=bool(ok))
+
+
+@router.post("/posisi/{position_id}/tanggapan")
+def candidate_feedback(
+    position_id: str,
+    request: Request,
+    snapshot: SnapshotDep,
+    model: PlacementModelDep,
+    audit_log: AuditDep,
+    engine: EngineDep,
+    suggestion_id: Annotated[str, Form(max_length=32)],
+    item_id: Annotated[str, Form(max_length=60)],
+    decision: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Accept, or reject with a reason, one proposed candidate."""
+    account = _signed_in(request)
+    if account is None:
+        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    fields = {"suggestion_id": suggestion_id, "item_id": item_id, "decision": decision}
+    try:
+        body = FEEDBACK.validate_python(fields | ({"reason": reason} if reason.strip() else {}))
+        judge(account, snapshot, engine, body)
+    except (ValidationError, NotFound):
+        error = texts(_language(request))["reject_reason"]
+        return _candidates(
+            request, account, snapshot, model, audit_log, position_id, error=error, status_code=422
+        )
+    return RedirectResponse(f"/posisi/{position_id}?ok=1", status.HTTP_303_SEE_OTHER)
+
+
+def _candidates(
+    request: Request,
+    account: Account,
+    snapshot: SnapshotDep,
+    model: PlacementModelDep,
+    audit_log: AuditDep,
+    position_id: str,
+    ok: bool = False,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        answer = candidate_suggestions(
+            account, snapshot, model, audit_log, position_id, 10, False, None
+        )
+    except NotFound:
+        return _message(request, "not_found", 404, account)
+    except HTTPException:
+        return _message(request, "forbidden", 403, account)
+    except BadRequest:
+        return _message(request, "not_rankable", 422, account)
+    t = texts(_language(request))
+    return _page(
+        request,
+        "candidates.html",
+        status_code,
+        account=account,
+        post=snapshot.position(position_id),
+        answer=answer,
+        notice=t["thanks"] if ok else None,
         error=error,
     )

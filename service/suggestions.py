@@ -5,20 +5,28 @@ these, so a suggestion shown on a page is audited and versioned exactly like one
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from fastapi import HTTPException
 
+from features import reference
 from features.eligibility import messages
+from features.fit import competency_fit
+from features.positions import competency_codes
 from service import audit, serving
 from service.accounts import Account
 from service.models import Loaded
 from service.schemas import (
     Approval,
+    Candidate,
+    CandidateSuggestions,
     CareerPathAnswer,
     FeedbackOut,
+    FitItem,
     ModelRef,
     NextStep,
     Refusal,
@@ -26,7 +34,12 @@ from service.schemas import (
     TrainingItem,
     TrainingSuggestions,
 )
-from service.scopes import check_agency, check_employee, check_position
+from service.scopes import (
+    check_agency,
+    check_employee,
+    check_position,
+    individual_agencies,
+)
 from service.snapshot import NotFound, Snapshot
 
 
@@ -182,3 +195,100 @@ def _may_judge(account: Account, snapshot: Snapshot, logged: sa.Row[Any]) -> boo
     except (NotFound, HTTPException):  # out of scope now: the same answer as missing
         return False
     return True
+
+
+def candidate_suggestions(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    position_id: str,
+    k: int,
+    include_ineligible: bool,
+    from_agency: str | None,
+) -> CandidateSuggestions:
+    """Ranked candidates for a post from the caller's scope, explained and audited."""
+    check_position(account, snapshot, position_id)
+    agencies = individual_agencies(account)
+    if from_agency is not None:
+        if agencies is not None and from_agency not in agencies:
+            raise NotFound(f"no agency {from_agency!r} in your scope")
+        agencies = (from_agency,)
+    ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
+    post = snapshot.position(position_id)
+    items = _candidates(snapshot, ranked, position_id, str(post["family"]))
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind="candidates",
+            subject=position_id,
+            model_name=model.name,
+            model_version=model.version,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
+            returned=[{"id": c.employee_id, "score": c.score} for c in items],
+        ),
+    )
+    return CandidateSuggestions(
+        suggestion_id=suggestion_id,
+        model=ModelRef(name=model.name, version=model.version),
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+        position_id=position_id,
+        items=items,
+    )
+
+
+def _candidates(
+    snapshot: Snapshot, ranked: list[dict[str, Any]], position_id: str, family: str
+) -> list[Candidate]:
+    view = snapshot.view
+    result = view.eligibility(family)
+    required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
+    people = [str(row["employee_id"]) for row in ranked]
+    rows = [snapshot.row(p) for p in people]
+    levels = view.levels[rows]
+    fit = competency_fit(levels, required)  # all candidates at once
+    inside = np.flatnonzero(required > 0)
+    names = _competency_names()
+    out = []
+    for i, row in enumerate(ranked):
+        items = [
+            FitItem(
+                competency_code=names[c][0],
+                name_id=names[c][1],
+                name_en=names[c][2],
+                required_level=float(required[c]),
+                level=round(float(levels[i, c]), 3),
+                shortfall=round(float(fit.shortfall[i, c]), 3),
+                surplus=round(float(fit.surplus[i, c]), 3),
+            )
+            for c in inside
+        ]
+        out.append(
+            Candidate(
+                rank=int(row["rank"]),
+                employee_id=people[i],
+                agency_id=str(view.frame["agency_id"].iloc[rows[i]]),
+                score=round(float(row["score"]), 6),
+                fit_score=round(float(row["fit_score"]), 4),
+                eligible=bool(row["eligible"]),
+                eligible_from=row["eligible_from"] or None,
+                failed_rules=messages(result, people[i]) if not row["eligible"] else [],  # type: ignore[arg-type]
+                fit=items,
+                talent_box=None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
+                rating_last=None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
+                reasons=row.get("reasons", []),
+            )
+        )
+    return out
+
+
+@cache
+def _competency_names() -> list[tuple[str, str, str]]:
+    """(code, Indonesian name, English name) by competency column."""
+    table = reference.load("competencies").set_index("code")
+    return [
+        (c, str(table.at[c, "name_id"]), str(table.at[c, "name_en"])) for c in competency_codes()
+    ]

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 
-from features import reference
-from features.eligibility import messages
-from features.fit import competency_fit
-from features.positions import competency_codes
 from service import audit, serving
 from service.accounts import Account
 from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
@@ -20,9 +15,7 @@ from service.schemas import (
     AGENCY_ID,
     POSITION_ID,
     Assignment,
-    Candidate,
     CandidateSuggestions,
-    FitItem,
     ModelRef,
     PlanRequest,
     PlanSuggestions,
@@ -32,7 +25,7 @@ from service.schemas import (
 )
 from service.scopes import check_position, forbidden, individual_agencies
 from service.security import CurrentAccount
-from service.snapshot import NotFound, Snapshot
+from service.suggestions import candidate_suggestions
 from training.inference import MAX_K
 from training.placement import STRUCTURAL_FAMILIES
 
@@ -107,35 +100,8 @@ def candidates(
     """Candidates ranked by predicted success in the post, each with eligibility (failed rules
     in words, and when time will satisfy them), fit per competency, talent box and reasons.
     Only people in the caller's scope are proposed."""
-    check_position(account, snapshot, position_id)
-    agencies = individual_agencies(account)
-    if from_agency is not None:
-        if agencies is not None and from_agency not in agencies:
-            raise NotFound(f"no agency {from_agency!r} in your scope")
-        agencies = (from_agency,)
-    ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
-    post = snapshot.position(position_id)
-    items = _candidates(snapshot, ranked, position_id, str(post["family"]))
-    suggestion_id = audit_log.record(
-        account,
-        audit.Suggestion(
-            kind="candidates",
-            subject=position_id,
-            model_name=model.name,
-            model_version=model.version,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
-            returned=[{"id": c.employee_id, "score": c.score} for c in items],
-        ),
-    )
-    return CandidateSuggestions(
-        suggestion_id=suggestion_id,
-        model=ModelRef(name=model.name, version=model.version),
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
-        position_id=position_id,
-        items=items,
+    return candidate_suggestions(
+        account, snapshot, model, audit_log, position_id, k, include_ineligible, from_agency
     )
 
 
@@ -199,57 +165,3 @@ def _position(row: pd.Series) -> Position:
         open_seats=int(row["open_seats"]),
         rankable=bool(row["family"] in STRUCTURAL_FAMILIES),
     )
-
-
-def _candidates(
-    snapshot: Snapshot, ranked: list[dict[str, Any]], position_id: str, family: str
-) -> list[Candidate]:
-    view = snapshot.view
-    result = view.eligibility(family)
-    required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
-    people = [str(row["employee_id"]) for row in ranked]
-    rows = [snapshot.row(p) for p in people]
-    levels = view.levels[rows]
-    fit = competency_fit(levels, required)  # all candidates at once
-    inside = np.flatnonzero(required > 0)
-    names = _competency_names()
-    out = []
-    for i, row in enumerate(ranked):
-        items = [
-            FitItem(
-                competency_code=names[c][0],
-                name_id=names[c][1],
-                name_en=names[c][2],
-                required_level=float(required[c]),
-                level=round(float(levels[i, c]), 3),
-                shortfall=round(float(fit.shortfall[i, c]), 3),
-                surplus=round(float(fit.surplus[i, c]), 3),
-            )
-            for c in inside
-        ]
-        out.append(
-            Candidate(
-                rank=int(row["rank"]),
-                employee_id=people[i],
-                agency_id=str(view.frame["agency_id"].iloc[rows[i]]),
-                score=round(float(row["score"]), 6),
-                fit_score=round(float(row["fit_score"]), 4),
-                eligible=bool(row["eligible"]),
-                eligible_from=row["eligible_from"] or None,
-                failed_rules=messages(result, people[i]) if not row["eligible"] else [],  # type: ignore[arg-type]
-                fit=items,
-                talent_box=None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
-                rating_last=None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
-                reasons=row.get("reasons", []),
-            )
-        )
-    return out
-
-
-@cache
-def _competency_names() -> list[tuple[str, str, str]]:
-    """(code, Indonesian name, English name) by competency column."""
-    table = reference.load("competencies").set_index("code")
-    return [
-        (c, str(table.at[c, "name_id"]), str(table.at[c, "name_en"])) for c in competency_codes()
-    ]

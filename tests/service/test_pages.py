@@ -97,3 +97,45 @@ def test_every_asset_is_served_locally(browser: TestClient) -> None:
     links = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert links and not [link for link in links if link.startswith(("http:", "https:", "//"))]
     assert browser.get("/static/style.css").status_code == 200
+
+
+def test_a_planner_sees_posts_and_candidates_and_accepts_one(browser: TestClient, api: Api) -> None:
+    _sign_in(browser, "test-hr-planner")
+    listing = browser.get("/")
+    assert listing.url.path == "/posisi" and f'href="/posisi/{api.post}"' in listing.text
+    assert api.other_post not in listing.text  # only the planner's agencies
+    page = browser.get(f"/posisi/{api.post}")
+    assert page.status_code == 200 and "placement-success v1" in page.text
+    people = re.findall(r'name="item_id" value="([^"]+)"', page.text)
+    assert people and 'class="fit"' in page.text
+    suggestion = re.search(r'name="suggestion_id" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"suggestion_id": suggestion, "item_id": people[0]}
+    refused = browser.post(f"/posisi/{api.post}/tanggapan", data=form | {"decision": "rejected"})
+    assert refused.status_code == 422 and 'class="error"' in refused.text
+    accepted = browser.post(f"/posisi/{api.post}/tanggapan", data=form | {"decision": "accepted"})
+    assert accepted.status_code == 200 and 'class="notice"' in accepted.text
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        decision = connection.execute(
+            sa.text("SELECT decision FROM feedback WHERE suggestion_id = :s AND item_id = :i"),
+            {"s": suggestion, "i": people[0]},
+        ).scalar_one()
+    assert decision == "accepted"
+
+
+def test_a_planner_cannot_open_a_post_outside_the_scope(browser: TestClient, api: Api) -> None:
+    _sign_in(browser, "test-hr-planner")
+    outside = browser.get(f"/posisi/{api.other_post}")
+    missing = browser.get("/posisi/NO-SUCH-POST")
+    assert outside.status_code == missing.status_code == 404
+    browser.post("/keluar")
+    _sign_in(browser, "test-asn")
+    assert browser.get(f"/posisi/{api.post}").status_code == 403
+    assert browser.get("/posisi").status_code == 403
+
+
+def test_both_languages_have_every_text() -> None:
+    from service.texts import TEXTS
+
+    assert set(TEXTS["id"]) == set(TEXTS["en"])
+    assert all(TEXTS["id"][key] and TEXTS["en"][key] for key in TEXTS["id"])
