@@ -61,3 +61,40 @@ def progress(done: float, right: float) -> Markup:
         '<rect width="300" height="16" rx="4" fill="#eef1f6"/>'
         f'<rect width="{300 * share:.1f}" height="16" rx="4" fill="#2b8a3e"/></svg>'
     )
+
+
+PERFORMANCE = ("di_bawah", "sesuai", "di_atas")
+POTENTIAL = ("rendah", "menengah", "tinggi")
+
+
+def nine_box(
+    counts: dict[int, int], places: dict[int, tuple[str, str]], axes: tuple[str, str]
+) -> Markup:
+    """The 9-box grid: performance across, potential up, each cell its box number and head
+    count. `places` maps a box to its (performance tier, potential tier)."""
+    cell, margin = 90, 24
+    side = margin + 3 * cell
+    parts = [
+        f'<svg class="chart ninebox" role="img" viewBox="0 0 {side + 4} {side + margin}" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f"<title>{escape(axes[0])} × {escape(axes[1])}</title>",
+    ]
+    most = max([*counts.values(), 1])
+    for box, (performance, potential) in sorted(places.items()):
+        x = margin + PERFORMANCE.index(performance) * cell
+        y = (2 - POTENTIAL.index(potential)) * cell
+        people = counts.get(box, 0)
+        shade = 0.12 + 0.75 * people / most
+        parts += [
+            f'<rect class="box" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
+            f'fill="#2f6fde" fill-opacity="{shade:.2f}"><title>{box}: {people}</title></rect>',
+            f'<text x="{x + 6}" y="{y + 16}" font-size="12">{box}</text>',
+            f'<text x="{x + cell / 2 - 10}" y="{y + cell / 2 + 8}" font-size="20">{people}</text>',
+        ]
+    parts += [
+        f'<text x="{margin}" y="{side + 16}" font-size="12">{escape(axes[0])} →</text>',
+        f'<text x="14" y="{side - 4}" font-size="12" transform="rotate(-90 14 {side - 4})">'
+        f"{escape(axes[1])} →</text>",
+        "</svg>",
+    ]
+    return Markup("".join(parts))

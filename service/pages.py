@@ -8,6 +8,7 @@ suggestion on a page comes from `service.suggestions`: audited and versioned lik
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import TypeAdapter, ValidationError
 
+from features import reference
 from service import charts
 from service.accounts import Account, authenticate
 from service.dependencies import (
@@ -27,7 +29,7 @@ from service.dependencies import (
     TrainingModelDep,
 )
 from service.schemas import FeedbackIn
-from service.scopes import individual_agencies
+from service.scopes import check_agency, individual_agencies
 from service.security import issue_token, read_token
 from service.serving import BadRequest
 from service.snapshot import NotFound
@@ -35,6 +37,7 @@ from service.suggestions import (
     candidate_suggestions,
     career_paths,
     judge,
+    succession_pool,
     training_suggestions,
 )
 from service.texts import LANGUAGES, texts
@@ -326,3 +329,48 @@ def _candidates(
         notice=t["thanks"] if ok else None,
         error=error,
     )
+
+
+@router.get("/instansi/{agency_id}")
+def agency(
+    agency_id: str, request: Request, snapshot: SnapshotDep, audit_log: AuditDep
+) -> Response:
+    """An agency's 9-box distribution (planners of it, analysts, admins) and, for those who may
+    see people, its succession pool for administrator posts."""
+    account = _signed_in(request)
+    if account is None:
+        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    try:
+        check_agency(account, snapshot, agency_id, individuals=False)
+    except NotFound:
+        return _message(request, "not_found", 404, account)
+    except HTTPException:
+        return _message(request, "forbidden", 403, account)
+    try:
+        pool = succession_pool(account, snapshot, audit_log, agency_id, "administrator")
+    except (NotFound, HTTPException):
+        pool = None  # aggregates only for this caller
+    t = texts(_language(request))
+    counts = snapshot.talent_distribution(agency_id)
+    return _page(
+        request,
+        "agency.html",
+        account=account,
+        agency=snapshot.agencies.loc[agency_id],
+        boxes=counts,
+        chart=charts.nine_box(counts, _box_places(), (t["performance"], t["potential"])),
+        pool=pool,
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+    )
+
+
+@cache
+def _box_places() -> dict[int, tuple[str, str]]:
+    table = reference.load("talent_boxes")
+    return {
+        int(box): (str(performance), str(potential))
+        for box, performance, potential in zip(
+            table["box"], table["performance_tier"], table["potential_tier"], strict=True
+        )
+    }

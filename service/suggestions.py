@@ -31,6 +31,8 @@ from service.schemas import (
     NextStep,
     Refusal,
     RouteStep,
+    SuccessionMember,
+    SuccessionPool,
     TrainingItem,
     TrainingSuggestions,
 )
@@ -292,3 +294,44 @@ def _competency_names() -> list[tuple[str, str, str]]:
     return [
         (c, str(table.at[c, "name_id"]), str(table.at[c, "name_en"])) for c in competency_codes()
     ]
+
+
+def succession_pool(
+    account: Account, snapshot: Snapshot, audit_log: audit.AuditLog, agency_id: str, family: str
+) -> SuccessionPool:
+    """An agency's succession pool for a kind of post, audited (rules and talent boxes: no
+    model)."""
+    check_agency(account, snapshot, agency_id, individuals=True)
+    pool = snapshot.succession(agency_id, family)
+    items = [
+        SuccessionMember(
+            employee_id=r["employee_id"],
+            talent_box=int(r["talent_box"]),
+            readiness=r["readiness"],
+            eligible_from=None if pd.isna(r["eligible_from"]) else r["eligible_from"].date(),
+            failed_rules=int(r["failed_rules"]),
+        )
+        for r in pool.to_dict("records")
+    ]
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind="succession",
+            subject=agency_id,
+            model_name=None,
+            model_version=None,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request={"family": family},
+            returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
+        ),
+    )
+    return SuccessionPool(
+        suggestion_id=suggestion_id,
+        model=None,
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+        agency_id=agency_id,
+        family=family,
+        items=items,
+    )

@@ -66,6 +66,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "reject_reason": "Alasan (wajib untuk menolak)",
         "no_candidates": "Tidak ada kandidat yang memenuhi syarat dalam lingkup Anda.",
         "not_rankable": "Kandidat hanya diperingkat untuk jabatan struktural.",
+        "agency": "Instansi",
+        "nine_box": "Sebaran kotak talenta (9-box)",
+        "performance": "kinerja",
+        "potential": "potensi",
+        "no_box_count": "belum punya kotak",
+        "succession": "Kelompok rencana suksesi (kotak 7–9)",
+        "readiness": "kesiapan",
     },
     "en": {
         "app": "Jenjang",
@@ -123,6 +130,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "reject_reason": "Reason (required to reject)",
         "no_candidates": "No eligible candidate in your scope.",
         "not_rankable": "Candidates are ranked for structural posts only.",
+        "agency": "Agency",
+        "nine_box": "Talent boxes (9-box)",
+        "performance": "performance",
+        "potential": "potential",
+        "no_box_count": "without a box",
+        "succession": "Succession pool (boxes 7–9)",
+        "readiness": "readiness",
     },
 }
 

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Path, Query
 
-from service import audit
 from service.dependencies import AuditDep, SnapshotDep
 from service.schemas import (
     AGENCY_ID,
     Agency,
     Problem,
-    SuccessionMember,
     SuccessionPool,
     TalentDistribution,
 )
 from service.scopes import check_agency, forbidden, individual_agencies
 from service.security import CurrentAccount
+from service.suggestions import succession_pool
 
 router = APIRouter(prefix="/agencies", tags=["agencies"])
 
@@ -71,37 +69,4 @@ def succession(
 ) -> SuccessionPool:
     """The succession pool (talent boxes 7–9) for a kind of post: ready now, or within two
     years with the date. From the rules and talent boxes, no learned model."""
-    check_agency(account, snapshot, agency_id, individuals=True)
-    pool = snapshot.succession(agency_id, family)
-    items = [
-        SuccessionMember(
-            employee_id=r["employee_id"],
-            talent_box=int(r["talent_box"]),
-            readiness=r["readiness"],
-            eligible_from=None if pd.isna(r["eligible_from"]) else r["eligible_from"].date(),
-            failed_rules=int(r["failed_rules"]),
-        )
-        for r in pool.to_dict("records")
-    ]
-    suggestion_id = audit_log.record(
-        account,
-        audit.Suggestion(
-            kind="succession",
-            subject=agency_id,
-            model_name=None,
-            model_version=None,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"family": family},
-            returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
-        ),
-    )
-    return SuccessionPool(
-        suggestion_id=suggestion_id,
-        model=None,
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
-        agency_id=agency_id,
-        family=family,
-        items=items,
-    )
+    return succession_pool(account, snapshot, audit_log, agency_id, family)

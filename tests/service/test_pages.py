@@ -139,3 +139,23 @@ def test_both_languages_have_every_text() -> None:
 
     assert set(TEXTS["id"]) == set(TEXTS["en"])
     assert all(TEXTS["id"][key] and TEXTS["en"][key] for key in TEXTS["id"])
+
+
+def test_the_nine_box_and_pool_of_an_agency(browser: TestClient, api: Api) -> None:
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
+    counts = snapshot.talent_distribution(api.agency)
+    _sign_in(browser, "test-hr-planner")
+    page = browser.get(f"/instansi/{api.agency}")
+    assert page.status_code == 200 and page.text.count('class="box"') == 9
+    for box in range(1, 10):
+        assert f"<title>{box}: {counts[box]}</title>" in page.text
+    assert "Kelompok rencana suksesi" in page.text  # the planner may see people
+    assert browser.get(f"/instansi/{api.other_agency}").status_code == 404
+    browser.post("/keluar")
+    _sign_in(browser, "test-analyst")  # aggregates of any agency, no people
+    other = browser.get(f"/instansi/{api.other_agency}")
+    assert other.status_code == 200 and 'class="box"' in other.text
+    assert "Kelompok rencana suksesi" not in other.text
+    browser.post("/keluar")
+    _sign_in(browser, "test-asn")
+    assert browser.get(f"/instansi/{api.agency}").status_code == 403
