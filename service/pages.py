@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from features import reference
 from service import charts
@@ -32,7 +33,7 @@ from service.schemas import FeedbackIn
 from service.scopes import check_agency, individual_agencies
 from service.security import issue_token, read_token
 from service.serving import BadRequest
-from service.snapshot import NotFound
+from service.snapshot import NotFound, Snapshot
 from service.suggestions import (
     candidate_suggestions,
     career_paths,
@@ -47,6 +48,29 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 SESSION, LANGUAGE = "jenjang_sesi", "bahasa"
 FEEDBACK = TypeAdapter(FeedbackIn)
+
+
+class JudgementForm(BaseModel):
+    """The fields of a page's feedback form (checked as API feedback by `_stored`)."""
+
+    suggestion_id: str = Field(max_length=32)
+    item_id: str = Field(max_length=60)
+    decision: str = Field(max_length=20)
+    reason: str = Field(default="", max_length=1000)
+
+
+def _stored(account: Account, snapshot: Snapshot, engine: sa.Engine, form: JudgementForm) -> bool:
+    """Store a page's judgement through the API's rules; False when they refuse it (a refusal
+    without a reason, or a suggestion that is not the caller's)."""
+    fields = form.model_dump(exclude={"reason"})
+    try:
+        body = FEEDBACK.validate_python(
+            fields | ({"reason": form.reason} if form.reason.strip() else {})
+        )
+        judge(account, snapshot, engine, body)
+    except (ValidationError, NotFound):
+        return False
+    return True
 
 
 def _language(request: Request) -> str:
@@ -165,10 +189,7 @@ def career_feedback(
     model: TrainingModelDep,
     audit_log: AuditDep,
     engine: EngineDep,
-    suggestion_id: Annotated[str, Form(max_length=32)],
-    item_id: Annotated[str, Form(max_length=60)],
-    decision: Annotated[str, Form(max_length=20)],
-    reason: Annotated[str, Form(max_length=1000)] = "",
+    form: Annotated[JudgementForm, Form()],
 ) -> Response:
     """ "Interested" or "not relevant" (with a reason) on one recommended training."""
     account = _signed_in(request)
@@ -176,11 +197,7 @@ def career_feedback(
         return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
     if account.role != "asn":
         return _message(request, "forbidden", 403, account)
-    fields = {"suggestion_id": suggestion_id, "item_id": item_id, "decision": decision}
-    try:
-        body = FEEDBACK.validate_python(fields | ({"reason": reason} if reason.strip() else {}))
-        judge(account, snapshot, engine, body)
-    except (ValidationError, NotFound):
+    if not _stored(account, snapshot, engine, form):
         error = texts(_language(request))["reason"]
         return _career(request, account, snapshot, model, audit_log, error=error, status_code=422)
     return RedirectResponse("/karier?ok=1", status.HTTP_303_SEE_OTHER)
@@ -276,20 +293,13 @@ def candidate_feedback(
     model: PlacementModelDep,
     audit_log: AuditDep,
     engine: EngineDep,
-    suggestion_id: Annotated[str, Form(max_length=32)],
-    item_id: Annotated[str, Form(max_length=60)],
-    decision: Annotated[str, Form(max_length=20)],
-    reason: Annotated[str, Form(max_length=1000)] = "",
+    form: Annotated[JudgementForm, Form()],
 ) -> Response:
     """Accept, or reject with a reason, one proposed candidate."""
     account = _signed_in(request)
     if account is None:
         return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
-    fields = {"suggestion_id": suggestion_id, "item_id": item_id, "decision": decision}
-    try:
-        body = FEEDBACK.validate_python(fields | ({"reason": reason} if reason.strip() else {}))
-        judge(account, snapshot, engine, body)
-    except (ValidationError, NotFound):
+    if not _stored(account, snapshot, engine, form):
         error = texts(_language(request))["reject_reason"]
         return _candidates(
             request, account, snapshot, model, audit_log, position_id, error=error, status_code=422

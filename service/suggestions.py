@@ -45,6 +45,41 @@ from service.scopes import (
 from service.snapshot import NotFound, Snapshot
 
 
+def audited(
+    account: Account,
+    audit_log: audit.AuditLog,
+    snapshot: Snapshot,
+    model: Loaded | None,
+    *,
+    kind: str,
+    subject: str,
+    request: dict[str, Any],
+    returned: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Write what is about to be suggested to the audit log; the envelope every suggestion
+    answer carries (suggestion id, model and version, data snapshot, date). `model` is None
+    for answers from rules and fit alone."""
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind=kind,
+            subject=subject,
+            model_name=model.name if model else None,
+            model_version=model.version if model else None,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request=request,
+            returned=returned,
+        ),
+    )
+    return {
+        "suggestion_id": suggestion_id,
+        "model": ModelRef(name=model.name, version=model.version) if model else None,
+        "data_snapshot": snapshot.snapshot_id,
+        "as_of": snapshot.as_of.date(),
+    }
+
+
 def training_suggestions(
     account: Account,
     snapshot: Snapshot,
@@ -60,24 +95,18 @@ def training_suggestions(
         TrainingItem.model_validate(row)
         for row in serving.trainings(model, snapshot, employee_id, k, kinds)
     ]
-    suggestion_id = audit_log.record(
+    envelope = audited(
         account,
-        audit.Suggestion(
-            kind="training",
-            subject=employee_id,
-            model_name=model.name,
-            model_version=model.version,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"k": k, "kinds": kinds},
-            returned=[{"id": i.course_id, "score": i.score} for i in items],
-        ),
+        audit_log,
+        snapshot,
+        model,
+        kind="training",
+        subject=employee_id,
+        request={"k": k, "kinds": kinds},
+        returned=[{"id": i.course_id, "score": i.score} for i in items],
     )
     return TrainingSuggestions(
-        suggestion_id=suggestion_id,
-        model=ModelRef(name=model.name, version=model.version),
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
+        **envelope,
         employee_id=employee_id,
         items=items,
     )
@@ -105,24 +134,18 @@ def career_paths(
         found = finder.routes(employee_id, to)
         routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
         returned = [{"id": to, "routes": len(routes)}]
-    suggestion_id = audit_log.record(
+    envelope = audited(
         account,
-        audit.Suggestion(
-            kind="paths",
-            subject=employee_id,
-            model_name=None,
-            model_version=None,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"k": k, "to": to},
-            returned=returned,
-        ),
+        audit_log,
+        snapshot,
+        None,
+        kind="paths",
+        subject=employee_id,
+        request={"k": k, "to": to},
+        returned=returned,
     )
     return CareerPathAnswer(
-        suggestion_id=suggestion_id,
-        model=None,
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
+        **envelope,
         employee_id=employee_id,
         target_position_id=to,
         next_steps=steps,
@@ -219,24 +242,18 @@ def candidate_suggestions(
     ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
     post = snapshot.position(position_id)
     items = _candidates(snapshot, ranked, position_id, str(post["family"]))
-    suggestion_id = audit_log.record(
+    envelope = audited(
         account,
-        audit.Suggestion(
-            kind="candidates",
-            subject=position_id,
-            model_name=model.name,
-            model_version=model.version,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
-            returned=[{"id": c.employee_id, "score": c.score} for c in items],
-        ),
+        audit_log,
+        snapshot,
+        model,
+        kind="candidates",
+        subject=position_id,
+        request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
+        returned=[{"id": c.employee_id, "score": c.score} for c in items],
     )
     return CandidateSuggestions(
-        suggestion_id=suggestion_id,
-        model=ModelRef(name=model.name, version=model.version),
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
+        **envelope,
         position_id=position_id,
         items=items,
     )
@@ -313,24 +330,18 @@ def succession_pool(
         )
         for r in pool.to_dict("records")
     ]
-    suggestion_id = audit_log.record(
+    envelope = audited(
         account,
-        audit.Suggestion(
-            kind="succession",
-            subject=agency_id,
-            model_name=None,
-            model_version=None,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"family": family},
-            returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
-        ),
+        audit_log,
+        snapshot,
+        None,
+        kind="succession",
+        subject=agency_id,
+        request={"family": family},
+        returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
     )
     return SuccessionPool(
-        suggestion_id=suggestion_id,
-        model=None,
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
+        **envelope,
         agency_id=agency_id,
         family=family,
         items=items,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 
-from service import audit, serving
+from service import serving
 from service.accounts import Account
 from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
 from service.schemas import (
@@ -16,7 +16,6 @@ from service.schemas import (
     POSITION_ID,
     Assignment,
     CandidateSuggestions,
-    ModelRef,
     PlanRequest,
     PlanSuggestions,
     Position,
@@ -25,7 +24,7 @@ from service.schemas import (
 )
 from service.scopes import check_position, forbidden, individual_agencies
 from service.security import CurrentAccount
-from service.suggestions import candidate_suggestions
+from service.suggestions import audited, candidate_suggestions
 from training.inference import MAX_K
 from training.placement import STRUCTURAL_FAMILIES
 
@@ -124,27 +123,21 @@ def plans(
         Assignment(position_id=r["vacancy"], employee_id=r["candidate"], score=float(r["score"]))
         for r in best.assignments.to_dict("records")
     ]
-    suggestion_id = audit_log.record(
+    envelope = audited(
         account,
-        audit.Suggestion(
-            kind="plan",
-            subject=f"{len(wanted)} posts",
-            model_name=model.name,
-            model_version=model.version,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request={"position_ids": wanted},
-            returned=[
-                {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
-                for a in assignments
-            ],
-        ),
+        audit_log,
+        snapshot,
+        model,
+        kind="plan",
+        subject=f"{len(wanted)} posts",
+        request={"position_ids": wanted},
+        returned=[
+            {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
+            for a in assignments
+        ],
     )
     return PlanSuggestions(
-        suggestion_id=suggestion_id,
-        model=ModelRef(name=model.name, version=model.version),
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
+        **envelope,
         assignments=assignments,
         unfilled=list(best.unfilled),
         total=round(float(best.total), 6),
