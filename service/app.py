@@ -16,8 +16,10 @@ from pathlib import Path
 import anyio.to_thread
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from features.database import create_db_engine, migrate
 from service import pages, serving
@@ -74,6 +76,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     add_error_handlers(app)
+    app.add_exception_handler(StarletteHTTPException, pages.error_page)
+    app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
 
     @app.get("/health", tags=["service"])
     def health() -> dict[str, str]:

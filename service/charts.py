@@ -11,12 +11,22 @@ from html import escape
 from markupsafe import Markup
 
 ROW, LABEL, WIDTH, TOP = 26, 190, 260, 10
+NAME_CHARS = 27  # of a competency's label, to stay clear of the bars
 LEVELS = 5
 
 
-def competency_bars(rows: list[dict[str, object]], required: str, level: str) -> Markup:
-    """SVG of levels (0–5) against the required level, with a legend in the page's language."""
-    height = TOP + ROW * len(rows) + 30
+def competency_bars(
+    rows: list[dict[str, object]],
+    required: str,
+    level: str,
+    target: dict[str, float] | None = None,
+    target_label: str = "",
+) -> Markup:
+    """SVG of levels (0–5) against the required level, with a legend in the page's language.
+    `target` (competency code → level) adds a second, dashed mark: the standard of the post the
+    person is looking at next, so the gap to the next step reads beside today's. A row whose
+    required level is 0 (a competency only the post in view asks for) has no solid mark."""
+    height = TOP + ROW * len(rows) + (50 if target is not None else 30)
     scale = WIDTH / LEVELS
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {LABEL + WIDTH + 20} {height}" '
@@ -27,19 +37,24 @@ def competency_bars(rows: list[dict[str, object]], required: str, level: str) ->
     ]
     for i, row in enumerate(rows):
         y = TOP + i * ROW
+        code = str(row["competency_code"])
         value = float(row["estimated_level"])  # type: ignore[arg-type]
         need = float(row["required_level"])  # type: ignore[arg-type]
         fill = "#2f6fde" if row.get("measured_level") is not None else "url(#hatch)"
-        name = f"{row['competency_code']} {row['name']}"
-        mark = LABEL + need * scale
+        name = f"{code} {row['name']}"
+        short = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
         parts += [
-            f'<text x="0" y="{y + 15}" font-size="12">{escape(name[:30])}</text>',
+            f'<text x="0" y="{y + 15}" font-size="12">{escape(short)}'
+            f"<title>{escape(name)}</title></text>",
             f'<rect x="{LABEL}" y="{y + 4}" width="{WIDTH}" height="14" fill="#eef1f6"/>',
             f'<rect class="level" x="{LABEL}" y="{y + 4}" width="{value * scale:.1f}" '
             f'height="14" fill="{fill}"><title>{value:.1f}</title></rect>',
-            f'<line class="required" x1="{mark:.1f}" x2="{mark:.1f}" y1="{y}" y2="{y + 22}" '
-            f'stroke="#d9480f" stroke-width="3"><title>{need:.0f}</title></line>',
         ]
+        if need > 0:
+            parts.append(_mark("required", LABEL + need * scale, y, need, "#d9480f", ""))
+        goal = (target or {}).get(code, 0.0)
+        if goal > 0:
+            parts.append(_mark("target", LABEL + goal * scale, y, goal, "#7048e8", DASHED))
     legend = TOP + ROW * len(rows) + 18
     parts += [
         f'<rect x="{LABEL}" y="{legend - 10}" width="12" height="12" fill="#2f6fde"/>',
@@ -47,9 +62,27 @@ def competency_bars(rows: list[dict[str, object]], required: str, level: str) ->
         f'<line x1="{LABEL + 120}" x2="{LABEL + 120}" y1="{legend - 12}" y2="{legend + 2}" '
         'stroke="#d9480f" stroke-width="3"/>',
         f'<text x="{LABEL + 126}" y="{legend}" font-size="12">{escape(required)}</text>',
-        "</svg>",
     ]
+    if target is not None:
+        parts += [
+            f'<line x1="{LABEL + 6}" x2="{LABEL + 6}" y1="{legend + 6}" y2="{legend + 20}" '
+            f'stroke="#7048e8" stroke-width="3"{DASHED}/>',
+            f'<text x="{LABEL + 16}" y="{legend + 18}" font-size="12">'
+            f"{escape(target_label[:40])}</text>",
+        ]
+    parts.append("</svg>")
     return Markup("".join(parts))
+
+
+DASHED = ' stroke-dasharray="4 2"'
+
+
+def _mark(kind: str, x: float, y: int, value: float, colour: str, dash: str) -> str:
+    """A vertical mark at a required level (its value as the tooltip)."""
+    return (
+        f'<line class="{kind}" x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 22}" '
+        f'stroke="{colour}" stroke-width="3"{dash}><title>{value:.0f}</title></line>'
+    )
 
 
 def progress(done: float, right: float) -> Markup:

@@ -24,6 +24,7 @@ from features.records import Records, database_snapshot_id, known, load_records
 from features.succession import succession_pool
 from features.trainings import completed
 from service.settings import ServiceSettings
+from training.needs import AgencyNeeds, agency_needs
 from training.paths import CareerPaths
 from training.placement import STRUCTURAL_FAMILIES, View, build_view
 
@@ -132,7 +133,7 @@ class Snapshot:
             },
             "grade": self.grades.get(employee_id),
             "competencies": self.competencies(row, str(position["position_id"])),
-            "ratings": self._ratings(employee_id),
+            "ratings": self.recent_ratings(employee_id),
             "talent": self._talent(person),
             "development": {
                 "jp_this_year": int(self.jp_this_year.get(employee_id, 0)),
@@ -165,7 +166,8 @@ class Snapshot:
             )
         return out
 
-    def _ratings(self, employee_id: str) -> list[dict[str, object]]:
+    def recent_ratings(self, employee_id: str) -> list[dict[str, object]]:
+        """The person's last SKP ratings (up to `RATING_YEARS`), oldest first."""
         if employee_id not in self.ratings.index:
             return []
         mine = self.ratings.loc[[employee_id]].sort_values("year").tail(RATING_YEARS)
@@ -192,6 +194,20 @@ class Snapshot:
         frame = self.view.frame[self.view.frame["agency_id"] == agency_id]
         boxes = frame["talent_box"].fillna(0).astype(int).value_counts()
         return {box: int(boxes.get(box, 0)) for box in range(10)}
+
+    def training_needs(self, agency_id: str) -> AgencyNeeds:
+        """The agency's shared competency gaps, the courses closing them and the JP right."""
+        if agency_id not in self.agencies.index:
+            raise NotFound(f"no agency {agency_id!r}")
+        return agency_needs(
+            self.view.frame,
+            self.view.levels,
+            self.view.standards,
+            self.records["courses"],
+            self.records["course_competencies"],
+            self.jp_this_year,
+            agency_id,
+        )
 
     def succession(self, agency_id: str, family: str) -> pd.DataFrame:
         mine = (self.view.frame["agency_id"] == agency_id).to_numpy()

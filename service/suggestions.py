@@ -22,6 +22,7 @@ from service.accounts import Account
 from service.models import Loaded
 from service.schemas import (
     Approval,
+    Assignment,
     Candidate,
     CandidateSuggestions,
     CareerPathAnswer,
@@ -29,6 +30,7 @@ from service.schemas import (
     FitItem,
     ModelRef,
     NextStep,
+    PlanSuggestions,
     Refusal,
     RouteStep,
     SuccessionMember,
@@ -345,4 +347,43 @@ def succession_pool(
         agency_id=agency_id,
         family=family,
         items=items,
+    )
+
+
+def placement_plan(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    position_ids: list[str],
+) -> PlanSuggestions:
+    """One plan for several vacancies (each person at most one post, eligible people in the
+    caller's scope only), beside filling them one by one; audited."""
+    wanted = list(dict.fromkeys(position_ids))
+    for position_id in wanted:
+        check_position(account, snapshot, position_id)
+    best, greedy = serving.plan(model, snapshot, wanted, individual_agencies(account))
+    assignments = [
+        Assignment(position_id=r["vacancy"], employee_id=r["candidate"], score=float(r["score"]))
+        for r in best.assignments.to_dict("records")
+    ]
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        model,
+        kind="plan",
+        subject=f"{len(wanted)} posts",
+        request={"position_ids": wanted},
+        returned=[
+            {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
+            for a in assignments
+        ],
+    )
+    return PlanSuggestions(
+        **envelope,
+        assignments=assignments,
+        unfilled=list(best.unfilled),
+        total=round(float(best.total), 6),
+        greedy_total=round(float(greedy.total), 6),
     )

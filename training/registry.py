@@ -118,7 +118,7 @@ def version_at(
 
 def versions(client: MlflowClient, name: str) -> list[dict[str, Any]]:
     """Every registered version of `name`, oldest first: its aliases, when it was registered,
-    its test cycle and its run's metrics (empty when the model is not registered)."""
+    its test cycle, its run's metrics and its tags (empty when the model is not registered)."""
     found = client.search_model_versions(f"name = '{name}'")
     if not found:
         return []
@@ -133,6 +133,7 @@ def versions(client: MlflowClient, name: str) -> list[dict[str, Any]]:
                 "created": dt.datetime.fromtimestamp(version.creation_timestamp / 1000, dt.UTC),
                 "test_year": version.tags.get("test_year"),
                 "metrics": dict(metrics),
+                "tags": dict(version.tags),  # data snapshot, training cutoff, commit
             }
         )
     return out

@@ -8,13 +8,11 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 
-from service import serving
 from service.accounts import Account
 from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
 from service.schemas import (
     AGENCY_ID,
     POSITION_ID,
-    Assignment,
     CandidateSuggestions,
     PlanRequest,
     PlanSuggestions,
@@ -24,7 +22,7 @@ from service.schemas import (
 )
 from service.scopes import check_position, forbidden, individual_agencies
 from service.security import CurrentAccount
-from service.suggestions import audited, candidate_suggestions
+from service.suggestions import candidate_suggestions, placement_plan
 from training.inference import MAX_K
 from training.placement import STRUCTURAL_FAMILIES
 
@@ -115,34 +113,7 @@ def plans(
     """One placement plan for several vacancies: each person at most one post, eligible people
     only, a vacancy left open when nobody fits; its total predicted success beside filling the
     vacancies one by one."""
-    wanted = list(dict.fromkeys(body.position_ids))
-    for position_id in wanted:
-        check_position(account, snapshot, position_id)
-    best, greedy = serving.plan(model, snapshot, wanted, individual_agencies(account))
-    assignments = [
-        Assignment(position_id=r["vacancy"], employee_id=r["candidate"], score=float(r["score"]))
-        for r in best.assignments.to_dict("records")
-    ]
-    envelope = audited(
-        account,
-        audit_log,
-        snapshot,
-        model,
-        kind="plan",
-        subject=f"{len(wanted)} posts",
-        request={"position_ids": wanted},
-        returned=[
-            {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
-            for a in assignments
-        ],
-    )
-    return PlanSuggestions(
-        **envelope,
-        assignments=assignments,
-        unfilled=list(best.unfilled),
-        total=round(float(best.total), 6),
-        greedy_total=round(float(greedy.total), 6),
-    )
+    return placement_plan(account, snapshot, model, audit_log, body.position_ids)
 
 
 def _position(row: pd.Series) -> Position:
