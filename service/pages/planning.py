@@ -286,5 +286,5 @@ def _vacancies(account: Account, snapshot: Snapshot) -> list[dict[str, object]] 
     table = table[table["rankable"]]
     if scope is not None:
         table = table[table["agency_id"].isin(scope)]
-    table = table.sort_values(["open_seats", "position_id"], ascending=[False, True])
+    table = table.sort_values("open_seats", ascending=False, kind="stable")  # then by id
     return table.head(PLAN_OFFERED).to_dict("records")  # type: ignore[return-value]

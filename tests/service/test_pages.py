@@ -1,5 +1,6 @@
-"""The web pages through the real app (HTTP level; the browser tests come with issue 6's rest):
-sign-in, the ASN's "Karier Saya", the language switch, feedback from the page, refusals."""
+"""The web pages through the real app (HTTP level; test_browser.py drives them in chromium):
+sign-in, the ASN's "Karier Saya", the language switch, feedback from the page, the planner's and
+analyst's pages, refusals and error pages."""
 
 from __future__ import annotations
 
@@ -159,3 +160,120 @@ def test_the_nine_box_and_pool_of_an_agency(browser: TestClient, api: Api) -> No
     browser.post("/keluar")
     _sign_in(browser, "test-asn")
     assert browser.get(f"/instansi/{api.agency}").status_code == 403
+
+
+def test_the_career_page_against_a_chosen_post_shows_routes(browser: TestClient, api: Api) -> None:
+    _sign_in(browser, "test-asn")
+    page = browser.get(f"/karier?ke={api.post}")
+    assert page.status_code == 200 and 'id="rute"' in page.text
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
+    assert str(snapshot.position(api.post)["title"]) in page.text
+    wanted = snapshot.competencies(snapshot.row(api.own), api.post)
+    assert page.text.count('class="target"') == sum(r["required_level"] > 0 for r in wanted)
+    assert browser.get("/karier?ke=NO-SUCH-POST").status_code == 404
+
+
+def test_a_persons_page_follows_the_api_scopes(browser: TestClient, api: Api) -> None:
+    _sign_in(browser, "test-hr-planner")
+    colleague = browser.get(f"/pegawai/{api.colleague}")
+    assert colleague.status_code == 200 and api.colleague in colleague.text
+    assert 'class="level"' in colleague.text and "Predikat kinerja" in colleague.text
+    outside, missing = browser.get(f"/pegawai/{api.outsider}"), browser.get("/pegawai/E999")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.text.count("tidak ditemukan") == missing.text.count("tidak ditemukan") == 1
+    browser.post("/keluar")
+    _sign_in(browser, "test-asn")  # another person's page reads as missing
+    assert browser.get(f"/pegawai/{api.colleague}").status_code == 404
+    own = browser.get(f"/pegawai/{api.own}", follow_redirects=False)
+    assert own.status_code == 303 and own.headers["location"] == "/karier"
+    browser.post("/keluar")
+    _sign_in(browser, "test-analyst")  # aggregates only
+    assert browser.get(f"/pegawai/{api.colleague}").status_code == 403
+
+
+def test_the_plan_page_fills_chosen_posts_or_says_what_is_wrong(
+    browser: TestClient, api: Api
+) -> None:
+    _sign_in(browser, "test-hr-planner")
+    form = browser.get("/rencana")
+    assert form.status_code == 200 and f'value="{api.post}"' in form.text
+    assert api.other_post not in form.text
+    empty = browser.post("/rencana", data={})
+    assert empty.status_code == 422 and 'role="alert"' in empty.text
+    plan = browser.post("/rencana", data={"position_ids": [api.post]})
+    assert plan.status_code == 200 and "placement-success v1" in plan.text
+    assigned = re.findall(r'<td><a href="/posisi/([^"]+)">', plan.text)
+    unfilled = "tidak terisi" in plan.text
+    assert assigned == [api.post] or unfilled
+    assert browser.post("/rencana", data={"position_ids": [api.other_post]}).status_code == 404
+    too_many = browser.post("/rencana", data={"position_ids": [api.post] * 51})
+    assert too_many.status_code == 422 and "position_ids" in too_many.text
+    assert "text/html" in too_many.headers["content-type"]
+
+
+def test_unknown_addresses_are_html_pages_and_api_errors_stay_json(browser: TestClient) -> None:
+    page = browser.get("/no-such-page")
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "tidak ditemukan" in page.text and 'href="/"' in page.text
+    assert browser.put("/karier").status_code == 405
+    api_error = browser.get("/api/v1/no-such-thing")
+    assert api_error.status_code == 404 and api_error.json() == {"detail": "Not Found"}
+
+
+def test_the_agency_list_follows_the_scope(browser: TestClient, api: Api) -> None:
+    _sign_in(browser, "test-hr-planner")
+    mine = browser.get("/instansi")
+    assert mine.status_code == 200
+    assert re.findall(r'href="/instansi/([^"]+)"', mine.text) == [api.agency]
+    browser.post("/keluar")
+    _sign_in(browser, "test-analyst")
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
+    every = re.findall(r'href="/instansi/([^"]+)"', browser.get("/instansi").text)
+    assert sorted(every) == sorted(snapshot.agencies.index)
+    browser.post("/keluar")
+    _sign_in(browser, "test-asn")
+    assert browser.get("/instansi").status_code == 403
+
+
+def test_the_training_needs_of_an_agency(browser: TestClient, api: Api) -> None:
+    """The page's most shared gap counts the same people as the profiles' own shortfalls."""
+    snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
+    frame = snapshot.view.frame
+    people = frame.index[frame["agency_id"] == api.agency]
+    counts: dict[str, int] = {}
+    for person in people:
+        for row in snapshot.profile(person)["competencies"]:
+            if row["shortfall"] >= 0.5:
+                counts[row["competency_code"]] = counts.get(row["competency_code"], 0) + 1
+    top = max(counts.values())
+    _sign_in(browser, "test-analyst")
+    page = browser.get(f"/kebutuhan/{api.agency}")
+    assert page.status_code == 200
+    first = re.search(r"<h3>(\S+) ", page.text).group(1)  # type: ignore[union-attr]
+    assert counts[first] == top
+    assert f"{top} pegawai" in page.text and "JP" in page.text
+    assert browser.get("/kebutuhan/NO-SUCH-AGENCY").status_code == 404
+    browser.post("/keluar")
+    _sign_in(browser, "test-hr-planner")
+    assert browser.get(f"/kebutuhan/{api.other_agency}").status_code == 404
+
+
+def test_the_model_page_is_for_analysts_and_moves_need_a_reason(
+    browser: TestClient, api: Api
+) -> None:
+    _sign_in(browser, "test-hr-planner")
+    assert browser.get("/model").status_code == 403
+    assert browser.post("/model/training-recs/kembalikan", data={"reason": "x"}).status_code == 403
+    browser.post("/keluar")
+    _sign_in(browser, "test-analyst")
+    page = browser.get("/")
+    assert page.url.path == "/model" and page.status_code == 200
+    for name in ("training-recs", "placement-success"):
+        assert f'<section id="{name}">' in page.text
+    assert "v1 · challenger, champion" in page.text
+    assert "fairness.learned.sex" in page.text  # the placement model's fairness report
+    no_reason = browser.post("/model/training-recs/kembalikan", data={"reason": "  "})
+    assert no_reason.status_code == 422 and "alasan" in no_reason.text.lower()
+    nowhere = browser.post("/model/training-recs/kembalikan", data={"reason": "test"})
+    assert nowhere.status_code == 409 and "no earlier champion" in nowhere.text
+    assert browser.post("/model/no-such-model/promosi", data={"reason": "x"}).status_code == 404
