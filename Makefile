@@ -8,7 +8,7 @@ SEED ?= 42
 DATASET ?= data/generated/province-seed$(SEED)
 PORT ?= 8000
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,13 @@ demo: $(STAMP)
 	$(BIN)/jenjang users demo
 	$(BIN)/jenjang serve --host 127.0.0.1 --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's chromium (/usr/bin/chromium); no browser is downloaded.
+chromium:
+	@test -x /usr/bin/chromium || apt-get install -y -q chromium \
+		|| { apt-get update -q && apt-get install -y -q chromium; }
 
 bench: $(STAMP)
 	@command -v wrk > /dev/null || apt-get install -y -q wrk  # the load test's client (Debian)

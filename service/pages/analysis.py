@@ -25,7 +25,7 @@ from service.scopes import check_agency
 from service.snapshot import NotFound, refreshed, service_date
 from service.texts import texts
 from training import promotion, registry
-from training.pipeline import PromotionRefused
+from training.pipeline import PromotionRefused, metric_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,6 +110,7 @@ def _model_view(client: Any, engine: Any, name: str) -> dict[str, Any]:
         "shown": shown,
         "groups": groups,
         "history": moves.to_dict("records"),
+        "gated": [metric_name(m) for m in promotion.kind_of(name).gated],
         "champion": by_alias.get(registry.CHAMPION, {}).get("version"),
         "challenger": by_alias.get(registry.CHALLENGER, {}).get("version"),
     }

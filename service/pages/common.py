@@ -33,6 +33,8 @@ from service.suggestions import (
 from service.texts import texts
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+# a code as words: "sangat_baik" → "Sangat baik"
+templates.env.filters["label"] = lambda code: str(code).replace("_", " ").capitalize()
 
 SESSION, LANGUAGE = "jenjang_sesi", "bahasa"
 FEEDBACK = TypeAdapter(FeedbackIn)
