@@ -38,8 +38,10 @@ test: $(STAMP) chromium
 
 # The browser tests drive Debian's chromium (/usr/bin/chromium); no browser is downloaded.
 chromium:
-	@test -x /usr/bin/chromium || apt-get install -y -q chromium \
-		|| { apt-get update -q && apt-get install -y -q chromium; }
+	@test -x /usr/bin/chromium || { \
+		apt=$$([ "$$(id -u)" = 0 ] || echo sudo) && \
+		{ $$apt apt-get install -y -q chromium \
+		|| { $$apt apt-get update -q && $$apt apt-get install -y -q chromium; }; }; }
 
 bench: $(STAMP)
 	@command -v wrk > /dev/null || apt-get install -y -q wrk  # the load test's client (Debian)

@@ -75,7 +75,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.include_router(api)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    add_error_handlers(app)
+    add_error_handlers(app, pages.error_message)
     app.add_exception_handler(StarletteHTTPException, pages.error_page)
     app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
 

@@ -12,25 +12,45 @@ from markupsafe import Markup
 
 ROW, LABEL, WIDTH, TOP = 26, 190, 260, 10
 NAME_CHARS = 27  # of a competency's label, to stay clear of the bars
+DASHED = ' stroke-dasharray="4 2"'  # the mark of the post in view
+KEY = 17  # height of a legend line
 LEVELS = 5
 
 
 def competency_bars(
     rows: list[dict[str, object]],
-    required: str,
-    level: str,
+    legend: dict[str, str],
     target: dict[str, float] | None = None,
     target_label: str = "",
 ) -> Markup:
-    """SVG of levels (0–5) against the required level, with a legend in the page's language.
-    `target` (competency code → level) adds a second, dashed mark: the standard of the post the
-    person is looking at next, so the gap to the next step reads beside today's. A row whose
-    required level is 0 (a competency only the post in view asks for) has no solid mark."""
-    height = TOP + ROW * len(rows) + (50 if target is not None else 30)
+    """SVG of levels (0–5) against the required level, with a legend in the page's language
+    (`legend` names "level", "estimated" and "required"). Measured levels are solid, estimates
+    of never-assessed competencies hatched. `target` (competency code → level) adds a dashed
+    mark: the standard of the post the person is looking at next, so the gap to the next step
+    reads beside today's. A row whose required level is 0 (a competency only the post in view
+    asks for) has no solid mark."""
+    keys = [
+        ('<rect x="{x}" y="{y0}" width="12" height="12" fill="#2f6fde"/>', legend["level"]),
+        ('<rect x="{x}" y="{y0}" width="12" height="12" fill="url(#hatch)"/>', legend["estimated"]),
+        (
+            '<line x1="{xm}" x2="{xm}" y1="{y0}" y2="{y1}" stroke="#d9480f" stroke-width="3"/>',
+            legend["required"],
+        ),
+    ]
+    if target is not None:
+        keys.append(
+            (
+                f'<line x1="{{xm}}" x2="{{xm}}" y1="{{y0}}" y2="{{y1}}" stroke="#7048e8" '
+                f'stroke-width="3"{DASHED}/>',
+                target_label[:40],
+            )
+        )
+    height = TOP + ROW * len(rows) + KEY * len(keys) + 10
     scale = WIDTH / LEVELS
     parts = [
         f'<svg class="chart" role="img" viewBox="0 0 {LABEL + WIDTH + 20} {height}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(level)} / {escape(required)}</title>',
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(legend["level"])} / '
+        f"{escape(legend['required'])}</title>",
         '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="3" height="6" fill="#5b8def"/>'
         "</pattern></defs>",
@@ -55,26 +75,15 @@ def competency_bars(
         goal = (target or {}).get(code, 0.0)
         if goal > 0:
             parts.append(_mark("target", LABEL + goal * scale, y, goal, "#7048e8", DASHED))
-    legend = TOP + ROW * len(rows) + 18
-    parts += [
-        f'<rect x="{LABEL}" y="{legend - 10}" width="12" height="12" fill="#2f6fde"/>',
-        f'<text x="{LABEL + 16}" y="{legend}" font-size="12">{escape(level)}</text>',
-        f'<line x1="{LABEL + 120}" x2="{LABEL + 120}" y1="{legend - 12}" y2="{legend + 2}" '
-        'stroke="#d9480f" stroke-width="3"/>',
-        f'<text x="{LABEL + 126}" y="{legend}" font-size="12">{escape(required)}</text>',
-    ]
-    if target is not None:
+    top = TOP + ROW * len(rows) + 8
+    for i, (symbol, label) in enumerate(keys):
+        y0 = top + i * KEY
         parts += [
-            f'<line x1="{LABEL + 6}" x2="{LABEL + 6}" y1="{legend + 6}" y2="{legend + 20}" '
-            f'stroke="#7048e8" stroke-width="3"{DASHED}/>',
-            f'<text x="{LABEL + 16}" y="{legend + 18}" font-size="12">'
-            f"{escape(target_label[:40])}</text>",
+            symbol.format(x=LABEL, xm=LABEL + 6, y0=y0, y1=y0 + 13),
+            f'<text x="{LABEL + 18}" y="{y0 + 11}" font-size="12">{escape(label)}</text>',
         ]
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
-DASHED = ' stroke-dasharray="4 2"'
 
 
 def _mark(kind: str, x: float, y: int, value: float, colour: str, dash: str) -> str:

@@ -1,4 +1,5 @@
-"""Every error is JSON with a clear message, never a stack trace.
+"""Every error is JSON with a clear message (a page, on the web pages' paths), never a stack
+trace.
 
 Domain errors map to their status: a record that does not exist, or is outside the caller's
 scope, is 404; input a model refuses is 422 (the message names the field); a model that is not
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from service.models import ModelUnavailable, ReloadBusy
 from service.serving import BadRequest
@@ -22,17 +24,33 @@ from training.inference import UnknownEmployee
 log = logging.getLogger(__name__)
 
 
-def add_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(NotFound, _status(status.HTTP_404_NOT_FOUND))
-    app.add_exception_handler(UnknownEmployee, _status(status.HTTP_404_NOT_FOUND))
+#: Paths whose errors are JSON: the API and the machine endpoints. Elsewhere are the pages,
+#: whose errors are pages too (when the app is given a `PageError`).
+JSON_PATHS = ("/api/", "/static/", "/health", "/ready", "/docs", "/redoc", "/openapi.json")
+
+#: Renders an error as a page: the request, the status, and a reference ("" when none).
+PageError = Callable[[Request, int, str], Response]
+
+
+def add_error_handlers(app: FastAPI, page_error: PageError | None = None) -> None:
+    app.add_exception_handler(NotFound, _status(status.HTTP_404_NOT_FOUND, page_error))
+    app.add_exception_handler(UnknownEmployee, _status(status.HTTP_404_NOT_FOUND, page_error))
     app.add_exception_handler(BadRequest, _refused)
-    app.add_exception_handler(ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE))
-    app.add_exception_handler(ReloadBusy, _status(status.HTTP_409_CONFLICT))
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(
+        ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE, page_error)
+    )
+    app.add_exception_handler(ReloadBusy, _status(status.HTTP_409_CONFLICT, page_error))
+    app.add_exception_handler(Exception, _unexpected(page_error))
 
 
-def _status(code: int):  # type: ignore[no-untyped-def]
-    async def handler(request: Request, error: Exception) -> JSONResponse:
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(JSON_PATHS)
+
+
+def _status(code: int, page_error: PageError | None):  # type: ignore[no-untyped-def]
+    async def handler(request: Request, error: Exception) -> Response:
+        if page_error is not None and is_page(request):
+            return page_error(request, code, "")
         return JSONResponse({"detail": str(error.args[0]) if error.args else ""}, code)
 
     return handler
@@ -45,20 +63,26 @@ async def _refused(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": [problem]}, status.HTTP_422_UNPROCESSABLE_CONTENT)
 
 
-async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    reference = uuid.uuid4().hex[:12]
-    route = getattr(request.scope.get("route"), "path", "?")
-    # the service never loads names, NIPs or birth dates into anything a message could quote
-    # (features.records leaves personal columns out), so the traceback may go to the log
-    log.error(
-        "unexpected %s on %s %s (reference %s)",
-        type(error).__name__,
-        request.method,
-        route,
-        reference,
-        exc_info=error,
-    )
-    return JSONResponse(
-        {"detail": f"internal error; reference {reference}"},
-        status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )
+def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
+    async def handler(request: Request, error: Exception) -> Response:
+        reference = uuid.uuid4().hex[:12]
+        route = getattr(request.scope.get("route"), "path", "?")
+        # the service never loads names, NIPs or birth dates into anything a message could
+        # quote (features.records leaves personal columns out), so the traceback may go to
+        # the log
+        log.error(
+            "unexpected %s on %s %s (reference %s)",
+            type(error).__name__,
+            request.method,
+            route,
+            reference,
+            exc_info=error,
+        )
+        if page_error is not None and is_page(request):
+            return page_error(request, status.HTTP_500_INTERNAL_SERVER_ERROR, reference)
+        return JSONResponse(
+            {"detail": f"internal error; reference {reference}"},
+            status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+
+    return handler

@@ -370,8 +370,12 @@ class CandidateSuggestions(Envelope):
     )
 
 
+#: The most posts one placement plan may take.
+PLAN_MOST = 50
+
+
 class PlanRequest(BaseModel):
-    position_ids: list[str] = Field(min_length=1, max_length=50)
+    position_ids: list[str] = Field(min_length=1, max_length=PLAN_MOST)
     model_config = ConfigDict(
         json_schema_extra={"example": {"position_ids": ["PROV-U0172-P00021", "PROV-U0173-P00024"]}}
     )

@@ -177,6 +177,17 @@ def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> li
     return out
 
 
+#: The judgements that make sense of each kind of suggestion: a person is interested in a
+#: training or a career step (or finds it not relevant); a planner accepts or rejects people.
+DECISIONS = {
+    "training": ("interested", "not_relevant"),
+    "paths": ("interested", "not_relevant"),
+    "candidates": ("accepted", "rejected"),
+    "plan": ("accepted", "rejected"),
+    "succession": ("accepted", "rejected"),
+}
+
+
 def judge(
     account: Account, snapshot: Snapshot, engine: sa.Engine, body: Approval | Refusal
 ) -> FeedbackOut:
@@ -186,6 +197,13 @@ def judge(
         raise NotFound(f"no suggestion {body.suggestion_id!r} of yours")
     if body.item_id not in {str(item.get("id")) for item in logged.returned}:
         raise NotFound(f"suggestion {body.suggestion_id} did not include {body.item_id!r}")
+    allowed = DECISIONS.get(logged.kind, ())
+    if body.decision not in allowed:
+        raise serving.BadRequest(
+            f"{body.decision!r} does not apply to a {logged.kind} suggestion; "
+            f"use {' or '.join(allowed)}",
+            ("body", "decision"),
+        )
     feedback_id = audit.add_feedback(
         engine, account, body.suggestion_id, body.item_id, body.decision, body.reason
     )

@@ -55,7 +55,7 @@ class Comparison:
             "test_year": self.test_year,
             "tolerance": self.tolerance,
             "passed": self.passed,
-            "metrics": self.metrics.reset_index().to_dict("records"),
+            "metrics": self.metrics.rename_axis("metric").reset_index().to_dict("records"),
         }
 
 

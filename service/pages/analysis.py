@@ -1,28 +1,28 @@
-"""The analyst's pages: model versions side by side, promote and roll back with a reason, and
-each agency's training needs.
+"""The analyst's model page: each model's champion and challenger side by side, compare them
+on the same cycle, promote or roll back with a reason.
 
-Promotion goes through `training.promotion`, the same gate as ``jenjang models promote``:
-champion and challenger are evaluated again on the challenger's held-out cycle, and the move is
-recorded with who made it and why. After a move the service reloads, so the next answer comes
-from the new champion. Forcing a promotion past the gate stays on the command line.
+Moves go through `training.promotion`, the same gate as ``jenjang models promote``: champion and
+challenger are evaluated again on the challenger's held-out cycle, and the move is recorded with
+who made it and why. After a move the service reloads, and the page says whether the new
+champion is the one serving. Forcing a promotion past the gate stays on the command line.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+import sqlalchemy as sa
+from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import RedirectResponse, Response
+from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from pydantic import BaseModel, Field
 
-from service import charts
 from service.accounts import Account
-from service.dependencies import EngineDep, SnapshotDep, StoreDep
-from service.models import MODEL_NAMES, ReloadBusy
-from service.pages.common import message, page, page_language, signed_in
-from service.scopes import check_agency
-from service.snapshot import NotFound, refreshed, service_date
+from service.dependencies import EngineDep, StoreDep
+from service.models import MODEL_NAMES, ModelStore, ReloadBusy
+from service.pages.rendering import message, page, page_language, require
+from service.snapshot import refreshed, service_date
 from service.texts import texts
 from training import promotion, registry
 from training.pipeline import PromotionRefused, metric_name
@@ -31,6 +31,9 @@ router = APIRouter(include_in_schema=False)
 
 #: Roles that operate models (as the API's /models routes).
 MODEL_ROLES = ("analyst", "admin")
+
+#: What ``?ok=`` on the model page announces after a move.
+AFTER_MOVE = {1: "moved", 2: "reload_busy"}
 
 
 class MoveForm(BaseModel):
@@ -41,23 +44,21 @@ class MoveForm(BaseModel):
 
 
 @router.get("/model")
-def model_versions(request: Request, store: StoreDep, engine: EngineDep, ok: str = "") -> Response:
+def model_versions(request: Request, store: StoreDep, engine: EngineDep, ok: int = 0) -> Response:
     """Every model: champion and challenger side by side (metrics on their held-out cycle,
     per slice, fairness, data snapshot), the version in service, and the history of moves."""
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
-    if account.role not in MODEL_ROLES:
-        return message(request, "forbidden", 403, account)
-    notice = texts(page_language(request))["moved"] if ok else None
+    account = require(request, MODEL_ROLES)
+    if isinstance(account, Response):
+        return account
+    notice = texts(page_language(request))[AFTER_MOVE[ok]] if ok in AFTER_MOVE else None
     return _models_page(request, account, store, engine, notice=notice)
 
 
 def _models_page(
     request: Request,
     account: Account,
-    store: StoreDep,
-    engine: EngineDep,
+    store: ModelStore,
+    engine: sa.Engine,
     notice: str | None = None,
     error: str | None = None,
     comparison: dict[str, Any] | None = None,
@@ -67,30 +68,34 @@ def _models_page(
         client = registry.configure(request.app.state.settings)
         models = [_model_view(client, engine, name) for name in MODEL_NAMES]
     except MlflowException as problem:
-        text = texts(page_language(request))["registry_down"]
-        return page(
-            request,
-            "message.html",
-            503,
-            message=f"{text} ({problem.error_code})",
-            kind="error",
-            account=account,
-        )
-    serving = {m["name"]: m for m in store.status()}
+        return _registry_down(request, account, problem)
     return page(
         request,
         "models.html",
         status_code,
         account=account,
         models=models,
-        serving=serving,
+        serving={m["name"]: m for m in store.status()},
         notice=notice,
         error=error,
         comparison=comparison,
     )
 
 
-def _model_view(client: Any, engine: Any, name: str) -> dict[str, Any]:
+def _registry_down(request: Request, account: Account, problem: MlflowException) -> Response:
+    """503 naming the registry's error code only (its message may name hosts and paths)."""
+    text = texts(page_language(request))["registry_down"]
+    return page(
+        request,
+        "message.html",
+        503,
+        message=f"{text} ({problem.error_code})",
+        kind="error",
+        account=account,
+    )
+
+
+def _model_view(client: MlflowClient, engine: sa.Engine, name: str) -> dict[str, Any]:
     """One model's versions, champion and challenger picked out, metrics grouped for reading."""
     found = registry.versions(client, name)
     by_alias = {alias: v for v in found for alias in v["aliases"]}
@@ -101,6 +106,7 @@ def _model_view(client: Any, engine: Any, name: str) -> dict[str, Any]:
         "overall": [m for m in names if "." not in m],
         "slices": [m for m in names if m.startswith(("family.", "agency."))],
         "fairness": [m for m in names if m.startswith("fairness.")],
+        "baselines": [m for m in names if m.startswith("baseline.")],
     }
     moves = registry.history(engine, name).tail(10).iloc[::-1].astype(object)
     moves = moves.where(moves.notna(), None)  # a first move has no previous version
@@ -109,8 +115,8 @@ def _model_view(client: Any, engine: Any, name: str) -> dict[str, Any]:
         "versions": found,
         "shown": shown,
         "groups": groups,
-        "history": moves.to_dict("records"),
         "gated": [metric_name(m) for m in promotion.kind_of(name).gated],
+        "history": moves.to_dict("records"),
         "champion": by_alias.get(registry.CHAMPION, {}).get("version"),
         "challenger": by_alias.get(registry.CHALLENGER, {}).get("version"),
     }
@@ -120,18 +126,19 @@ def _model_view(client: Any, engine: Any, name: str) -> dict[str, Any]:
 def compare_versions(name: str, request: Request, store: StoreDep, engine: EngineDep) -> Response:
     """Evaluate champion and challenger again on the same held-out cycle, and show the gate's
     verdict (nothing moves)."""
-    account = _operator(request)
+    account = require(request, MODEL_ROLES)
     if isinstance(account, Response):
         return account
     if name not in MODEL_NAMES:
         return message(request, "not_found", 404, account)
     try:
         result = promotion.compare(request.app.state.settings, name)
+    except MlflowException as problem:
+        return _registry_down(request, account, problem)
     except (LookupError, ValueError) as problem:
         return _models_page(request, account, store, engine, error=str(problem), status_code=409)
-    return _models_page(
-        request, account, store, engine, comparison={"name": name, **result.evidence()}
-    )
+    comparison = {"name": name, **result.evidence()}
+    return _models_page(request, account, store, engine, comparison=comparison)
 
 
 @router.post("/model/{name}/promosi")
@@ -144,7 +151,7 @@ def promote_challenger(
 ) -> Response:
     """Make the challenger champion if it passes the gate; the move and its reason are
     recorded, and the service reloads."""
-    account = _operator(request)
+    account = require(request, MODEL_ROLES)
     if isinstance(account, Response):
         return account
     if name not in MODEL_NAMES:
@@ -154,20 +161,16 @@ def promote_challenger(
     settings = request.app.state.settings
     try:
         promotion.promote(settings, name, form.reason, by=account.username)
+    except MlflowException as problem:
+        return _registry_down(request, account, problem)
     except PromotionRefused as refused:
         evidence = {"name": name, **refused.evidence}
         return _models_page(
-            request,
-            account,
-            store,
-            engine,
-            error=str(refused),
-            comparison=evidence,
-            status_code=409,
+            request, account, store, engine, str(refused), comparison=evidence, status_code=409
         )
     except (LookupError, ValueError) as problem:
         return _models_page(request, account, store, engine, error=str(problem), status_code=409)
-    return _reloaded(request, store)
+    return _reloaded(request, account, store, engine, name)
 
 
 @router.post("/model/{name}/kembalikan")
@@ -180,7 +183,7 @@ def roll_back(
 ) -> Response:
     """Point the champion back at the previous one (or at the version given); recorded with
     its reason, then the service reloads."""
-    account = _operator(request)
+    account = require(request, MODEL_ROLES)
     if isinstance(account, Response):
         return account
     if name not in MODEL_NAMES:
@@ -195,60 +198,37 @@ def roll_back(
             to_version=form.version or None,
             by=account.username,
         )
-    except (LookupError, ValueError, MlflowException) as problem:
-        text = str(problem) if not isinstance(problem, MlflowException) else problem.message
-        return _models_page(request, account, store, engine, error=text, status_code=409)
-    return _reloaded(request, store)
+    except MlflowException as problem:
+        if problem.error_code != "RESOURCE_DOES_NOT_EXIST":
+            return _registry_down(request, account, problem)
+        error = f"{name} v{form.version}: {texts(page_language(request))['not_found']}"
+        return _models_page(request, account, store, engine, error=error, status_code=409)
+    except (LookupError, ValueError) as problem:
+        return _models_page(request, account, store, engine, error=str(problem), status_code=409)
+    return _reloaded(request, account, store, engine, name)
 
 
 def _needs_reason(
-    request: Request, account: Account, store: StoreDep, engine: EngineDep
+    request: Request, account: Account, store: ModelStore, engine: sa.Engine
 ) -> Response:
     error = texts(page_language(request))["move_reason"]
     return _models_page(request, account, store, engine, error=error, status_code=422)
 
 
-def _operator(request: Request) -> Account | Response:
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
-    if account.role not in MODEL_ROLES:
-        return message(request, "forbidden", 403, account)
-    return account
-
-
-def _reloaded(request: Request, store: StoreDep) -> Response:
-    """Reload the service onto the new champion, then show the models page."""
+def _reloaded(
+    request: Request, account: Account, store: ModelStore, engine: sa.Engine, name: str
+) -> Response:
+    """Reload the service onto the new champion. A clean reload goes back to the model page
+    with a notice; one where the moved model failed to load says so (its old version keeps
+    serving); one that waits for a reload under way says that."""
     state = request.app.state
     try:
         snapshot = refreshed(state.engine, store.current().snapshot, service_date(state.settings))
-        store.reload(snapshot)
+        done = store.reload(snapshot)
     except ReloadBusy:
-        pass  # a reload under way picks up the new champion when it loads the registry
+        return RedirectResponse("/model?ok=2", status.HTTP_303_SEE_OTHER)
+    if name in done.failed:
+        why = done.failed[name].split(":", 1)[0]  # the error's type; details in the service log
+        error = f"{texts(page_language(request))['reload_failed']}: {name} ({why})"
+        return _models_page(request, account, store, engine, error=error, status_code=500)
     return RedirectResponse("/model?ok=1", status.HTTP_303_SEE_OTHER)
-
-
-@router.get("/kebutuhan/{agency_id}")
-def training_needs(agency_id: str, request: Request, snapshot: SnapshotDep) -> Response:
-    """An agency's training needs for next year: the gaps most of its people share, the
-    courses that close them and their JP, and who is below the 20 JP right (aggregates)."""
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
-    try:
-        check_agency(account, snapshot, agency_id, individuals=False)
-        needs = snapshot.training_needs(agency_id)
-    except NotFound:
-        return message(request, "not_found", 404, account)
-    except HTTPException:
-        return message(request, "forbidden", 403, account)
-    return page(
-        request,
-        "needs.html",
-        account=account,
-        agency=snapshot.agencies.loc[agency_id],
-        needs=needs,
-        share_bars=[charts.progress(g.share * 100, 100) for g in needs.gaps],
-        data_snapshot=snapshot.snapshot_id,
-        as_of=snapshot.as_of.date(),
-    )

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from service import charts
 from service.accounts import Account
+from service.audit import AuditLog
 from service.dependencies import (
     AuditDep,
     EngineDep,
     SnapshotDep,
     TrainingModelDep,
 )
-from service.pages.common import (
+from service.models import Loaded
+from service.pages.rendering import (
     JudgementForm,
     message,
     page,
     page_language,
-    signed_in,
+    require,
     stored,
 )
 from service.schemas import CareerPathAnswer
@@ -46,9 +49,9 @@ def my_career(
 ) -> Response:
     """ "Karier Saya": an ASN's own position, competencies, trainings, JP and next steps; with
     ``ke`` (a post), the competencies against that post too and the dated routes to it."""
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    account = require(request)
+    if isinstance(account, Response):
+        return account
     if account.role != "asn" or account.employee_id is None:
         return message(request, "forbidden", 403, account)
     return _career(request, account, snapshot, model, audit_log, notice_ok=bool(ok), target=ke)
@@ -64,13 +67,14 @@ def career_feedback(
     form: Annotated[JudgementForm, Form()],
 ) -> Response:
     """ "Interested" or "not relevant" (with a reason) on one recommended training."""
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    account = require(request)
+    if isinstance(account, Response):
+        return account
     if account.role != "asn":
         return message(request, "forbidden", 403, account)
-    if not stored(account, snapshot, engine, form):
-        error = texts(page_language(request))["reason"]
+    refused = stored(account, snapshot, engine, form)
+    if refused is not None:
+        error = texts(page_language(request))[refused]  # "reason" is the field's own prompt
         return _career(request, account, snapshot, model, audit_log, error=error, status_code=422)
     return RedirectResponse("/karier?ok=1", status.HTTP_303_SEE_OTHER)
 
@@ -78,9 +82,9 @@ def career_feedback(
 def _career(
     request: Request,
     account: Account,
-    snapshot: SnapshotDep,
-    model: TrainingModelDep,
-    audit_log: AuditDep,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: AuditLog,
     notice_ok: bool = False,
     error: str | None = None,
     status_code: int = 200,
@@ -115,11 +119,13 @@ def person(
     """One person's profile and career steps, for those who may see them (a planner of their
     agency, a granted analyst, an admin). An ASN's own is "Karier Saya"; anyone else's reads
     as missing, as in the API."""
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    account = require(request)
+    if isinstance(account, Response):
+        return account
     if account.role == "asn" and employee_id == account.employee_id:
-        return RedirectResponse("/karier", status.HTTP_303_SEE_OTHER)
+        return RedirectResponse(
+            "/karier" + (f"?ke={quote(ke)}" if ke else ""), status.HTTP_303_SEE_OTHER
+        )
     try:
         check_employee(account, snapshot, employee_id)
         context = _profile_context(request, account, snapshot, audit_log, employee_id, ke)
@@ -134,7 +140,7 @@ def _profile_context(
     request: Request,
     account: Account,
     snapshot: Snapshot,
-    audit_log: AuditDep,
+    audit_log: AuditLog,
     employee_id: str,
     target: str | None,
 ) -> dict[str, object]:
@@ -155,7 +161,7 @@ def _profile_context(
     rows = [r | {"name": r[f"name_{language}"]} for r in rows]
     return {
         "profile": profile,
-        "chart": charts.competency_bars(rows, t["required"], t["level"], standard, aim_title),
+        "chart": charts.competency_bars(rows, t, standard, aim_title),
         "aim": aim,
         "aim_title": aim_title,
         "jp_bar": charts.progress(

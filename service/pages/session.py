@@ -12,12 +12,13 @@ from service.accounts import authenticate
 from service.dependencies import (
     EngineDep,
 )
-from service.pages.common import (
+from service.pages.rendering import (
     LANGUAGE,
     SESSION,
     message,
     page,
     page_language,
+    require,
     signed_in,
 )
 from service.security import issue_token
@@ -31,9 +32,9 @@ START = {"asn": "/karier", "hr_planner": "/posisi", "analyst": "/model", "admin"
 
 @router.get("/")
 def home(request: Request) -> Response:
-    account = signed_in(request)
-    if account is None:
-        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    account = require(request)
+    if isinstance(account, Response):
+        return account
     return RedirectResponse(START[account.role], status.HTTP_303_SEE_OTHER)
 
 
@@ -82,6 +83,7 @@ def switch_language(language: str, request: Request) -> Response:
     path = back.path if back.netloc == request.url.netloc else "/"  # our own pages only
     if not path.startswith("/") or path.startswith(("//", "/bahasa/")):
         path = "/"
-    answer = RedirectResponse(path, status.HTTP_303_SEE_OTHER)
+    query = f"?{back.query}" if back.query and path != "/" else ""  # e.g. the post in view
+    answer = RedirectResponse(path + query, status.HTTP_303_SEE_OTHER)
     answer.set_cookie(LANGUAGE, language, max_age=365 * 24 * 3600, samesite="lax")
     return answer

@@ -128,6 +128,11 @@ def test_feedback_is_stored_with_the_version_and_exported(api: Api) -> None:
         f"{V1}/feedback", headers=api.headers["admin"], json=judge | {"decision": "accepted"}
     )
     assert not_theirs.status_code == 404
+    wrong_kind = post(  # a planner's decision on a training suggestion
+        f"{V1}/feedback", headers=api.headers["asn"], json=judge | {"decision": "accepted"}
+    )
+    assert wrong_kind.status_code == 422
+    assert wrong_kind.json()["detail"][0]["loc"] == ["body", "decision"]
     export = api.client.get(f"{V1}/feedback/export", headers=api.headers["analyst"])
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     table = pd.read_csv(io.StringIO(export.text))

@@ -96,7 +96,7 @@ def _request(api: Api, method: str, path: str, target: str, headers: dict[str, s
         body = {
             "suggestion_id": shown["suggestion_id"],
             "item_id": shown["items"][0]["course_id"],
-            "decision": "accepted",
+            "decision": "interested",
         }
         return api.client.post(url, headers=headers, json=body)
     return api.client.request(method, url, headers=headers)

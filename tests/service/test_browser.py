@@ -159,7 +159,7 @@ def test_an_asn_cannot_open_another_persons_page(chromium: Browser, site: Site) 
     expect(page.get_by_role("alert")).to_have_text("Halaman atau data tidak ditemukan.")
     answer = page.goto(f"/posisi/{site.post}")
     assert answer is not None and answer.status == 403
-    answer = page.goto(f"/pegawai/{site.own}")  # one's own is "Karier Saya"
+    page.goto(f"/pegawai/{site.own}")  # one's own is "Karier Saya"
     expect(page).to_have_url(site.url + "/karier")
     page.context.close()
 

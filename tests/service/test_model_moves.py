@@ -110,3 +110,20 @@ def test_a_rollback_to_an_unknown_version_is_refused_visibly(
     client = registry.configure(settings)
     assert registry.alias_version(client, MODEL_NAME, registry.CHAMPION) == "1"
     assert _in_service(app) == "1"
+
+
+def test_a_move_whose_model_fails_to_load_says_so(
+    moving: tuple[TestClient, ServiceSettings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.models import Reload
+
+    app, settings = moving
+    store = app.app.state.models  # type: ignore[attr-defined]
+    failed = Reload([], {MODEL_NAME: "OSError: artifact missing at /x"}, data_refreshed=False)
+    monkeypatch.setattr(store, "reload", lambda snapshot: failed)
+    answer = app.post(f"/model/{MODEL_NAME}/promosi", data={"reason": "try"})
+    assert answer.status_code == 500 and "belum memuatnya" in answer.text
+    assert "OSError" in answer.text and "/x" not in answer.text
+    assert _in_service(app) == "1"  # the old version keeps serving, and the page says so
+    client = registry.configure(settings)
+    assert registry.alias_version(client, MODEL_NAME, registry.CHAMPION) == "2"

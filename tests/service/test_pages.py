@@ -202,9 +202,11 @@ def test_the_plan_page_fills_chosen_posts_or_says_what_is_wrong(
     assert empty.status_code == 422 and 'role="alert"' in empty.text
     plan = browser.post("/rencana", data={"position_ids": [api.post]})
     assert plan.status_code == 200 and "placement-success v1" in plan.text
-    assigned = re.findall(r'<td><a href="/posisi/([^"]+)">', plan.text)
-    unfilled = "tidak terisi" in plan.text
-    assert assigned == [api.post] or unfilled
+    # one post: the plan takes the candidates page's first (best eligible in scope) person
+    ranked = re.findall(r'name="item_id" value="([^"]+)"', browser.get(f"/posisi/{api.post}").text)
+    assigned = re.findall(r'<td><a href="/posisi/[^"]+">[^<]*</a></td><td>([^<]+)</td>', plan.text)
+    assert assigned == ranked[:1]
+    assert ("tidak terisi" in plan.text) == (not ranked)
     assert browser.post("/rencana", data={"position_ids": [api.other_post]}).status_code == 404
     too_many = browser.post("/rencana", data={"position_ids": [api.post] * 51})
     assert too_many.status_code == 422 and "position_ids" in too_many.text
@@ -251,7 +253,10 @@ def test_the_training_needs_of_an_agency(browser: TestClient, api: Api) -> None:
     assert page.status_code == 200
     first = re.search(r"<h3>(\S+) ", page.text).group(1)  # type: ignore[union-attr]
     assert counts[first] == top
-    assert f"{top} pegawai" in page.text and "JP" in page.text
+    assert f"{top} pegawai" in page.text
+    done = snapshot.jp_this_year.reindex(people).fillna(0)
+    below = done[done < 20]
+    assert f"{len(below)} · {int(round((20 - below).sum()))} JP" in page.text
     assert browser.get("/kebutuhan/NO-SUCH-AGENCY").status_code == 404
     browser.post("/keluar")
     _sign_in(browser, "test-hr-planner")
@@ -277,3 +282,76 @@ def test_the_model_page_is_for_analysts_and_moves_need_a_reason(
     nowhere = browser.post("/model/training-recs/kembalikan", data={"reason": "test"})
     assert nowhere.status_code == 409 and "no earlier champion" in nowhere.text
     assert browser.post("/model/no-such-model/promosi", data={"reason": "x"}).status_code == 404
+
+
+def test_judgements_that_do_not_fit_are_refused_and_not_stored(
+    browser: TestClient, api: Api
+) -> None:
+    _sign_in(browser, "test-asn")
+    page = browser.get("/karier")
+    suggestion = re.search(r'name="suggestion_id" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    course = re.search(r'name="item_id" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    form = {"suggestion_id": suggestion, "item_id": course, "reason": "x"}
+    # an ASN on the planner's form: refused before anything is read
+    planner_form = browser.post(
+        f"/posisi/{api.post}/tanggapan", data=form | {"decision": "rejected"}
+    )
+    assert planner_form.status_code == 403
+    # a planner's answer on a training suggestion
+    wrong = browser.post("/karier/tanggapan", data=form | {"decision": "accepted"})
+    assert wrong.status_code == 422 and "tidak berlaku" in wrong.text
+    stale = browser.post(
+        "/karier/tanggapan", data=form | {"decision": "interested", "suggestion_id": "0" * 32}
+    )
+    assert stale.status_code == 422 and "muat ulang" in stale.text
+    engine = api.client.app.state.engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT COUNT(*) FROM feedback WHERE suggestion_id = :s"), {"s": suggestion}
+        ).scalar_one()
+    assert rows == 0
+
+
+def test_an_unknown_language_cookie_falls_back_to_indonesian(browser: TestClient) -> None:
+    _sign_in(browser, "test-asn")
+    browser.cookies.set("bahasa", "xx")
+    page = browser.get("/karier")
+    assert page.status_code == 200 and "<h1>Karier Saya</h1>" in page.text
+    kept = browser.get(
+        "/bahasa/en", headers={"referer": "http://testserver/karier?ke=X1"}, follow_redirects=False
+    )
+    assert kept.headers["location"] == "/karier?ke=X1"  # the post in view stays in view
+
+
+def test_an_unexpected_error_on_a_page_is_a_page_with_a_reference(
+    browser: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.snapshot import Snapshot
+
+    def broken(self: Snapshot, agency_id: str) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Snapshot, "training_needs", broken)
+    browser = TestClient(api.client.app, raise_server_exceptions=False)  # as a browser sees it
+    _sign_in(browser, "test-analyst")
+    page = browser.get(f"/kebutuhan/{api.agency}")
+    assert page.status_code == 500 and "text/html" in page.headers["content-type"]
+    assert re.search(r"melapor: [0-9a-f]{12}", page.text) and "boom" not in page.text
+
+
+def test_a_registry_that_fails_during_a_comparison_is_a_503_page(
+    browser: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
+
+    from training import promotion
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise MlflowException("host db.internal:5000 refused", TEMPORARILY_UNAVAILABLE)
+
+    monkeypatch.setattr(promotion, "compare", unreachable)
+    _sign_in(browser, "test-analyst")
+    page = browser.post("/model/training-recs/banding")
+    assert page.status_code == 503 and "TEMPORARILY_UNAVAILABLE" in page.text
+    assert "db.internal" not in page.text

@@ -81,3 +81,8 @@ def test_a_stricter_threshold_and_an_agency_without_gaps() -> None:
     inputs = _inputs()
     inputs["levels"] = np.full((5, len(CODES)), 5.0)
     assert agency_needs(**inputs, agency_id="Y").gaps == []  # type: ignore[arg-type]
+
+
+def test_an_agency_without_people_has_no_needs() -> None:
+    needs = agency_needs(**_inputs(), agency_id="Z")  # type: ignore[arg-type]
+    assert (needs.people, needs.gaps, needs.below_right, needs.jp_to_right) == (0, [], 0, 0)

@@ -1,36 +1,36 @@
-"""The web pages: rendered on the server (Jinja2), in Bahasa Indonesia by default, every asset
-served locally.
+"""What every page shares: who is signed in, the page language, rendering a page or a message,
+storing a judgement from a form, and the HTML error pages.
 
 Signing in sets the same signed token the API uses, in an HttpOnly, SameSite=Lax cookie (Secure
 in production), so pages and API share one notion of who is asking and what they may see. Every
 suggestion on a page comes from `service.suggestions`: audited and versioned like the API's.
-
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import sqlalchemy as sa
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, status
 from fastapi.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
 )
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.accounts import Account
+from service.errors import is_page
 from service.schemas import FeedbackIn
 from service.security import read_token
+from service.serving import BadRequest
 from service.snapshot import NotFound, Snapshot
-from service.suggestions import (
-    judge,
-)
-from service.texts import texts
+from service.suggestions import judge
+from service.texts import DEFAULT, LANGUAGES, texts
 
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 # a code as words: "sangat_baik" → "Sangat baik"
@@ -49,22 +49,33 @@ class JudgementForm(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-def stored(account: Account, snapshot: Snapshot, engine: sa.Engine, form: JudgementForm) -> bool:
-    """Store a page's judgement through the API's rules; False when they refuse it (a refusal
-    without a reason, or a suggestion that is not the caller's)."""
+def stored(
+    account: Account, snapshot: Snapshot, engine: sa.Engine, form: JudgementForm
+) -> str | None:
+    """Store a page's judgement through the API's rules. None when stored; otherwise the key of
+    the text that says why not: "reason" (a refusal needs one), "wrong_decision" (an answer that
+    does not fit the kind of suggestion) or "stale_suggestion" (not, or no longer, the caller's)."""
     fields = form.model_dump(exclude={"reason"})
     try:
         body = FEEDBACK.validate_python(
             fields | ({"reason": form.reason} if form.reason.strip() else {})
         )
+    except ValidationError as error:
+        refused = {str(problem["loc"][-1]) for problem in error.errors()}
+        return "reason" if "reason" in refused else "wrong_decision"
+    try:
         judge(account, snapshot, engine, body)
-    except (ValidationError, NotFound):
-        return False
-    return True
+    except NotFound:
+        return "stale_suggestion"
+    except BadRequest:
+        return "wrong_decision"
+    return None
 
 
 def page_language(request: Request) -> str:
-    return request.cookies.get(LANGUAGE, "id")
+    """The language of the pages: the switch's cookie when it names one, else Indonesian."""
+    chosen = request.cookies.get(LANGUAGE, DEFAULT)
+    return chosen if chosen in LANGUAGES else DEFAULT
 
 
 def signed_in(request: Request) -> Account | None:
@@ -75,6 +86,17 @@ def signed_in(request: Request) -> Account | None:
         return read_token(token, request.app.state.settings)
     except HTTPException:  # expired or not valid: sign in again
         return None
+
+
+def require(request: Request, roles: Collection[str] | None = None) -> Account | Response:
+    """The signed-in account, or the answer to give instead: the sign-in page for nobody, a 403
+    page for a role not in `roles` (any role when None)."""
+    account = signed_in(request)
+    if account is None:
+        return RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
+    if roles is not None and account.role not in roles:
+        return message(request, "forbidden", 403, account)
+    return account
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
@@ -92,15 +114,26 @@ def message(request: Request, key: str, status_code: int, account: Account | Non
     return page(request, "message.html", status_code, message=text, kind="error", account=account)
 
 
-#: Paths whose errors stay JSON: the API and the machine endpoints.
-NOT_PAGES = ("/api/", "/static/", "/health", "/ready", "/docs", "/redoc", "/openapi.json")
+#: The text of an error page by status.
+ERROR_TEXTS = {404: "not_found", 405: "wrong_method", 409: "busy", 503: "unavailable"}
+
+
+def error_message(request: Request, code: int, reference: str) -> Response:
+    """An error as a page: what happened in the page's language (and the reference the service
+    log carries, for a 500)."""
+    t = texts(page_language(request))
+    text = t[ERROR_TEXTS.get(code, "internal_error")]
+    if reference:
+        text = f"{text}: {reference}"
+    account = signed_in(request)
+    return page(request, "message.html", code, message=text, kind="error", account=account)
 
 
 async def invalid_form_page(request: Request, error: Exception) -> Response:
     """Input a page's form or address refuses (too long, wrong pattern) is an HTML page that
     names the fields; API paths keep FastAPI's JSON answer."""
     assert isinstance(error, RequestValidationError)
-    if request.url.path.startswith(NOT_PAGES):
+    if not is_page(request):
         return await request_validation_exception_handler(request, error)
     fields = ", ".join(str(e["loc"][-1]) for e in error.errors())
     text = f"{texts(page_language(request))['invalid_input']}: {fields}"
@@ -112,7 +145,6 @@ async def error_page(request: Request, error: Exception) -> Response:
     """An unknown address (or a method a page does not take) on a page path is an HTML page
     with the status and a way home; API paths keep FastAPI's JSON answer."""
     assert isinstance(error, StarletteHTTPException)
-    if request.url.path.startswith(NOT_PAGES) or error.status_code not in (404, 405):
+    if not is_page(request) or error.status_code not in (404, 405):
         return await http_exception_handler(request, error)
-    key = "not_found" if error.status_code == 404 else "wrong_method"
-    return message(request, key, error.status_code, signed_in(request))
+    return error_message(request, error.status_code, "")
