@@ -149,9 +149,12 @@ def compare(
             )
         models.append(old)
     engine = create_db_engine(settings.database_url)
-    migrate(engine)
-    records = load_records(engine)
-    overall = kind.evaluate(models, records, engine, test_year, truth_dir, people)
+    try:
+        migrate(engine)
+        records = load_records(engine)
+        overall = kind.evaluate(models, records, engine, test_year, truth_dir, people)
+    finally:
+        engine.dispose()  # the service calls this per request: no pool left behind
     return _verdict(
         overall, champion, challenger, test_year, settings.promotion_tolerance, kind.gated
     )
@@ -224,10 +227,13 @@ def rollback(
     if not reason.strip():
         raise ValueError("a rollback needs a --reason")
     client = registry.configure(settings)
-    engine = create_db_engine(settings.database_url)
-    migrate(engine)
     if to_version is None:
-        moves = registry.history(engine, name)
+        engine = create_db_engine(settings.database_url)
+        try:
+            migrate(engine)
+            moves = registry.history(engine, name)
+        finally:
+            engine.dispose()
         moves = moves[moves["alias"] == registry.CHAMPION]
         previous = moves.iloc[-1]["previous_version"] if len(moves) else None
         if previous is None or pd.isna(previous):
@@ -256,18 +262,21 @@ def _move_champion(
     """Point ``champion`` at `version` and record who moved it from which version, and why."""
     client = registry.configure(settings)
     engine = create_db_engine(settings.database_url)
-    migrate(engine)
-    registry.move_alias(
-        client,
-        engine,
-        registry.AliasMove(
-            name,
-            registry.CHAMPION,
-            version,
-            registry.alias_version(client, name, registry.CHAMPION),
-            by or registry.current_user(),
-            reason,
-            forced=forced,
-            evidence=evidence,
-        ),
-    )
+    try:
+        migrate(engine)
+        registry.move_alias(
+            client,
+            engine,
+            registry.AliasMove(
+                name,
+                registry.CHAMPION,
+                version,
+                registry.alias_version(client, name, registry.CHAMPION),
+                by or registry.current_user(),
+                reason,
+                forced=forced,
+                evidence=evidence,
+            ),
+        )
+    finally:
+        engine.dispose()
