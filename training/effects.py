@@ -122,7 +122,7 @@ def _design(
     )
     common = np.asarray(courses.sum(axis=1)).ravel()
     years = (rows["assessed_on"] - rows["assessed_before"]).dt.days.to_numpy() / DAYS_PER_YEAR
-    required = _required_at(records, rows, cutoff)
+    required = required_at(records, rows, cutoff)
     inside = (required > 0).astype(float)
     room = np.clip(required - rows["level_before"].to_numpy(dtype=float), 0, None)
     experience = np.column_stack(
@@ -132,7 +132,7 @@ def _design(
     return design, common
 
 
-def _required_at(records: Records, rows: pd.DataFrame, cutoff: pd.Timestamp) -> np.ndarray:
+def required_at(records: Records, rows: pd.DataFrame, cutoff: pd.Timestamp) -> np.ndarray:
     """Required level of the competency in the post held at the first assessment (0 if none)."""
     history = known(records["position_history"], cutoff)
     history = history[["employee_id", "position_id", "start_date"]]
