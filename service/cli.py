@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from features.cli import app as data_app
+from training.analyses_cli import analyses_app
 from training.cli import bench_app, models_app, train_app
 from training.placement_cli import placements_app
 
@@ -23,6 +24,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 app.add_typer(placements_app, name="placements")
+app.add_typer(analyses_app, name="analyses")
 
 users_app = typer.Typer(help="The service's accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")

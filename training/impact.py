@@ -38,6 +38,8 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from features.pairs import Catalogue
+from features.positions import competency_codes, current_positions, standard_matrix
 from features.records import Records
 from features.synth import mechanisms
 from training.effects import reassessment_rows, required_at
@@ -191,3 +193,108 @@ def _true_gain(
         truth.responsiveness.reindex(rows["employee_id"]).to_numpy(),
     )
     return gain[~np.isnan(gain)]
+
+
+#: SKP score points per unit of the generator's latent performance, and latent performance per
+#: unit of fit to the post (features/synth/appraisal.py, mechanisms.py): the true effect of a
+#: course on the score is their product times its true fit gain. Used for the truth only.
+SCORE_PER_PERFORMANCE, PERFORMANCE_PER_FIT = 4.0, 1.1
+
+
+def performance_sample(records: Records) -> pd.DataFrame:
+    """Per person and year t: the annual SKP score of t−1 and of t+1 (numeric years only),
+    their change, and the post held in the middle of t."""
+    evaluations = records["evaluations"]
+    scored = evaluations[
+        (evaluations["period"] == "annual")
+        & evaluations["score"].notna()
+        & (evaluations["year"] <= LAST_SCORE_YEAR)
+    ]
+    score = scored.groupby(["employee_id", "year"])["score"].mean()
+    before = score.rename("score_before").reset_index()
+    before["year"] += 1  # the score of t−1, filed under t
+    after = score.rename("score_after").reset_index()
+    after["year"] -= 1
+    rows = before.merge(after, on=["employee_id", "year"])
+    rows["change"] = rows["score_after"] - rows["score_before"]
+    posts = []
+    for year in sorted(rows["year"].unique()):
+        group = rows[rows["year"] == year]
+        held = current_positions(records, pd.Timestamp(year=int(year), month=7, day=1))
+        posts.append(
+            group.assign(position_id=held["position_id"].reindex(group["employee_id"]).to_numpy())
+        )
+    rows = pd.concat(posts, ignore_index=True).dropna(subset=["position_id"])
+    return rows.reset_index(drop=True)
+
+
+def performance_effects(
+    records: Records, truth: Truth | None = None, min_takers: int = MIN_TAKERS
+) -> pd.DataFrame:
+    """Per course: the estimated effect on the SKP score (points) from the year before the
+    course to the year after, among those who took it in year t; with `truth`, the true
+    average effect of those takers beside it."""
+    sample = performance_sample(records)
+    taken = takes(records)
+    families = pd.get_dummies(
+        records["positions"].set_index("position_id")["family"].reindex(sample["position_id"])
+    ).to_numpy(dtype=float)
+    catalogue = Catalogue.from_records(records) if truth is not None else None
+    standards = standard_matrix(records).reindex(columns=list(competency_codes())).fillna(0.0)
+    people, years = sample["employee_id"], sample["year"]
+    person_year = pd.MultiIndex.from_arrays([people, years])
+    person_year_before = pd.MultiIndex.from_arrays([people, years - 1])
+    person_year_after = pd.MultiIndex.from_arrays([people, years + 1])
+    out = []
+    for course_id, mine in taken.groupby("course_id"):
+        taken_in = pd.MultiIndex.from_arrays([mine["employee_id"], mine["year"]])
+        in_year = person_year.isin(taken_in)
+        around = person_year_before.isin(taken_in) | person_year_after.isin(taken_in)
+        keep = in_year | ~around  # takers of that year, and people who did not take it near it
+        rows, treated = sample[keep].reset_index(drop=True), in_year[keep]
+        if treated.sum() < min_takers or (~treated).sum() < min_takers:
+            continue
+        covariates = np.column_stack(
+            [rows["score_before"], rows["year"], families[keep]]  # known before the course
+        ).astype(float)
+        estimate = aipw_att(covariates, treated, rows["change"].to_numpy(dtype=float))
+        found: dict[str, object] = {"course_id": course_id}
+        if truth is not None and catalogue is not None:
+            found["true_effect"] = _true_score_effect(
+                truth, catalogue, standards, rows[treated], str(course_id)
+            )
+        out.append(found | vars(estimate))
+    return pd.DataFrame(out)
+
+
+def _true_score_effect(
+    truth: Truth, catalogue: Catalogue, standards: pd.DataFrame, rows: pd.DataFrame, course_id: str
+) -> float:
+    """The takers' mean true effect on the score: their true fit gain in the post they held,
+    through the generator's performance and score scales."""
+    column = int(np.flatnonzero(catalogue.ids == course_id)[0])
+    gains = []
+    for year in sorted(rows["year"].unique()):
+        group = rows[rows["year"] == year]
+        required = standards.reindex(group["position_id"]).fillna(0.0).to_numpy()
+        fit = truth.gains(group["employee_id"].to_numpy(), int(year), required, catalogue)
+        gains.append(fit["fit_gain"][:, column])
+    found = np.concatenate(gains)
+    found = found[~np.isnan(found)]
+    return float(SCORE_PER_PERFORMANCE * PERFORMANCE_PER_FIT * found.mean())
+
+
+def compare_with_truth(table: pd.DataFrame) -> dict[str, float]:
+    """How far the estimates are from the hidden truth: mean absolute error (and the naive
+    comparison's, to show what the adjustment buys), mean error, and how often the 95%
+    interval holds the true effect (about 0.95 when the method works)."""
+    error = table["effect"] - table["true_effect"]
+    inside = (table["low"] <= table["true_effect"]) & (table["true_effect"] <= table["high"])
+    return {
+        "estimates": float(len(table)),
+        "mae": float(error.abs().mean()),
+        "naive_mae": float((table["naive"] - table["true_effect"]).abs().mean()),
+        "bias": float(error.mean()),
+        "coverage": float(inside.mean()),
+        "mean_true_effect": float(table["true_effect"].mean()),
+    }
