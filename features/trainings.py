@@ -34,6 +34,15 @@ def completed(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     return trainings[ended < as_of]
 
 
+def jp_this_year(records: Records, as_of: pd.Timestamp) -> pd.Series:
+    """JP of competency development completed since 1 January of `as_of`'s year, per
+    employee (the 20 JP a year right is counted against it)."""
+    done = completed(records, as_of)
+    ended = done["end_date"].fillna(done["start_date"])
+    this_year = done[ended >= pd.Timestamp(year=as_of.year, month=1, day=1)]
+    return this_year.groupby("employee_id")["jp"].sum()
+
+
 def taken_pairs(trainings: pd.DataFrame) -> pd.DataFrame:
     """Distinct (employee_id, course_id) already taken (records matched to the catalogue)."""
     pairs = trainings.dropna(subset=["course_id"])[["employee_id", "course_id"]]

@@ -17,12 +17,11 @@ from functools import cached_property
 import pandas as pd
 import sqlalchemy as sa
 
-from features import reference
+from features import reference, trainings
 from features.fit import breakdown, competency_fit
 from features.personal import load_birth_dates
 from features.records import Records, database_snapshot_id, known, load_records
 from features.succession import succession_pool
-from features.trainings import completed
 from service.settings import ServiceSettings
 from training.needs import AgencyNeeds, agency_needs
 from training.paths import CareerPaths
@@ -85,10 +84,7 @@ class Snapshot:
     @cached_property
     def jp_this_year(self) -> pd.Series:
         """JP of competency development completed since 1 January of `as_of`'s year."""
-        done = completed(self.records, self.as_of)
-        ended = done["end_date"].fillna(done["start_date"])
-        this_year = done[ended >= pd.Timestamp(year=self.as_of.year, month=1, day=1)]
-        return this_year.groupby("employee_id")["jp"].sum()
+        return trainings.jp_this_year(self.records, self.as_of)
 
     @cached_property
     def _rows(self) -> dict[str, int]:

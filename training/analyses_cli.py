@@ -67,3 +67,86 @@ def impact(
             summary.add_row(name, str(len(table)), "", "", "", "")
     console.print(summary)
     console.print(f"tables in {out}/impact_competencies.csv and impact_performance.csv")
+
+
+@analyses_app.command("needs")
+def needs(
+    agency: Annotated[
+        list[str] | None, typer.Option(help="Agency id (repeat for several; default: all).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the needs as CSV here.")] = None,
+    as_of: Annotated[
+        dt.datetime | None, typer.Option(help="Describe people on this date (default: today).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Shared gaps per agency.")] = 5,
+) -> None:
+    """Training needs for next year per agency: the competency gaps most people share, the
+    courses that close them with their participants and JP, and who is below the 20 JP right."""
+    from features.database import create_db_engine
+    from features.personal import load_birth_dates
+    from features.records import load_records
+    from features.trainings import jp_this_year
+    from training.needs import agency_needs
+    from training.placement import build_view
+
+    engine = create_db_engine(get_settings().database_url)
+    records = load_records(engine)
+    when = pd.Timestamp(as_of or dt.datetime.now()).normalize()
+    view = build_view(records, when, load_birth_dates(engine))  # the view needs ages for rules
+    known = sorted(view.frame["agency_id"].unique())
+    wanted = agency or known
+    unknown = sorted(set(wanted) - set(known))
+    if unknown:
+        raise typer.BadParameter(
+            f"no active people in {', '.join(unknown)} on {when.date()}", param_hint="--agency"
+        )
+    done = jp_this_year(records, when)
+    rows = []
+    for agency_id in wanted:
+        found = agency_needs(
+            view.frame,
+            view.levels,
+            view.standards,
+            records["courses"],
+            records["course_competencies"],
+            done,
+            agency_id,
+            top=top,
+        )
+        table = Table(
+            "competency",
+            "people (share)",
+            "mean shortfall",
+            "courses (participants, JP)",
+            title=f"{agency_id}: {found.people} people, {found.below_right} below the "
+            f"{found.jp_right} JP right ({found.jp_to_right} JP to reach it)",
+        )
+        for gap in found.gaps:
+            courses = "; ".join(
+                f"{c.course_id} {c.title_id} ({c.participants}, {c.jp_total} JP)"
+                for c in gap.courses
+            )
+            table.add_row(
+                f"{gap.competency_code} {gap.name_id}",
+                f"{gap.people} ({gap.share:.0%})",
+                f"{gap.mean_shortfall:.2f}",
+                courses or "-",
+            )
+            rows += [
+                {
+                    "agency_id": agency_id,
+                    "competency_code": gap.competency_code,
+                    "people": gap.people,
+                    "share": gap.share,
+                    "mean_shortfall": gap.mean_shortfall,
+                    "course_id": course.course_id,
+                    "participants": course.participants,
+                    "jp_total": course.jp_total,
+                }
+                for course in gap.courses
+            ]
+        console.print(table)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(out, index=False)
+        console.print(f"written to {out}")

@@ -3,8 +3,11 @@ counted by eye."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from features.positions import competency_codes
 from training.needs import agency_needs
@@ -86,3 +89,26 @@ def test_a_stricter_threshold_and_an_agency_without_gaps() -> None:
 def test_an_agency_without_people_has_no_needs() -> None:
     needs = agency_needs(**_inputs(), agency_id="Z")  # type: ignore[arg-type]
     assert (needs.people, needs.gaps, needs.below_right, needs.jp_to_right) == (0, [], 0, 0)
+
+
+def test_the_needs_command_per_agency_and_a_wrong_agency(
+    small_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from features.settings import get_settings
+    from service.cli import app
+
+    monkeypatch.setenv("JENJANG_DATABASE_URL", small_database)
+    get_settings.cache_clear()
+    try:
+        out = f"{tmp_path}/needs.csv"
+        run = CliRunner().invoke(app, ["analyses", "needs", "--as-of", "2026-06-30", "--out", out])
+        assert run.exit_code == 0, run.output
+        table = pd.read_csv(out)
+        assert table["agency_id"].nunique() > 1 and (table["participants"] > 0).all()
+        assert (table["jp_total"] % table["participants"] == 0).all()  # participants × JP
+        wrong = CliRunner().invoke(app, ["analyses", "needs", "--agency", "NO-SUCH-AGENCY"])
+        assert wrong.exit_code == 2 and "NO-SUCH-AGENCY" in wrong.output
+    finally:
+        get_settings.cache_clear()
