@@ -84,6 +84,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "their_level": "level pegawai",
         "gated_note": "metrik yang diperiksa gerbang promosi",
         "forced": "dipaksa",
+        "previous": "sebelumnya",
+        "next": "berikutnya",
+        "rankable_note": (
+            "Kandidat diperingkat untuk jabatan struktural (diisi lewat penempatan); jabatan "
+            "fungsional diisi lewat jenjang jabatan fungsional."
+        ),
         "from_rules": "disusun dari aturan kepegawaian dan kecocokan kompetensi, tanpa model",
         "busy": "Sedang ada pemuatan ulang model; coba lagi sebentar lagi.",
         "unavailable": "Model layanan belum siap; coba lagi sebentar lagi.",
@@ -241,6 +247,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "their_level": "their level",
         "gated_note": "metrics the promotion gate checks",
         "forced": "forced",
+        "previous": "previous",
+        "next": "next",
+        "rankable_note": (
+            "Candidates are ranked for structural posts (filled by placement); functional posts "
+            "are filled along their own career ladder."
+        ),
         "from_rules": "from the civil-service rules and competency fit, no learned model",
         "busy": "A model reload is under way; try again shortly.",
         "unavailable": "The service's models are not ready yet; try again shortly.",

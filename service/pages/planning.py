@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
 from service.accounts import Account
@@ -42,9 +42,14 @@ POSTS_SHOWN = 200
 
 
 @router.get("/posisi")
-def posts(request: Request, snapshot: SnapshotDep, lowong: int = 0) -> Response:
-    """Positions in the planner's scope (vacant only when asked); structural posts link to
-    their candidates."""
+def posts(
+    request: Request,
+    snapshot: SnapshotDep,
+    lowong: int = 0,
+    halaman: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Positions in the planner's scope (vacant only when asked), a page of `POSTS_SHOWN` at a
+    time; structural posts link to their candidates."""
     account = require(request)
     if isinstance(account, Response):
         return account
@@ -57,9 +62,19 @@ def posts(request: Request, snapshot: SnapshotDep, lowong: int = 0) -> Response:
     if lowong:
         table = table[table["open_seats"] > 0]
     table = table.sort_values(["rankable", "open_seats"], ascending=False)
-    shown = table.head(POSTS_SHOWN).to_dict("records")
+    first = (halaman - 1) * POSTS_SHOWN
+    shown = table.iloc[first : first + POSTS_SHOWN].to_dict("records")
     return page(
-        request, "posts.html", account=account, posts=shown, shown=len(shown), total=len(table)
+        request,
+        "posts.html",
+        account=account,
+        posts=shown,
+        first=first + 1,
+        last=first + len(shown),
+        total=len(table),
+        page_number=halaman,
+        vacant_only=bool(lowong),
+        more=first + POSTS_SHOWN < len(table),
     )
 
 

@@ -180,7 +180,7 @@ def test_a_persons_page_follows_the_api_scopes(browser: TestClient, api: Api) ->
     assert 'class="level"' in colleague.text and "Predikat kinerja" in colleague.text
     outside, missing = browser.get(f"/pegawai/{api.outsider}"), browser.get("/pegawai/E999")
     assert outside.status_code == missing.status_code == 404
-    assert outside.text.count("tidak ditemukan") == missing.text.count("tidak ditemukan") == 1
+    assert outside.text == missing.text and "tidak ditemukan" in missing.text  # same page
     browser.post("/keluar")
     _sign_in(browser, "test-asn")  # another person's page reads as missing
     assert browser.get(f"/pegawai/{api.colleague}").status_code == 404
@@ -355,3 +355,15 @@ def test_a_registry_that_fails_during_a_comparison_is_a_503_page(
     page = browser.post("/model/training-recs/banding")
     assert page.status_code == 503 and "TEMPORARILY_UNAVAILABLE" in page.text
     assert "db.internal" not in page.text
+
+
+def test_the_posts_list_pages_through_and_refuses_a_bad_page(browser: TestClient) -> None:
+    _sign_in(browser, "test-hr-planner")
+    first = browser.get("/posisi")
+    total = int(re.search(r"–\d+ / (\d+)", first.text).group(1))  # type: ignore[union-attr]
+    assert total > 0 and "halaman=2" not in first.text  # the small dataset fits on one page
+    beyond = browser.get("/posisi?halaman=2")
+    assert beyond.status_code == 200 and "/posisi/" not in beyond.text.split("<tbody>")[1]
+    assert "halaman=1" in beyond.text  # a way back
+    bad = browser.get("/posisi?halaman=0")
+    assert bad.status_code == 422 and "halaman" in bad.text
