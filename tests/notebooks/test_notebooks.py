@@ -1,0 +1,42 @@
+"""Every notebook in notebooks/ (jupytext percent format) runs end to end on a small dataset, in
+a real kernel; the executed notebooks are kept in tests/artifacts/notebooks/ to read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.py"))
+EXECUTED = ROOT / "tests" / "artifacts" / "notebooks"
+
+
+def test_the_notebooks_are_there() -> None:
+    assert [n.name for n in NOTEBOOKS][:1] == ["1.0-data-overview.py"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_the_notebook_runs_end_to_end(
+    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JENJANG_NOTEBOOK_PEOPLE", "400")  # the kernel inherits the environment
+    monkeypatch.setenv("JENJANG_NOTEBOOK_MIN_TAKERS", "10")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = jupytext.read(path)
+    NotebookClient(
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
+    ).execute()  # raises CellExecutionError, naming the cell, when one fails
+    errors = [
+        output
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
+    assert not errors
+    EXECUTED.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, EXECUTED / f"{path.stem}.ipynb")
