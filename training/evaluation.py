@@ -21,8 +21,10 @@ import pandas as pd
 
 from features.frame import block
 from features.pairs import pair_matrix
+from features.personal import age_band
 from features.records import Records
 from training.batch import Batch, build_batch
+from training.fairness import selection_rates
 from training.metrics import per_row_metrics, summarise, top_k
 from training.recommender import TrainingRecommender
 from training.split import TemporalSplit, labels, spine
@@ -30,6 +32,12 @@ from training.truth import Truth
 
 #: Slices with fewer people than this are reported but flagged as too small to read.
 MIN_SLICE = 30
+#: The fairness audit asks who is offered, among their first `FAIRNESS_K` suggestions, a course
+#: of a kind that opens a structural career (leadership and managerial courses); the same
+#: question of the historical record is who started one in the test cycle.
+FAIRNESS_K = 5
+ADVANCING_KINDS = ("leadership", "managerial")
+FAIRNESS_ATTRIBUTES = ["sex", "age_band"]
 
 
 class Scorer(Protocol):
@@ -47,6 +55,9 @@ class EvaluationReport:
     by_family: pd.DataFrame
     by_agency: pd.DataFrame
     rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    #: selection rates and impact ratios by sex and age band (`fairness`); empty without
+    #: the protected attributes
+    fairness: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def metric(self, model: str, name: str) -> float:
         return float(self.overall.at[model, name])  # type: ignore[arg-type]
@@ -68,8 +79,10 @@ def evaluate(
     records: Records,
     test_year: int,
     truth: Truth | None = None,
+    protected: pd.DataFrame | None = None,
 ) -> EvaluationReport:
-    """Score every model on `batch`; relevance = courses started in `test_year`."""
+    """Score every model on `batch`; relevance = courses started in `test_year`. With
+    `protected` (sex and birth date by employee), the fairness audit too (`fairness`)."""
     relevant = pair_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
     relevant &= batch.allowed
     gains = None
@@ -77,10 +90,15 @@ def evaluate(
         required = block(batch.frame, "required")
         gains = truth.gains(batch.employee_ids, test_year, required, batch.catalogue)
     overall, families, agencies, rows = {}, [], [], {}
+    advancing = batch.catalogue.courses["kind"].isin(ADVANCING_KINDS).to_numpy()
+    # who is offered a career-opening course; "historical": who really started one
+    offered: dict[str, np.ndarray] = {"historical": np.any(relevant & advancing, axis=1)}
     for model in models:
         scores = model.scores(batch)
         per_row = per_row_metrics(relevant, scores, batch.allowed, gains)
         top10 = top_k(scores, batch.allowed, 10)
+        top5 = top10[:, :FAIRNESS_K]
+        offered[model.name] = np.any((top5 >= 0) & advancing[np.maximum(top5, 0)], axis=1)
         overall[model.name] = summarise(per_row, top10, len(batch.catalogue.ids))
         per_row = per_row.assign(
             family=batch.frame["family"].to_numpy(), agency=batch.frame["agency_id"].to_numpy()
@@ -94,7 +112,29 @@ def evaluate(
         pd.concat(families, ignore_index=True),
         pd.concat(agencies, ignore_index=True),
         rows,
+        _fairness(offered, batch, protected, test_year)
+        if protected is not None
+        else pd.DataFrame(),
     )
+
+
+def _fairness(
+    offered: dict[str, np.ndarray], batch: Batch, protected: pd.DataFrame, test_year: int
+) -> pd.DataFrame:
+    """Per model (and the historical starts): the share of each group offered a course that
+    opens a structural career, and the impact ratios (four-fifths rule, `training.fairness`)."""
+    as_of = pd.Timestamp(year=test_year, month=1, day=1)
+    people = protected.reindex(batch.employee_ids)
+    groups = pd.DataFrame(
+        {"sex": people["sex"].to_numpy(), "age_band": age_band(people["birth_date"], as_of)}
+    ).reset_index(drop=True)
+    tables = [
+        selection_rates(groups, pd.Series(selected), FAIRNESS_ATTRIBUTES).assign(
+            model=name, k=FAIRNESS_K
+        )
+        for name, selected in offered.items()
+    ]
+    return pd.concat(tables, ignore_index=True)
 
 
 def _slices(per_row: pd.DataFrame, key: str, model: str) -> pd.DataFrame:

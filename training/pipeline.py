@@ -29,11 +29,13 @@ from mlflow.types import ColSpec, Schema
 
 from features.database import create_db_engine, migrate
 from features.frame import FEATURE_SET_VERSION
+from features.personal import load_protected
 from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
 from training.baselines import BASELINES
 from training.evaluation import (
+    FAIRNESS_K,
     EvaluationReport,
     evaluate,
     level_errors,
@@ -112,7 +114,8 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     batch = test_batch(records, split, config.evaluation_people, config.seed)
     if batch.frame.empty:
         raise ValueError(f"nobody is active with a known position on 1 January {test_year}")
-    report = evaluate([learned, *baselines], batch, records, test_year, truth)
+    protected = load_protected(engine)  # for the fairness audit only, never a feature
+    report = evaluate([learned, *baselines], batch, records, test_year, truth, protected)
     trade = tradeoff(learned, batch, records, test_year, truth)
     levels = level_errors(learned, batch, test_year, truth) if truth is not None else {}
     clock.lap("evaluate")
@@ -188,6 +191,11 @@ def _log_run(
     for model, row in report.overall.iterrows():
         prefix = "" if model == "learned" else f"baseline.{model}."
         mlflow.log_metrics({prefix + metric_name(str(k)): float(v) for k, v in row.items()})
+    for (model, attribute), table in report.fairness.groupby(["model", "attribute"]):
+        mlflow.log_metric(
+            f"fairness.{model}.{attribute}.min_impact_ratio_at_{FAIRNESS_K}",
+            float(table["impact_ratio"].min()),
+        )
     for key, table in (("family", report.by_family), ("agency", report.by_agency)):
         rows = table[(table["model"] == "learned") & ~table["small"]]
         for _, row in rows.iterrows():

@@ -43,6 +43,11 @@ def test_train_promote_load_and_predict(
     assert "ndcg_at_10" in run.data.metrics and "true_fit_gain_at_5" in run.data.metrics
     assert any(k.startswith("baseline.gap_rule.") for k in run.data.metrics)
     assert any(k.startswith("family.") for k in run.data.metrics)
+    # the fairness audit of the suggestions and of the historical starts, by sex and age band
+    for who in ("learned", "historical", "gap_rule"):
+        for attribute in ("sex", "age_band"):
+            ratio = run.data.metrics[f"fairness.{who}.{attribute}.min_impact_ratio_at_5"]
+            assert 0.0 <= ratio <= 1.0
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
     assert "evaluation/report.html" in artifacts and "evaluation/metrics_by_family.csv" in artifacts
 
