@@ -122,6 +122,22 @@ def train_placements(
     )
 
 
+@train_app.command("all")
+def train_all(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out cycle for both (default: each one's latest).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Generated dataset folder: score true effects too.")
+    ] = None,
+) -> None:
+    """Retrain both models on the data as it is now and register each as its challenger
+    (the training recommender, then the placement model). The champions do not move: compare
+    and promote each with `jenjang models`. If the first fails, the second is not trained."""
+    train_training_recs(test_year=test_year, truth=truth)
+    train_placements(test_year=test_year, truth=truth)
+
+
 def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
     if comparison.champion is None:
         console.print("no champion yet: nothing to compare with (the run holds its metrics)")

@@ -168,3 +168,37 @@ def test_bad_requests_name_the_row_and_the_field(row: dict, message: str) -> Non
 
     with pytest.raises(ValueError, match=message):
         _requests(pd.DataFrame(row))
+
+
+@pytest.mark.slow
+def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
+    store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    from typer.testing import CliRunner
+
+    from features.settings import get_settings
+    from service.cli import app
+    from training import pipeline
+    from training.placement_pipeline import MODEL_NAME as PLACEMENTS
+    from training.recommender import RecommenderConfig
+
+    tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
+    monkeypatch.setattr(pipeline, "TrainConfig", functools.partial(TrainConfig, recommender=tiny))
+    monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
+    monkeypatch.setenv("JENJANG_TRACKING_URI", store_settings.tracking_uri)
+    monkeypatch.setenv("JENJANG_ARTIFACT_ROOT", store_settings.artifact_root)
+    get_settings.cache_clear()
+    try:
+        failed = CliRunner().invoke(app, ["train", "all", "--test-year", "1990"])
+        assert failed.exit_code == 2
+        client = registry.configure(store_settings)
+        assert registry.alias_version(client, PLACEMENTS, "challenger") is None  # never started
+        done = CliRunner().invoke(app, ["train", "all", "--truth", str(small_dataset)])
+        assert done.exit_code == 0, done.output
+        for name in (MODEL_NAME, PLACEMENTS):
+            assert registry.alias_version(client, name, "challenger") is not None
+            assert registry.alias_version(client, name, "champion") is None  # nothing moved
+    finally:
+        get_settings.cache_clear()
