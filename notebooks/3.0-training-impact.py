@@ -82,7 +82,7 @@ plt.show()
 # Score the year after the course minus the year before, in the years SKP gave a score.
 
 # %%
-performance = performance_effects(records, truth, MIN_TAKERS)
+performance = performance_effects(records, pd.Timestamp("2026-06-30"), truth, MIN_TAKERS)
 print(f"{len(performance)} courses with at least {MIN_TAKERS} takers in a scored year")
 performance.sort_values("effect", ascending=False).head(10)
 

@@ -47,7 +47,7 @@ def impact(
     cutoff = pd.Timestamp(as_of or dt.datetime.now())
     tables = {
         "competencies": competency_effects(records, cutoff, hidden, min_takers),
-        "performance": performance_effects(records, hidden, min_takers),
+        "performance": performance_effects(records, cutoff, hidden, min_takers),
     }
     out.mkdir(parents=True, exist_ok=True)
     summary = Table("outcome", "estimates", "MAE", "naive MAE", "bias", "95% coverage")

@@ -84,8 +84,8 @@ def evaluate(
 ) -> EvaluationReport:
     """Score every model on `batch`; relevance = courses started in `test_year`. With
     `protected` (sex and birth date by employee), the fairness audit too (`fairness`)."""
-    relevant = pair_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
-    relevant &= batch.allowed
+    started = pair_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
+    relevant = started & batch.allowed
     gains = None
     if truth is not None:
         required = block(batch.frame, "required")
@@ -93,7 +93,7 @@ def evaluate(
     overall, families, agencies, rows = {}, [], [], {}
     advancing = batch.catalogue.courses["kind"].isin(ADVANCING_KINDS).to_numpy()
     # who is offered a career-opening course; "historical": who really started one
-    offered: dict[str, np.ndarray] = {"historical": np.any(relevant & advancing, axis=1)}
+    offered: dict[str, np.ndarray] = {"historical": np.any(started & advancing, axis=1)}
     for model in models:
         scores = model.scores(batch)
         per_row = per_row_metrics(relevant, scores, batch.allowed, gains)
@@ -113,13 +113,20 @@ def evaluate(
         pd.concat(families, ignore_index=True),
         pd.concat(agencies, ignore_index=True),
         rows,
-        _fairness(offered, batch, protected, test_year)
+        offer_rates(offered, batch, protected, test_year)
         if protected is not None
         else pd.DataFrame(),
     )
 
 
-def _fairness(
+def smallest_impact_ratio(table: pd.DataFrame) -> float:
+    """The lowest impact ratio among groups large enough to read (`MIN_SLICE` people or more,
+    "unknown" left out); NaN when nobody in them was selected."""
+    readable = table[(table["candidates"] >= MIN_SLICE) & (table["group"] != "unknown")]
+    return float(readable["impact_ratio"].min()) if len(readable) else float("nan")
+
+
+def offer_rates(
     offered: dict[str, np.ndarray], batch: Batch, protected: pd.DataFrame, test_year: int
 ) -> pd.DataFrame:
     """Per model (and the historical starts): the share of each group offered a course that
@@ -127,8 +134,11 @@ def _fairness(
     as_of = pd.Timestamp(year=test_year, month=1, day=1)
     people = protected.reindex(batch.employee_ids)
     groups = pd.DataFrame(
-        {"sex": people["sex"].to_numpy(), "age_band": age_band(people["birth_date"], as_of)}
-    ).reset_index(drop=True)
+        {
+            "sex": people["sex"].to_numpy(),
+            "age_band": age_band(people["birth_date"], as_of).to_numpy(),
+        }
+    )
     tables = [
         selection_rates(groups, pd.Series(selected), FAIRNESS_ATTRIBUTES).assign(
             model=name, k=FAIRNESS_K

@@ -22,6 +22,7 @@ from typing import Any
 
 import joblib
 import mlflow
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from mlflow.models import ModelSignature
@@ -39,6 +40,7 @@ from training.evaluation import (
     EvaluationReport,
     evaluate,
     level_errors,
+    smallest_impact_ratio,
     target_check,
     test_batch,
     tradeoff,
@@ -192,10 +194,11 @@ def _log_run(
         prefix = "" if model == "learned" else f"baseline.{model}."
         mlflow.log_metrics({prefix + metric_name(str(k)): float(v) for k, v in row.items()})
     for (model, attribute), table in report.fairness.groupby(["model", "attribute"]):
-        mlflow.log_metric(
-            f"fairness.{model}.{attribute}.min_impact_ratio_at_{FAIRNESS_K}",
-            float(table["impact_ratio"].min()),
-        )
+        ratio = smallest_impact_ratio(table)
+        if not np.isnan(ratio):  # nobody offered one: nothing to compare
+            mlflow.log_metric(
+                f"fairness.{model}.{attribute}.min_impact_ratio_at_{FAIRNESS_K}", ratio
+            )
     for key, table in (("family", report.by_family), ("agency", report.by_agency)):
         rows = table[(table["model"] == "learned") & ~table["small"]]
         for _, row in rows.iterrows():

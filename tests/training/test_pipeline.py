@@ -191,8 +191,14 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
     monkeypatch.setenv("JENJANG_ARTIFACT_ROOT", store_settings.artifact_root)
     get_settings.cache_clear()
     try:
-        failed = CliRunner().invoke(app, ["train", "all", "--test-year", "1990"])
-        assert failed.exit_code == 2
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise ValueError("the recommender could not be trained")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(pipeline, "train_training_recs", broken)
+            failed = CliRunner().invoke(app, ["train", "all"])
+        assert failed.exit_code == 2 and "could not be trained" in failed.output
         client = registry.configure(store_settings)
         assert registry.alias_version(client, PLACEMENTS, "challenger") is None  # never started
         done = CliRunner().invoke(app, ["train", "all", "--truth", str(small_dataset)])
