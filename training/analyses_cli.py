@@ -50,11 +50,13 @@ def impact(
         "performance": performance_effects(records, cutoff, hidden, min_takers),
     }
     out.mkdir(parents=True, exist_ok=True)
-    summary = Table("outcome", "estimates", "MAE", "naive MAE", "bias", "95% coverage")
+    summary = Table(
+        "outcome", "estimates", "MAE", "naive MAE", "bias", "95% coverage", "corr. (naive)"
+    )
     for name, table in tables.items():
         table.to_csv(out / f"impact_{name}.csv", index=False)
-        if hidden is not None and len(table):
-            check = compare_with_truth(table)
+        check = compare_with_truth(table) if hidden is not None else {"estimates": 0.0}
+        if check["estimates"]:
             summary.add_row(
                 name,
                 f"{check['estimates']:.0f}",
@@ -62,9 +64,10 @@ def impact(
                 f"{check['naive_mae']:.3f}",
                 f"{check['bias']:+.3f}",
                 f"{check['coverage']:.2f}",
+                f"{check['correlation']:.2f} ({check['naive_correlation']:.2f})",
             )
         else:
-            summary.add_row(name, str(len(table)), "", "", "", "")
+            summary.add_row(name, str(len(table)), "", "", "", "", "")
     console.print(summary)
     console.print(f"tables in {out}/impact_competencies.csv and impact_performance.csv")
 

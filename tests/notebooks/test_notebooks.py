@@ -16,7 +16,8 @@ EXECUTED = ROOT / "tests" / "artifacts" / "notebooks"
 
 
 def test_the_notebooks_are_there() -> None:
-    assert [n.name for n in NOTEBOOKS][:1] == ["1.0-data-overview.py"]
+    names = {n.name for n in NOTEBOOKS}
+    assert {"1.0-data-overview.py", "3.0-training-impact.py", "4.0-fairness-audit.py"} <= names
 
 
 @pytest.mark.slow
@@ -31,12 +32,7 @@ def test_the_notebook_runs_end_to_end(
     NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": tmp_path}}
     ).execute()  # raises CellExecutionError, naming the cell, when one fails
-    errors = [
-        output
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
-    ]
-    assert not errors
+    last = notebook.cells[-1].get("outputs", [])
+    assert last, "the notebook's last cell (its conclusion) printed nothing"
     EXECUTED.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, EXECUTED / f"{path.stem}.ipynb")
