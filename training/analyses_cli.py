@@ -14,7 +14,11 @@ from rich.table import Table
 from features.settings import get_settings
 
 analyses_app = typer.Typer(help="Analyses: training impact.", no_args_is_help=True)
-console = Console()
+
+
+def _console() -> Console:
+    """A console made when printing, so it takes the terminal's width (``COLUMNS``) then."""
+    return Console()
 
 
 @analyses_app.command("impact")
@@ -68,6 +72,7 @@ def impact(
             )
         else:
             summary.add_row(name, str(len(table)), "", "", "", "", "")
+    console = _console()
     console.print(summary)
     console.print(f"tables in {out}/impact_competencies.csv and impact_performance.csv")
 
@@ -104,6 +109,7 @@ def needs(
             f"no active people in {', '.join(unknown)} on {when.date()}", param_hint="--agency"
         )
     done = jp_this_year(records, when)
+    console = _console()
     rows = []
     for agency_id in wanted:
         found = agency_needs(

@@ -113,13 +113,15 @@ def test_the_command_writes_the_tables_and_refuses_a_tiny_threshold(
     monkeypatch.setenv("JENJANG_DATABASE_URL", small_database)
     get_settings.cache_clear()
     try:
-        run = CliRunner().invoke(
+        run = CliRunner(env={"COLUMNS": "160"}).invoke(
             app,
             ["analyses", "impact", "--truth", str(small_dataset), "--min-takers", "10"]
             + ["--out", str(tmp_path)],
         )
         assert run.exit_code == 0, run.output
-        assert "95% coverage" in run.output and "competencies" in run.output
+        assert "95% coverage" in run.output
+        summary = next(line for line in run.output.splitlines() if "competencies" in line)
+        assert len(summary.split("│")) == 9  # the row has its figures
         table = pd.read_csv(tmp_path / "impact_competencies.csv")
         assert {"course_id", "effect", "low", "high", "true_effect"} <= set(table.columns)
         assert (tmp_path / "impact_performance.csv").exists()
