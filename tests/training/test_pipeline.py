@@ -208,3 +208,53 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
             assert registry.alias_version(client, name, "champion") is None  # nothing moved
     finally:
         get_settings.cache_clear()
+
+
+def test_a_crash_never_leaves_champion_on_an_unregistered_or_unevaluated_version(
+    store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Crashes at three points: while registering a new version, while evaluating it for
+    promotion, and while moving the alias. Each time champion stays where it was and the
+    history records no move."""
+    from mlflow import MlflowClient
+
+    from features.database import create_db_engine
+    from training import promotion
+
+    first = _train(store_settings, small_dataset)
+    promote(store_settings, reason="first champion")
+    engine = create_db_engine(store_settings.database_url)
+    moves = len(registry.history(engine, MODEL_NAME))
+    client = registry.configure(store_settings)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the machine went down")
+
+    # 1. while registering: the version exists but is untagged, and no alias reaches it
+    with monkeypatch.context() as patch:
+        patch.setattr(MlflowClient, "set_model_version_tag", crash)
+        with pytest.raises(RuntimeError):
+            _train(store_settings, small_dataset)
+    half = max(int(v.version) for v in client.search_model_versions(f"name = '{MODEL_NAME}'"))
+    assert half > int(first)
+    for alias in ("champion", "challenger"):
+        assert registry.alias_version(client, MODEL_NAME, alias) == first
+    with pytest.raises(ValueError, match="feature set"):  # nor can a rollback name it
+        rollback(store_settings, MODEL_NAME, reason="try", to_version=str(half))
+
+    # 2. while evaluating a proper challenger for promotion
+    second = _train(store_settings, small_dataset)
+    with monkeypatch.context() as patch:
+        patch.setattr(promotion, "load_records", crash)
+        with pytest.raises(RuntimeError):
+            promote(store_settings, reason="better")
+    assert registry.alias_version(client, MODEL_NAME, "champion") == first
+
+    # 3. while moving the alias: the recorded move is rolled back with it
+    with monkeypatch.context() as patch:
+        patch.setattr(MlflowClient, "set_registered_model_alias", crash)
+        with pytest.raises(RuntimeError):
+            promote(store_settings, reason="better")
+    assert registry.alias_version(client, MODEL_NAME, "champion") == first
+    assert registry.alias_version(client, MODEL_NAME, "challenger") == second
+    assert len(registry.history(engine, MODEL_NAME)) == moves + 1  # only the challenger's
