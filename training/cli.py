@@ -150,18 +150,39 @@ def compare(
     name: Annotated[str, typer.Argument(help="Registered model name.")],
     truth: Annotated[Path | None, typer.Option(help="Dataset folder with truth/.")] = None,
     people: Annotated[int | None, typer.Option(min=100)] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write the HTML report here (default: reports/compare-NAME.html)."),
+    ] = None,
 ) -> None:
-    """Evaluate champion and challenger on the same held-out cycle; print the gate's verdict."""
+    """Evaluate champion and challenger on the same held-out cycle; print the gate's verdict
+    and write an HTML report (charts, per-slice and fairness figures), also logged to the
+    challenger's MLflow run."""
+    import mlflow
+
+    from training import registry
+    from training.comparison_report import comparison_page
     from training.promotion import compare as run_compare
 
+    settings = get_settings()
     try:
-        comparison = run_compare(get_settings(), _check_name(name), truth, people)
+        comparison = run_compare(settings, _check_name(name), truth, people)
     except (ValueError, LookupError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     _print_comparison(comparison)
     verdict = "passes" if comparison.passed else "fails"
     console.print(f"challenger v{comparison.challenger} {verdict} the gate")
+    client = registry.configure(settings)
+    page = comparison_page(name, comparison, registry.versions(client, name))
+    path = report or Path("reports") / f"compare-{name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page)
+    run_id = client.get_model_version(name, comparison.challenger).run_id
+    if run_id:
+        with mlflow.start_run(run_id=run_id):
+            mlflow.log_text(page, f"comparison/compare-v{comparison.champion}.html")
+    console.print(f"report: {path}")
 
 
 @models_app.command()

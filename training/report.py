@@ -127,9 +127,7 @@ def _family_chart(report: EvaluationReport, folder: Path) -> Path | None:
 
 def html_page(markdown: str, charts: list[Path], title: str) -> str:
     """A self-contained HTML page: the Markdown as preformatted text, the charts embedded."""
-    images = "".join(
-        f'<img alt="{c.stem}" src="data:image/png;base64,{_base64(c)}">' for c in charts
-    )
+    images = "".join(embedded_png(c) for c in charts)
     return (
         "<!doctype html><html lang='en'><meta charset='utf-8'>"
         f"<title>{_escape(title)}</title>"
@@ -139,6 +137,11 @@ def html_page(markdown: str, charts: list[Path], title: str) -> str:
 
 def _base64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
+
+
+def embedded_png(path: Path) -> str:
+    """An <img> holding the PNG at `path` itself, so the page needs no other file."""
+    return f'<img alt="{_escape(path.stem)}" src="data:image/png;base64,{_base64(path)}">'
 
 
 def _escape(text: str) -> str:

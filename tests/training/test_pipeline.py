@@ -96,7 +96,7 @@ def test_train_promote_load_and_predict(
 
 
 def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
-    store_settings: Settings, small_dataset: Path
+    store_settings: Settings, small_dataset: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = _train(store_settings, small_dataset)
     promote(store_settings, reason="first champion", by="analyst-a")
@@ -108,6 +108,7 @@ def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
     with pytest.raises(PromotionRefused) as refused:
         promote(store_settings, truth_dir=small_dataset)
     assert refused.value.evidence["passed"] is False
+    _the_comparison_report_says_it_fails(store_settings, small_dataset, tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="needs a --reason"):
         promote(store_settings, force=True)
     client = registry.configure(store_settings)
@@ -258,3 +259,33 @@ def test_a_crash_never_leaves_champion_on_an_unregistered_or_unevaluated_version
     assert registry.alias_version(client, MODEL_NAME, "champion") == first
     assert registry.alias_version(client, MODEL_NAME, "challenger") == second
     assert len(registry.history(engine, MODEL_NAME)) == moves + 1  # only the challenger's
+
+
+def _the_comparison_report_says_it_fails(
+    settings: Settings, small_dataset: Path, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jenjang models compare` writes the HTML report and logs it to the challenger's run."""
+    from typer.testing import CliRunner
+
+    from features.settings import get_settings
+    from service.cli import app
+
+    monkeypatch.setenv("JENJANG_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("JENJANG_TRACKING_URI", settings.tracking_uri)
+    monkeypatch.setenv("JENJANG_ARTIFACT_ROOT", settings.artifact_root)
+    get_settings.cache_clear()
+    try:
+        path = folder / "compare.html"
+        args = ["models", "compare", MODEL_NAME, "--truth", str(small_dataset)]
+        run = CliRunner().invoke(app, [*args, "--report", str(path)])
+        assert run.exit_code == 0, run.output
+    finally:
+        get_settings.cache_clear()
+    page = path.read_text()
+    assert "FAILS the gate" in page and "data:image/png;base64," in page
+    assert "Fairness (each version on its own test cycle)" in page
+    client = registry.configure(settings)
+    challenger = registry.alias_version(client, MODEL_NAME, "challenger")
+    run_id = client.get_model_version(MODEL_NAME, str(challenger)).run_id
+    logged = {a.path for a in client.list_artifacts(str(run_id), "comparison")}
+    assert logged == {"comparison/compare-v1.html"}
