@@ -12,6 +12,7 @@ import typer
 from features.cli import app as data_app
 from training.analyses_cli import analyses_app
 from training.cli import bench_app, models_app, train_app
+from training.cycle_cli import cycle_app
 from training.placement_cli import placements_app
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 app.add_typer(placements_app, name="placements")
 app.add_typer(analyses_app, name="analyses")
+app.add_typer(cycle_app, name="cycle")
 
 users_app = typer.Typer(help="The service's accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
