@@ -45,6 +45,7 @@ from training.evaluation import (
     test_batch,
     tradeoff,
 )
+from training.feedback import feedback_agreement, training_judgements
 from training.inference import OUTPUT_TYPES
 from training.recommender import RecommenderConfig, TrainingRecommender
 from training.report import write_report
@@ -120,11 +121,14 @@ def train_training_recs(config: TrainConfig, settings: Settings) -> TrainResult:
     report = evaluate([learned, *baselines], batch, records, test_year, truth, protected)
     trade = tradeoff(learned, batch, records, test_year, truth)
     levels = level_errors(learned, batch, test_year, truth) if truth is not None else {}
+    judged = training_judgements(engine)  # what ASN said of earlier suggestions
+    agreement = feedback_agreement(learned, records, judged) if len(judged) else {}
     clock.lap("evaluate")
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"training-recs-{test_year}") as run:
         _log_run(config, split, records, report, trade, batch_size=len(batch.frame))
         mlflow.log_metrics(levels)
+        mlflow.log_metrics({k: v for k, v in agreement.items() if not np.isnan(v)})
         version = _log_model(
             learned, config, split, records, str(batch.employee_ids[0]), settings.database_url
         )
