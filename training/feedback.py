@@ -1,4 +1,4 @@
-"""The service's feedback as evaluation data for a new training recommender.
+"""The service's feedback as evaluation data for new models.
 
 ASN mark recommended trainings "interested" or "not relevant" (with a reason) on their page or
 through the API; each judgement names the suggestion it was about, so the audit log says who
@@ -11,6 +11,12 @@ Why evaluation data and not a training label yet: the judgements come only from 
 opened their page and judge only what an earlier model showed them, so they say little about
 the courses it never showed. They are a check a new version should pass, logged with it,
 until there are enough of them to weigh as labels.
+
+HR planners accept or reject proposed candidates the same way; a new placement model is asked
+whether the people planners accepted are still among its first five for that post on that
+date, and the people they rejected (with a reason) too (lower is better). It ranks among
+everyone eligible, not only the planner's agencies, so an accepted person may fall out of the
+first five without any fault of the model: the figure is a comparison between versions.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from features.records import Records
 from training.batch import build_batch
 from training.evaluation import Scorer
 from training.metrics import top_k
+from training.placement import Scorer as PlacementScorer
+from training.placement import build_view, rank_candidates, vacancy_post
 
 #: The list length the agreement is measured at.
 TOP = 10
@@ -31,15 +39,24 @@ TOP = 10
 
 def training_judgements(engine: sa.Engine) -> pd.DataFrame:
     """Every judgement on a training suggestion: employee_id, course_id, decision, as_of."""
+    return _judgements(engine, "training", subject="employee_id", item="course_id")
+
+
+def placement_judgements(engine: sa.Engine) -> pd.DataFrame:
+    """Every judgement on proposed candidates: position_id, employee_id, decision, as_of."""
+    return _judgements(engine, "candidates", subject="position_id", item="employee_id")
+
+
+def _judgements(engine: sa.Engine, kind: str, subject: str, item: str) -> pd.DataFrame:
     query = (
         sa.select(
-            audit_log.c.subject.label("employee_id"),
-            feedback.c.item_id.label("course_id"),
+            audit_log.c.subject.label(subject),
+            feedback.c.item_id.label(item),
             feedback.c.decision,
             audit_log.c.as_of,
         )
         .join(audit_log, audit_log.c.suggestion_id == feedback.c.suggestion_id)
-        .where(audit_log.c.kind == "training")
+        .where(audit_log.c.kind == kind)
     )
     with engine.connect() as connection:
         found = pd.read_sql(query, connection)
@@ -74,4 +91,36 @@ def feedback_agreement(
         if len(interested)
         else np.nan,
         f"feedback.not_relevant_in_top_{TOP}": float(refused.mean()) if len(refused) else np.nan,
+    }
+
+
+#: The list length the placement agreement is measured at.
+FIRST_CANDIDATES = 5
+
+
+def placement_agreement(
+    scorer: PlacementScorer, records: Records, judgements: pd.DataFrame, birth_dates: pd.Series
+) -> dict[str, float]:
+    """How far a placement model agrees with the planners' judgements (module docstring)."""
+    rows = []
+    for _, group in judgements.groupby("as_of"):
+        view = build_view(records, group["as_of"].iloc[0], birth_dates)
+        for position_id, judged in group.groupby("position_id"):
+            try:
+                post = vacancy_post(records, str(position_id), view.standards)
+            except (KeyError, ValueError):  # the post is gone or no longer filled by placement
+                continue
+            first = set(rank_candidates(view, post, scorer, k=FIRST_CANDIDATES)["employee_id"])
+            rows += [
+                {"decision": d, "in_top": e in first}
+                for e, d in zip(judged["employee_id"], judged["decision"], strict=True)
+            ]
+    table = pd.DataFrame(rows, columns=["decision", "in_top"])
+    accepted = table[table["decision"] == "accepted"]["in_top"]
+    rejected = table[table["decision"] == "rejected"]["in_top"]
+    top = FIRST_CANDIDATES
+    return {
+        "feedback.judged": float(len(table)),
+        f"feedback.accepted_in_top_{top}": float(accepted.mean()) if len(accepted) else np.nan,
+        f"feedback.rejected_in_top_{top}": float(rejected.mean()) if len(rejected) else np.nan,
     }

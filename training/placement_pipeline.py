@@ -26,6 +26,7 @@ from features.personal import load_protected
 from features.records import Records, load_records
 from features.settings import Settings
 from training import registry
+from training.feedback import placement_agreement, placement_judgements
 from training.pipeline import Stopwatch, metric_name, provenance, register_pyfunc
 from training.placement import (
     RANKING_TYPES,
@@ -114,10 +115,14 @@ def train_placements(config: PlacementConfig, settings: Settings) -> PlacementTr
     clock.lap("fit")
     test = test_round(records, test_year, protected["birth_date"], truth, config.seed)
     report = evaluate_placements([learned, *baselines], test, protected)
+    judged = placement_judgements(engine)  # what planners said of earlier proposals
+    births = protected["birth_date"]
+    agreement = placement_agreement(learned, records, judged, births) if len(judged) else {}
     clock.lap("evaluate")
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"{config.model_name}-{test_year}") as run:
         _log_run(config, split, records, report, learned, len(examples.placed))
+        mlflow.log_metrics({k: v for k, v in agreement.items() if v == v})  # NaN: none judged
         version = _log_model(learned, config, split, records, test, settings.database_url)
     registry.move_alias(
         client,

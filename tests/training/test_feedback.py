@@ -82,3 +82,48 @@ def test_no_feedback_measures_nothing(
     assert agreement["feedback.judged"] == 0 and np.isnan(
         agreement["feedback.interested_in_top_10"]
     )
+
+
+def test_a_placement_model_is_measured_against_what_planners_said(
+    store_settings: Settings, small_records: Records
+) -> None:
+    from features.personal import load_birth_dates
+    from training.feedback import FIRST_CANDIDATES, placement_agreement, placement_judgements
+    from training.placement import (
+        STRUCTURAL_FAMILIES,
+        FitOnly,
+        build_view,
+        placement_events,
+        rank_candidates,
+        training_examples,
+        vacancy_post,
+    )
+    from training.split import TemporalSplit
+
+    engine = create_db_engine(store_settings.database_url)
+    births = load_birth_dates(engine)
+    events = placement_events(small_records, range(2000, 2100))
+    years = tuple(range(int(events["year"].min()), int(events["year"].max())))
+    scorer = FitOnly().fit(
+        training_examples(small_records, TemporalSplit(years, years[-1] + 1), births)
+    )
+    view = build_view(small_records, AS_OF, births)
+    posts = small_records["positions"]
+    judged = 0
+    for position_id in posts.loc[posts["family"].isin(STRUCTURAL_FAMILIES), "position_id"]:
+        post = vacancy_post(small_records, str(position_id), view.standards)
+        ranked = rank_candidates(view, post, scorer, k=50)["employee_id"].tolist()
+        if len(ranked) > FIRST_CANDIDATES:
+            first, outside = ranked[0], ranked[FIRST_CANDIDATES]
+            _judge(
+                engine, str(position_id), [(first, "accepted"), (outside, "rejected")], "candidates"
+            )
+            judged += 2
+        if judged >= 6:
+            break
+    found = placement_judgements(engine)
+    assert len(found) == judged > 0 and set(found.columns) >= {"position_id", "employee_id"}
+    agreement = placement_agreement(scorer, small_records, found, births)
+    assert agreement["feedback.judged"] == judged
+    assert agreement[f"feedback.accepted_in_top_{FIRST_CANDIDATES}"] == 1.0
+    assert agreement[f"feedback.rejected_in_top_{FIRST_CANDIDATES}"] == 0.0
