@@ -10,8 +10,6 @@ its own test cycle, as the analyst's model page shows them; the page says so.
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -21,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from training.promotion import Comparison  # noqa: E402
-from training.report import embedded_png  # noqa: E402
+from training.report import embedded_figure  # noqa: E402
 
 
 def comparison_page(name: str, comparison: Comparison, versions: list[dict[str, Any]]) -> str:
@@ -67,11 +65,7 @@ def _gate_chart(comparison: Comparison) -> str:
     ax.set_ylabel("value on the same cycle")
     ax.set_title(f"v{comparison.champion} (champion) vs v{comparison.challenger} (challenger)")
     fig.tight_layout()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "gate.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        return embedded_png(path)
+    return embedded_figure(fig)
 
 
 def _side_by_side(versions: list[dict[str, Any]], prefixes: tuple[str, ...]) -> pd.DataFrame:

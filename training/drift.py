@@ -18,7 +18,6 @@ charts.
 from __future__ import annotations
 
 import html
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from scipy.stats import ks_2samp  # noqa: E402
 from features.frame import EMPLOYEE_FEATURES, build_feature_frame  # noqa: E402
 from features.records import Records  # noqa: E402
 from training.placement import STRUCTURAL_FAMILIES  # noqa: E402
-from training.report import embedded_png  # noqa: E402
+from training.report import embedded_figure  # noqa: E402
 from training.split import labels, spine  # noqa: E402
 
 #: PSI above which a feature has shifted enough to look at before retraining (a convention).
@@ -226,8 +225,4 @@ def _psi_chart(report: DriftReport) -> str:
     ax.set_xlabel("population stability index")
     ax.set_title(f"cycle {report.current} against {report.previous}")
     fig.tight_layout()
-    with tempfile.TemporaryDirectory() as folder:
-        png = Path(folder) / "psi.png"
-        fig.savefig(png, dpi=110)
-        plt.close(fig)
-        return embedded_png(png)
+    return embedded_figure(fig)

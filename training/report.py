@@ -8,6 +8,7 @@ analyst page and in `models/`.
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from training.evaluation import EvaluationReport, target_check  # noqa: E402
 
@@ -137,6 +139,15 @@ def html_page(markdown: str, charts: list[Path], title: str) -> str:
 
 def _base64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode()
+
+
+def embedded_figure(fig: Figure) -> str:
+    """An <img> holding the figure as a PNG itself (the figure is closed): pages with charts
+    need no other file."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
 def embedded_png(path: Path) -> str:

@@ -11,10 +11,11 @@ from fastapi.responses import Response
 
 from features import reference
 from service import charts
+from service.accounts import Account
 from service.dependencies import AuditDep, SnapshotDep
 from service.pages.rendering import message, page, page_language, require
 from service.scopes import check_agency, individual_agencies
-from service.snapshot import NotFound
+from service.snapshot import NotFound, Snapshot
 from service.suggestions import succession_pool
 from service.texts import texts
 
@@ -56,12 +57,9 @@ def agency(
     account = require(request)
     if isinstance(account, Response):
         return account
-    try:
-        check_agency(account, snapshot, agency_id, individuals=False)
-    except NotFound:
-        return message(request, "not_found", 404, account)
-    except HTTPException:
-        return message(request, "forbidden", 403, account)
+    refused = _refused(request, account, snapshot, agency_id)
+    if refused is not None:
+        return refused
     try:
         pool = succession_pool(account, snapshot, audit_log, agency_id, "administrator")
     except (NotFound, HTTPException):
@@ -99,13 +97,10 @@ def training_needs(agency_id: str, request: Request, snapshot: SnapshotDep) -> R
     account = require(request)
     if isinstance(account, Response):
         return account
-    try:
-        check_agency(account, snapshot, agency_id, individuals=False)
-        needs = snapshot.training_needs(agency_id)
-    except NotFound:
-        return message(request, "not_found", 404, account)
-    except HTTPException:
-        return message(request, "forbidden", 403, account)
+    refused = _refused(request, account, snapshot, agency_id)
+    if refused is not None:
+        return refused
+    needs = snapshot.training_needs(agency_id)
     return page(
         request,
         "needs.html",
@@ -116,3 +111,17 @@ def training_needs(agency_id: str, request: Request, snapshot: SnapshotDep) -> R
         data_snapshot=snapshot.snapshot_id,
         as_of=snapshot.as_of.date(),
     )
+
+
+def _refused(
+    request: Request, account: Account, snapshot: Snapshot, agency_id: str
+) -> Response | None:
+    """The page to give instead when the caller may not see this agency's aggregates: 404
+    for a missing agency or one out of scope (alike), 403 for a role without any."""
+    try:
+        check_agency(account, snapshot, agency_id, individuals=False)
+    except NotFound:
+        return message(request, "not_found", 404, account)
+    except HTTPException:
+        return message(request, "forbidden", 403, account)
+    return None

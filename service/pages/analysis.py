@@ -126,11 +126,9 @@ def _model_view(client: MlflowClient, engine: sa.Engine, name: str) -> dict[str,
 def compare_versions(name: str, request: Request, store: StoreDep, engine: EngineDep) -> Response:
     """Evaluate champion and challenger again on the same held-out cycle, and show the gate's
     verdict (nothing moves)."""
-    account = require(request, MODEL_ROLES)
+    account = _operator(request, name)
     if isinstance(account, Response):
         return account
-    if name not in MODEL_NAMES:
-        return message(request, "not_found", 404, account)
     try:
         result = promotion.compare(request.app.state.settings, name)
     except MlflowException as problem:
@@ -151,11 +149,9 @@ def promote_challenger(
 ) -> Response:
     """Make the challenger champion if it passes the gate; the move and its reason are
     recorded, and the service reloads."""
-    account = require(request, MODEL_ROLES)
+    account = _operator(request, name)
     if isinstance(account, Response):
         return account
-    if name not in MODEL_NAMES:
-        return message(request, "not_found", 404, account)
     if not form.reason.strip():
         return _needs_reason(request, account, store, engine)
     settings = request.app.state.settings
@@ -183,11 +179,9 @@ def roll_back(
 ) -> Response:
     """Point the champion back at the previous one (or at the version given); recorded with
     its reason, then the service reloads."""
-    account = require(request, MODEL_ROLES)
+    account = _operator(request, name)
     if isinstance(account, Response):
         return account
-    if name not in MODEL_NAMES:
-        return message(request, "not_found", 404, account)
     if not form.reason.strip():
         return _needs_reason(request, account, store, engine)
     try:
@@ -206,6 +200,15 @@ def roll_back(
     except (LookupError, ValueError) as problem:
         return _models_page(request, account, store, engine, error=str(problem), status_code=409)
     return _reloaded(request, account, store, engine, name)
+
+
+def _operator(request: Request, name: str) -> Account | Response:
+    """The analyst or admin signed in, or the page to give instead (sign-in, 403, or 404 for
+    a model the service does not know)."""
+    account = require(request, MODEL_ROLES)
+    if isinstance(account, Response) or name in MODEL_NAMES:
+        return account
+    return message(request, "not_found", 404, account)
 
 
 def _needs_reason(

@@ -186,30 +186,18 @@ def plan(
     if vacancies is None:
         return message(request, "forbidden", 403, account)
     t = texts(page_language(request))
+
+    def refused(error: str) -> Response:  # the form again, saying why
+        return page(request, "plan.html", 422, account=account, vacancies=vacancies, error=error)
+
     if not position_ids:
-        return page(
-            request,
-            "plan.html",
-            422,
-            account=account,
-            vacancies=vacancies,
-            plan=None,
-            error=t["choose_vacancies"],
-        )
+        return refused(t["choose_vacancies"])
     try:
         answer = placement_plan(account, snapshot, model, audit_log, position_ids)
     except NotFound:
         return message(request, "not_found", 404, account)
-    except BadRequest as refused:
-        return page(
-            request,
-            "plan.html",
-            422,
-            account=account,
-            vacancies=vacancies,
-            plan=None,
-            error=f"{t['not_plannable']}: {refused}",
-        )
+    except BadRequest as problem:
+        return refused(f"{t['not_plannable']}: {problem}")
     titles = {pid: str(snapshot.position(pid)["title"]) for pid in position_ids}
     return page(
         request,
