@@ -33,14 +33,28 @@ def generate(
     employees: Annotated[int | None, typer.Option(help="Override the number of ASN.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same bytes.")] = 42,
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    next_cycle_of: Annotated[
+        Path | None,
+        typer.Option(
+            help="Continue this dataset by one year (same people, seed and mechanisms); "
+            "the other options are read from its manifest."
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/)."""
-    from features.synth import GeneratorConfig, generate_dataset
+    from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 
     try:
-        config = GeneratorConfig.for_scale(
-            scale, employees=employees, seed=seed, file_format=file_format
-        )
+        if next_cycle_of is not None:
+            if out.resolve() == next_cycle_of.resolve():
+                raise ValueError(
+                    "--out must differ from --next-cycle-of: the earlier cycle is kept"
+                )
+            config = next_cycle_config(next_cycle_of)
+        else:
+            config = GeneratorConfig.for_scale(
+                scale, employees=employees, seed=seed, file_format=file_format
+            )
         summary = generate_dataset(config, out, progress=True)
     except ValueError as error:
         console.print(Text(f"error: {error}", style="red"))

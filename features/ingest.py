@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,24 @@ class TableCounts:
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Per column, how many updated rows changed it (an exit date, a placement's end …).
+    changed_columns: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class UpsertPlan:
+    """What an upsert of one table will do: the new rows, the changed rows, the count of
+    identical ones. Kept apart from writing so a cycle's report can look at the new rows."""
+
+    spec: Table
+    new: pd.DataFrame
+    changed: pd.DataFrame
+    changed_columns: dict[str, int]
+    unchanged: int
+
+    @property
+    def counts(self) -> TableCounts:
+        return TableCounts(len(self.new), len(self.changed), self.unchanged, self.changed_columns)
 
 
 @dataclass
@@ -58,17 +77,37 @@ def ingest_folder(folder: Path, engine: sa.Engine, today: dt.date | None = None)
     report = validate_folder(folder, engine=engine, today=today)
     if not report.ok:
         raise IngestRejected(report)
+    return load_report(report, engine, source=str(folder))
+
+
+def load_report(
+    report: ValidationReport,
+    engine: sa.Engine,
+    source: str,
+    inspect: Callable[[UpsertPlan], None] | None = None,
+) -> IngestResult:
+    """Write a validated report's tables in one transaction and record the batch.
+
+    `inspect` sees each table's plan before it is written (the cycle report counts the new
+    rows by the year of their facts); an exception from it rolls everything back.
+    """
+    if not report.ok:
+        raise IngestRejected(report)
     started = dt.datetime.now()
     counts: dict[str, TableCounts] = {}
     with engine.begin() as connection:
         for name in LOAD_ORDER:
             if name in report.tables:
-                counts[name] = upsert(connection, TABLES[name], report.tables[name])
+                plan = plan_upsert(connection, TABLES[name], report.tables[name])
+                if inspect is not None:
+                    inspect(plan)
+                apply_upsert(connection, plan)
+                counts[name] = plan.counts
                 log.info("table %s: %s", name, counts[name])
         result = IngestResult(0, report, counts)
         batch = connection.execute(
             ingest_batches.insert().values(
-                source=str(folder),
+                source=source,
                 started_at=started,
                 finished_at=dt.datetime.now(),
                 inserted=result.total("inserted"),
@@ -84,25 +123,39 @@ def ingest_folder(folder: Path, engine: sa.Engine, today: dt.date | None = None)
 
 def upsert(connection: sa.Connection, spec: Table, frame: pd.DataFrame) -> TableCounts:
     """Insert new keys, update changed rows, leave identical rows alone."""
-    table = metadata.tables[spec.name]
+    plan = plan_upsert(connection, spec, frame)
+    apply_upsert(connection, plan)
+    return plan.counts
+
+
+def plan_upsert(connection: sa.Connection, spec: Table, frame: pd.DataFrame) -> UpsertPlan:
+    """Compare `frame` with the stored rows on the natural key (nothing is written)."""
     frame = frame[spec.column_names].reset_index(drop=True)
     stored = _stored_rows(connection, spec)
     key = list(spec.key)
     if stored.empty:
-        _insert(connection, table, spec, frame)
-        return TableCounts(inserted=len(frame))
+        return UpsertPlan(spec, frame, frame.iloc[:0], {}, 0)
     merged = frame.merge(stored, on=key, how="left", suffixes=("", "__db"), indicator=True)
     new = (merged["_merge"] == "left_only").to_numpy()
     changed = np.zeros(len(frame), dtype=bool)
+    columns: dict[str, int] = {}
     for column in spec.column_names:
         if column in key:
             continue
-        changed |= ~_same(merged[column], merged[f"{column}__db"])
-    changed &= ~new
-    _insert(connection, table, spec, frame.loc[new])
-    if changed.any():
-        _update(connection, table, spec, frame.loc[changed])
-    return TableCounts(int(new.sum()), int(changed.sum()), int((~new & ~changed).sum()))
+        differs = ~_same(merged[column], merged[f"{column}__db"]) & ~new
+        if differs.any():
+            columns[column] = int(differs.sum())
+        changed |= differs
+    unchanged = int((~new & ~changed).sum())
+    return UpsertPlan(spec, frame.loc[new], frame.loc[changed], columns, unchanged)
+
+
+def apply_upsert(connection: sa.Connection, plan: UpsertPlan) -> None:
+    """Write a plan: insert its new rows, update its changed ones."""
+    table = metadata.tables[plan.spec.name]
+    _insert(connection, table, plan.spec, plan.new)
+    if len(plan.changed):
+        _update(connection, table, plan.spec, plan.changed)
 
 
 def _stored_rows(connection: sa.Connection, spec: Table) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""`jenjang cycle …`: the yearly cycle's steps (so far: the drift of a cycle against the last)."""
+"""`jenjang cycle …`: the yearly cycle's steps: ingest a new cycle, its drift against the last."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.console import Console
 
 from features.settings import get_settings
 
-cycle_app = typer.Typer(help="The yearly cycle: drift of a new cycle.", no_args_is_help=True)
+cycle_app = typer.Typer(help="The yearly cycle: ingest a new cycle, drift.", no_args_is_help=True)
 
 
 @cycle_app.command("drift")
@@ -59,3 +59,74 @@ def drift(
     console.print(found.labels.round(3).to_string(index=False))
     console.print(found.coverage.to_string(index=False))
     console.print(f"report: {path}")
+
+
+@cycle_app.command("ingest")
+def ingest(
+    folder: Annotated[Path, typer.Argument(help="The cycle's export (CSV/Parquet/Excel files).")],
+    year: Annotated[int, typer.Option(help="The cycle: the year of its SKP evaluations.")],
+    extracted_on: Annotated[
+        str | None,
+        typer.Option(help="The export's date, YYYY-MM-DD: later facts are errors (default today)."),
+    ] = None,
+    reject_bad_rows: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out rows with errors (at most 1% of a table) instead of refusing the "
+            "whole export; they are listed."
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the table report (and rejected rows) to this CSV.")
+    ] = None,
+) -> None:
+    """Validate and load a new cycle in one transaction; report what was added (by year of the
+    facts), changed (and which columns) and rejected."""
+    import datetime as dt
+
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from features.cycle import CycleRefused, ingest_cycle
+    from features.database import create_db_engine
+    from features.ingest import IngestRejected
+
+    console = Console()
+    try:
+        extract = dt.date.fromisoformat(extracted_on) if extracted_on else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"{extracted_on!r} is not a date (YYYY-MM-DD)", param_hint="--extracted-on"
+        ) from None
+    engine = create_db_engine(get_settings().database_url)
+    try:
+        with console.status(f"ingesting the cycle {year} from {folder} …"):
+            found = ingest_cycle(folder, engine, year, extract, reject_bad_rows)
+    except IngestRejected as rejected:
+        for problem in rejected.report.errors[:40]:
+            console.print(Text(str(problem), style="red"))
+        if report is not None:
+            rejected.report.to_frame().to_csv(report, index=False)
+            console.print(f"every problem written to {report}")
+        console.print(f"[red]rejected[/red]: {rejected}")
+        if any("in the future" in p.message for p in rejected.report.errors):
+            console.print("an export taken after today? give its date with --extracted-on")
+        raise typer.Exit(1) from None
+    except CycleRefused as refused:
+        console.print(Text(f"refused: {refused}; nothing was written", style="red"))
+        raise typer.Exit(1) from None
+    frame = found.to_frame()
+    table = RichTable(*frame.columns, title=f"cycle {year}, batch {found.result.batch_id}")
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)
+    for problem in found.rejected[:40]:
+        console.print(Text(f"left out: {problem}", style="yellow"))
+    if report is not None:
+        frame.to_csv(report, index=False)
+        if found.rejected:
+            rejected_path = report.with_name(report.stem + "-rejected.csv")
+            found.rejected_frame().to_csv(rejected_path, index=False)
+            console.print(f"rejected rows written to {rejected_path}")
+        console.print(f"report written to {report}")
+    console.print(f"next: jenjang cycle drift --year {year}")

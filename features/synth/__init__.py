@@ -39,10 +39,10 @@ from features.synth.observe import NipIssuer, Observer
 from features.synth.organisation import Catalogues
 from features.synth.simulation import simulate_region
 
-__all__ = ["GeneratorConfig", "generate_dataset", "TRUTH_DIR"]
+__all__ = ["GeneratorConfig", "generate_dataset", "next_cycle_config", "TRUTH_DIR"]
 
 TRUTH_DIR = "truth"
-GENERATOR_VERSION = "2"  # bump whenever a mechanism or a constant changes
+GENERATOR_VERSION = "3"  # bump whenever a mechanism or a constant changes
 #: Modules whose upper-case constants define the synthetic world (recorded in the manifest).
 MECHANISM_MODULES = (
     organisation,
@@ -54,6 +54,7 @@ MECHANISM_MODULES = (
     simulation,
     observe,
 )
+NOISE_KEY = 1_000_003  # spawn key of the observation noise under each region's seed
 CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
 
 _ARROW = {
@@ -64,6 +65,29 @@ _ARROW = {
     "datetime": pa.timestamp("s"),
     "bool": pa.bool_(),
 }
+
+
+def next_cycle_config(folder: Path) -> GeneratorConfig:
+    """The configuration that continues the dataset in `folder` by one year.
+
+    The next cycle is a whole new export (as an HR system gives one): the same people and
+    mechanisms, every earlier row repeated as it was, plus the new year's facts and what
+    changed (placements that ended, people who left). Only a complete dataset of this
+    generator version can be continued: another version draws other noise.
+    """
+    path = folder / TRUTH_DIR / "manifest.json"
+    if not path.is_file():
+        raise ValueError(f"{folder} holds no Jenjang dataset (no {TRUTH_DIR}/manifest.json)")
+    manifest = json.loads(path.read_text())
+    if not manifest.get("complete"):
+        raise ValueError(f"{folder} holds an incomplete dataset; generate it again")
+    version = manifest.get("generator_version")
+    if version != GENERATOR_VERSION:
+        raise ValueError(
+            f"{folder} was made by generator version {version}, this is version "
+            f"{GENERATOR_VERSION}; generate it again with the same seed to continue it"
+        )
+    return GeneratorConfig.from_manifest(manifest["config"]).next_cycle()
 
 
 def extraction_date(config: GeneratorConfig) -> dt.date:
@@ -134,7 +158,7 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
         for number, (region, size, seed) in enumerate(_regions(config, region_seeds)):
             rng = np.random.default_rng(seed)
             world = simulate_region(config, region, size, rng, catalogues, courses)
-            observer = Observer(world, number, extraction_date(config), rng, issuer)
+            observer = Observer(world, number, extraction_date(config), _noise_seed(seed), issuer)
             observable, hidden = observer.tables()
             for name, frame in observable.items():
                 if len(frame):
@@ -169,6 +193,11 @@ def _prepare_output(out: Path) -> None:
     (out / TRUTH_DIR).mkdir(parents=True)
     # Mark the folder as ours at once, so an interrupted run can be regenerated over.
     (out / TRUTH_DIR / "manifest.json").write_text(json.dumps({"complete": False}))
+
+
+def _noise_seed(region: np.random.SeedSequence) -> np.random.SeedSequence:
+    """The observer's seed: a child of the region's that the simulation never draws from."""
+    return np.random.SeedSequence(region.entropy, spawn_key=(*region.spawn_key, NOISE_KEY))
 
 
 def _regions(

@@ -56,7 +56,8 @@ PARTS = {
     "kurang": ((("sesuai", "di_bawah"), 0.6), (("di_atas", "di_bawah"), 0.4)),
     "sangat_kurang": ((("di_bawah", "di_bawah"), 1.0),),
 }
-CAMPAIGNS = {2017: "uji_kompetensi", 2020: "uji_kompetensi", 2023: "cat"}
+#: Every three years; 2026 continues the pattern for a next cycle (heuristic, no plan found).
+CAMPAIGNS = {2017: "uji_kompetensi", 2020: "uji_kompetensi", 2023: "cat", 2026: "uji_kompetensi"}
 CAMPAIGN_SHARE, CAMPAIGN_SHARE_STRUCTURAL = 0.25, 0.6
 ASSESSMENT_NOISE = 0.45
 DISCIPLINE_RATE = 0.008

@@ -60,7 +60,9 @@ def national_regions() -> tuple[Region, ...]:
 @dataclass(frozen=True)
 class GeneratorConfig:
     """What to generate. `employees` is the target number of active ASN at the end of
-    `end_year`; the simulation lands within a few percent of it (exits are random)."""
+    `growth_end_year` (by default `end_year`); the simulation lands within a few percent of it
+    (exits are random). Years after `growth_end_year` continue the same growth line: that is
+    how the next cycle of a dataset is simulated without changing its earlier years."""
 
     employees: int = PROVINCE_ASN
     seed: int = 42
@@ -70,6 +72,24 @@ class GeneratorConfig:
     file_format: str = "parquet"
     scale: str = "province"
     extras: dict[str, float] = field(default_factory=dict)
+    growth_end_year: int | None = None
+
+    @property
+    def growth_end(self) -> int:
+        """The year whose end the head count `employees` is planned for."""
+        return self.end_year if self.growth_end_year is None else self.growth_end_year
+
+    def next_cycle(self) -> GeneratorConfig:
+        """The same world simulated one year further, with the same growth line."""
+        return replace(self, end_year=self.end_year + 1, growth_end_year=self.growth_end)
+
+    @classmethod
+    def from_manifest(cls, config: dict) -> GeneratorConfig:  # type: ignore[type-arg]
+        """The configuration recorded in a dataset's manifest (`truth/manifest.json`)."""
+        values = dict(config)
+        values["regions"] = tuple(Region(**r) for r in values["regions"])
+        values["extras"] = dict(values.get("extras") or {})
+        return cls(**values)
 
     @classmethod
     def for_scale(

@@ -5,11 +5,19 @@ documented in docs/data-generator.md: facts recorded weeks to months after their
 those not yet recorded at the extraction date left out), incomplete assessments, duplicated
 training rows, free-text course titles, a few ratings inconsistent with their score.
 The truth tables keep what only the simulation knows.
+
+Every noise draw comes from its own random stream, one per (table, column, year of the fact)
+(`NoiseStreams`), drawn over the whole log before the extraction cut. So the rows of a year
+get the same noise whatever happens in later years: a dataset simulated one year further (the
+next cycle, `features.synth.next_cycle_config`) repeats the earlier export exactly, row for
+row, and its ingest recognises the rows it already holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +30,46 @@ CAPACITY_SLACK = 1.1  # a formasi allows 10% more holders than the most it ever 
 DUPLICATE_TRAINING_SHARE = 0.015
 INCONSISTENT_RATING_SHARE = 0.004
 MISSING_LEVEL_SHARE = 0.04
+
+
+#: A draw for some rows of one year: the year's stream and the rows' positions in the log.
+Draw = Callable[[np.random.Generator, np.ndarray], np.ndarray]
+
+
+class NoiseStreams:
+    """Independent random streams for the observation noise, keyed by table, column and year.
+
+    Why streams instead of one generator: with one generator, one more year of facts shifts
+    every later draw, and the noise of every earlier row with it. Keyed streams make a row's
+    noise depend only on its year's rows, which a later year does not change.
+    """
+
+    def __init__(self, seed: np.random.SeedSequence) -> None:
+        self.seed = seed
+
+    def generator(self, table: str, column: str, year: int) -> np.random.Generator:
+        key = (zlib.crc32(f"{table}.{column}".encode()), int(year))
+        child = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
+        return np.random.default_rng(child)
+
+    def draw(self, table: str, column: str, years: np.ndarray, draw: Draw) -> np.ndarray:
+        """`draw` for each year's rows from that year's stream, put back in log order."""
+        years = np.asarray(years).astype(int)
+        if len(years) == 0:
+            return np.asarray(draw(self.generator(table, column, 0), np.zeros(0, int)))
+        out: np.ndarray | None = None
+        for year in np.unique(years):
+            rows = np.flatnonzero(years == year)
+            values = np.asarray(draw(self.generator(table, column, int(year)), rows))
+            if out is None:
+                out = np.empty(len(years), dtype=values.dtype)
+            out[rows] = values
+        assert out is not None
+        return out
+
+
+def _year(dates: np.ndarray) -> np.ndarray:
+    return np.asarray(dates).astype("datetime64[Y]").astype(int) + 1970
 
 
 def _days(rng: np.random.Generator, n: int, low: int, high: int) -> np.ndarray:
@@ -47,11 +95,11 @@ class Observer:
         world: World,
         region_number: int,
         extract: dt.date,
-        rng: np.random.Generator,
+        seed: np.random.SeedSequence,
         nip_issuer: NipIssuer,
     ) -> None:
         self.world = world
-        self.rng = rng
+        self.noise = NoiseStreams(seed)
         self.extract = np.datetime64(extract, "s")
         self.ids = np.array(
             [f"E{region_number:03d}{i:06d}" for i in range(world.people.size)], dtype=object
@@ -78,6 +126,13 @@ class Observer:
         exits = self.world.people["exit"][log["person"].to_numpy()]
         dates = log[column].to_numpy(dtype="datetime64[D]")
         return log[np.isnat(exits) | (dates <= exits)].reset_index(drop=True)
+
+    def recorded(self, table: str, years: np.ndarray, dates: Draw) -> np.ndarray:
+        """Recording times: a date per row from `dates`, then a time within office hours."""
+        days = self.noise.draw(table, "recorded_at", years, dates)
+        return self.noise.draw(
+            table, "recorded_time", years, lambda r, rows: _timestamps(days[rows], r)
+        )
 
     def known(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only what had been recorded by the extraction date is in the export."""
@@ -110,17 +165,26 @@ class Observer:
         }
 
     def employees(self) -> pd.DataFrame:
-        people, rng = self.world.people, self.rng
-        n = people.size
+        people = self.world.people
         names = pd.read_csv(Path(__file__).with_name("names.csv"))
         pools = {k: g["value"].to_numpy() for k, g in names.groupby("kind")}
-        first = np.where(
-            people["sex"] == "M", rng.choice(pools["male"], n), rng.choice(pools["female"], n)
-        )
-        family = rng.choice(pools["family"], n)
         birth = people["birth"]
         hire = people["hire"]
-        recorded = hire + _days(rng, n, 0, 60)
+        sex = people["sex"]
+        years = _year(hire)
+        first = self.noise.draw(
+            "employees",
+            "first_name",
+            years,
+            lambda r, rows: np.where(
+                sex[rows] == "M",
+                r.choice(pools["male"], len(rows)),
+                r.choice(pools["female"], len(rows)),
+            ),
+        )
+        family = self.noise.draw(
+            "employees", "family_name", years, lambda r, rows: r.choice(pools["family"], len(rows))
+        )
         return pd.DataFrame(
             {
                 "employee_id": self.ids,
@@ -133,13 +197,14 @@ class Observer:
                 "hire_date": hire,
                 "exit_date": people["exit"],
                 "exit_reason": people["exit_reason"],
-                "recorded_at": _timestamps(recorded, rng),
+                "recorded_at": self.recorded(
+                    "employees", years, lambda r, rows: hire[rows] + _days(r, len(rows), 0, 60)
+                ),
             }
         )
 
     def position_history(self) -> pd.DataFrame:
         log = self.world.logs.frame("position_history")
-        rng = self.rng
         log = log.sort_values(["person", "start"], kind="stable").drop_duplicates(
             ["person", "start"], keep="last"
         )
@@ -148,9 +213,8 @@ class Observer:
         end = np.where(
             nxt.notna(), (nxt - pd.Timedelta(days=1)).to_numpy(dtype="datetime64[D]"), exits
         )
-        n = len(log)
         start = log["start"].to_numpy(dtype="datetime64[D]")
-        recorded = start + _days(rng, n, 0, 45) + _late(rng, n, 0.05, 60, 300)
+        years = _year(start)
         frame = pd.DataFrame(
             {
                 "employee_id": self.ids[log["person"].to_numpy()],
@@ -158,11 +222,27 @@ class Observer:
                 "start_date": start,
                 "end_date": end,
                 "reason": log["reason"].to_numpy(),
-                "decree_number": [
-                    f"821.{rng.integers(1, 4)}/BKD/{rng.integers(1, 999):03d}/{str(s)[:4]}"
-                    for s in start
-                ],
-                "recorded_at": _timestamps(recorded, rng),
+                "decree_number": self.noise.draw(
+                    "position_history",
+                    "decree_number",
+                    years,
+                    lambda r, rows: np.array(
+                        [
+                            f"821.{r.integers(1, 4)}/BKD/{r.integers(1, 999):03d}/{years[i]}"
+                            for i in rows
+                        ],
+                        dtype=object,
+                    ),
+                ),
+                "recorded_at": self.recorded(
+                    "position_history",
+                    years,
+                    lambda r, rows: (
+                        start[rows]
+                        + _days(r, len(rows), 0, 45)
+                        + _late(r, len(rows), 0.05, 60, 300)
+                    ),
+                ),
             }
         )
         return self.known(frame)
@@ -170,22 +250,27 @@ class Observer:
     def grade_history(self) -> pd.DataFrame:
         log = self.while_employed(self.world.logs.frame("grades"), "start")
         log = log.drop_duplicates(["person", "start"], keep="last")
-        rng = self.rng
-        n = len(log)
         start = log["start"].to_numpy(dtype="datetime64[D]")
-        recorded = start - _days(rng, n, 0, 40) + _late(rng, n, 0.08, 45, 200)
         frame = pd.DataFrame(
             {
                 "employee_id": self.ids[log["person"].to_numpy()],
                 "grade": log["grade"].to_numpy(),
                 "start_date": start,
-                "recorded_at": _timestamps(recorded, rng),
+                "recorded_at": self.recorded(
+                    "grade_history",
+                    _year(start),
+                    lambda r, rows: (
+                        start[rows]
+                        - _days(r, len(rows), 0, 40)
+                        + _late(r, len(rows), 0.08, 45, 200)
+                    ),
+                ),
             }
         )
         return self.known(frame)
 
     def assessments(self) -> dict[str, pd.DataFrame]:
-        world, rng = self.world, self.rng
+        world = self.world
         log = self.while_employed(world.logs.frame("assessments"), "date")
         if log.empty:
             return {"assessments": pd.DataFrame(), "assessment_levels": pd.DataFrame()}
@@ -208,26 +293,36 @@ class Observer:
                     ["tinggi", "menengah"],
                     default="rendah",
                 ),
-                "recorded_at": _timestamps(date + _days(rng, len(log), 14, 75), rng),
+                "recorded_at": self.recorded(
+                    "assessments",
+                    _year(date),
+                    lambda r, rows: date[rows] + _days(r, len(rows), 14, 75),
+                ),
             }
         )
-        frame = self.known(frame)
         levels = world.logs.frame("assessment_levels")
         codes = world.catalogues.competencies["code"].to_numpy()
         by_number = dict(zip(log["number"], ids, strict=True))
+        level_years = dict(zip(log["number"], _year(date), strict=True))
+        missing = self.noise.draw(
+            "assessment_levels",
+            "missing",
+            levels["number"].map(level_years).fillna(0).to_numpy(),
+            lambda r, rows: r.random(len(rows)) < MISSING_LEVEL_SHARE,
+        )
         levels = pd.DataFrame(
             {
                 "assessment_id": levels["number"].map(by_number),
                 "competency_code": codes[levels["competency"].to_numpy()],
                 "level": levels["level"].to_numpy(),
             }
-        )
+        )[~missing]
+        frame = self.known(frame)
         levels = levels[levels["assessment_id"].isin(frame["assessment_id"])]
-        levels = levels[rng.random(len(levels)) >= MISSING_LEVEL_SHARE]
         return {"assessments": frame, "assessment_levels": levels.reset_index(drop=True)}
 
     def evaluations(self) -> dict[str, pd.DataFrame]:
-        world, rng = self.world, self.rng
+        world = self.world
         log = world.logs.frame("evaluations")
         people = world.people
         persons = log["person"].to_numpy()
@@ -238,11 +333,22 @@ class Observer:
         exits = people["exit"][persons]
         end = np.where(~np.isnat(exits) & (exits < dec31), exits, dec31)
         end = np.maximum(end, start)
-        recorded = dec31 + 10 + rng.gamma(2.0, 25.0, len(log)).astype(int).astype("timedelta64[D]")
-        recorded += _late(rng, len(log), 0.03, 100, 250)
+        recorded = self.recorded(
+            "evaluations",
+            year,
+            lambda r, rows: (
+                dec31[rows]
+                + 10
+                + r.gamma(2.0, 25.0, len(rows)).astype(int).astype("timedelta64[D]")
+                + _late(r, len(rows), 0.03, 100, 250)
+            ),
+        )
         rating = log["rating"].to_numpy().copy()
-        odd = (log["scheme"].to_numpy() == "numeric_2011") & (
-            rng.random(len(log)) < INCONSISTENT_RATING_SHARE
+        odd = (log["scheme"].to_numpy() == "numeric_2011") & self.noise.draw(
+            "evaluations",
+            "rating_flip",
+            year,
+            lambda r, rows: r.random(len(rows)) < INCONSISTENT_RATING_SHARE,
         )
         rating[odd] = np.where(rating[odd] == "baik", "sangat_baik", "baik")
         units = world.org.unit_frame["unit_id"].to_numpy()
@@ -259,7 +365,7 @@ class Observer:
                 "unit_id": units[log["unit"].to_numpy()],
                 "period_start": start,
                 "period_end": end,
-                "recorded_at": _timestamps(recorded, rng),
+                "recorded_at": recorded,
             }
         )
         unit_log = world.logs.frame("unit_ratings")
@@ -272,7 +378,11 @@ class Observer:
                     "unit_id": units[unit_log["unit"].to_numpy()],
                     "year": uyear,
                     "rating": unit_log["rating"].to_numpy(),
-                    "recorded_at": _timestamps(urec + _days(rng, len(unit_log), 0, 40), rng),
+                    "recorded_at": self.recorded(
+                        "unit_evaluations",
+                        uyear,
+                        lambda r, rows: urec[rows] + _days(r, len(rows), 0, 40),
+                    ),
                 }
             )
             unit_frame = self.known(unit_frame)
@@ -290,26 +400,40 @@ class Observer:
                 "decided_on": decided,
                 "start_date": log["start"].to_numpy(dtype="datetime64[D]"),
                 "end_date": log["end"].to_numpy(dtype="datetime64[D]"),
-                "recorded_at": _timestamps(decided + _days(self.rng, len(log), 0, 20), self.rng),
+                "recorded_at": self.recorded(
+                    "disciplinary_records",
+                    _year(decided),
+                    lambda r, rows: decided[rows] + _days(r, len(rows), 0, 20),
+                ),
             }
         ).drop_duplicates(["employee_id", "decided_on"])
         return self.known(frame)
 
     def training(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Observable training records and the truth of each take (true course and gain)."""
-        world, rng = self.world, self.rng
+        world = self.world
         log = self.while_employed(world.logs.frame("takes"), "start")
         courses = world.courses.courses
         course = log["course"].to_numpy()
-        titles = noisy_titles(
-            courses["title_id"].to_numpy()[course],
-            log["start"].to_numpy(dtype="datetime64[D]"),
-            rng,
-        )
         start = log["start"].to_numpy(dtype="datetime64[D]")
         end = log["end"].to_numpy(dtype="datetime64[D]")
-        recorded = end + rng.gamma(2.0, 15.0, len(log)).astype(int).astype("timedelta64[D]")
-        recorded += _late(rng, len(log), 0.05, 60, 400)
+        years = _year(start)
+        clean_titles = courses["title_id"].to_numpy()[course]
+        titles = self.noise.draw(
+            "training_records",
+            "title",
+            years,
+            lambda r, rows: noisy_titles(clean_titles[rows], start[rows], r),
+        )
+        recorded = self.recorded(
+            "training_records",
+            years,
+            lambda r, rows: (
+                end[rows]
+                + r.gamma(2.0, 15.0, len(rows)).astype(int).astype("timedelta64[D]")
+                + _late(r, len(rows), 0.05, 60, 400)
+            ),
+        )
         employee = self.ids[log["person"].to_numpy()]
         frame = pd.DataFrame(
             {
@@ -320,10 +444,15 @@ class Observer:
                 "start_date": start,
                 "end_date": end,
                 "provider": courses["provider"].to_numpy()[course],
-                "certificate_number": [
-                    f"{rng.integers(100000, 999999)}/{str(s)[:4]}" for s in start
-                ],
-                "recorded_at": _timestamps(recorded, rng),
+                "certificate_number": self.noise.draw(
+                    "training_records",
+                    "certificate_number",
+                    years,
+                    lambda r, rows: np.array(
+                        [f"{r.integers(100000, 999999)}/{years[i]}" for i in rows], dtype=object
+                    ),
+                ),
+                "recorded_at": recorded,
             }
         )
         truth = pd.DataFrame(
@@ -337,9 +466,14 @@ class Observer:
                 "true_fit_gain": log["true_fit_gain"].to_numpy(),
             }
         )
-        frame = self.known(frame).drop_duplicates(["employee_id", "title", "start_date"])
-        repeats = frame[rng.random(len(frame)) < DUPLICATE_TRAINING_SHARE]
-        frame = pd.concat([frame, repeats]).sort_values(
+        frame = frame.drop_duplicates(["employee_id", "title", "start_date"])
+        repeated = self.noise.draw(
+            "training_records",
+            "repeated",
+            _year(frame["start_date"].to_numpy(dtype="datetime64[D]")),
+            lambda r, rows: r.random(len(rows)) < DUPLICATE_TRAINING_SHARE,
+        )
+        frame = self.known(pd.concat([frame, frame[repeated]])).sort_values(
             ["employee_id", "start_date"], kind="stable"
         )
         return frame.reset_index(drop=True), truth

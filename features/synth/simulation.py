@@ -25,6 +25,8 @@ from features.synth.world import CourseBook, World
 START_SHARE = 0.86  # active ASN at the start as a share of the final head count
 #: Share of each year's hires that are PPPK (first wave 2019, large waves 2021–2024).
 PPPK_HIRE_SHARE = {2019: 0.3, 2021: 0.7, 2022: 0.8, 2023: 0.8, 2024: 0.75, 2025: 0.5}
+#: Years after the table (a next cycle): the last share continues. Heuristic, no plan found.
+LATER_PPPK_HIRE_SHARE = 0.5
 DEATH_RATE = 0.0015
 TRANSFER_OUT_RATE = 0.004
 PPPK_END_RATE = 0.01
@@ -77,7 +79,7 @@ def simulate_region(
 
 def _target_size(config: GeneratorConfig, start: int, end: int, year: int) -> int:
     """Head count to reach by hiring at the start of `year` (end-of-year exits come after)."""
-    span = max(config.end_year - config.start_year, 1)
+    span = max(config.growth_end - config.start_year, 1)
     final = end / (1 - EXPECTED_EXIT_RATE)  # leave room for the last year's exits
     return round(start + (final - start) * (year - config.start_year) / span)
 
@@ -204,7 +206,10 @@ def _hire(world: World, count: int) -> None:
     if count <= 0:
         return
     rng, org = world.rng, world.org
-    pppk = rng.random(count) < PPPK_HIRE_SHARE.get(world.year, 0.0)
+    share = PPPK_HIRE_SHARE.get(world.year, 0.0)
+    if world.year > max(PPPK_HIRE_SHARE):
+        share = LATER_PPPK_HIRE_SHARE
+    pppk = rng.random(count) < share
     weights = np.array([u.weight for u in org.units], dtype=float)
     service_units = np.array(
         [u.unit_type in ("sekolah", "puskesmas", "instalasi") for u in org.units]

@@ -1,0 +1,289 @@
+"""The next cycle: the generator continues a dataset by a year, and `jenjang cycle ingest`
+loads it with a report of what was added, changed and rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from features.cycle import CycleRefused, ingest_cycle
+from features.database import create_db_engine
+from features.ingest import IngestRejected
+from features.settings import get_settings
+from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
+from service.cli import app
+
+YEAR = 2025
+NEXT_EXTRACTION = dt.date(YEAR + 2, 6, 30)
+#: The column dating each table's facts, for restricting the next cycle to the earlier one.
+FACT_DATE = {
+    "employees": "hire_date",
+    "position_history": "start_date",
+    "grade_history": "start_date",
+    "assessments": "assessed_on",
+    "disciplinary_records": "decided_on",
+    "training_records": "start_date",
+}
+TABLES = [
+    "agencies",
+    "units",
+    "positions",
+    "position_standards",
+    "employees",
+    "position_history",
+    "grade_history",
+    "assessments",
+    "assessment_levels",
+    "evaluations",
+    "unit_evaluations",
+    "disciplinary_records",
+    "training_records",
+]
+
+
+@pytest.fixture(scope="module")
+def cycles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A 150-person dataset ending in 2025 (CSV) and its next cycle."""
+    root = tmp_path_factory.mktemp("cycles")
+    config = GeneratorConfig.for_scale("province", employees=150, seed=11, file_format="csv")
+    generate_dataset(config, root / "2025")
+    generate_dataset(next_cycle_config(root / "2025"), root / "2026")
+    return root / "2025", root / "2026"
+
+
+def _read(folder: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _as_known_at_the_earlier_extraction(name: str, frame: pd.DataFrame, earlier: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The next cycle's rows as the earlier export saw them: facts up to 31 December of the
+    earlier year, recorded by its extraction, with later end dates not yet known."""
+    cut, extraction = f"{YEAR}-12-31", f"{YEAR + 1}-06-30 23:59:59"
+    if name in FACT_DATE:
+        frame = frame[frame[FACT_DATE[name]] <= cut]
+    if name in ("evaluations", "unit_evaluations"):
+        frame = frame[frame["year"].astype(int) <= YEAR]
+    if "recorded_at" in frame and name != "employees":
+        frame = frame[frame["recorded_at"] <= extraction]
+    frame = frame.copy()
+    if name == "employees":
+        late = frame["exit_date"] > cut
+        frame.loc[late, ["exit_date", "exit_reason"]] = ""
+    if name == "position_history":
+        frame.loc[frame["end_date"] > cut, "end_date"] = ""
+    if name in ("positions", "position_standards"):
+        frame = frame[frame["position_id"].isin(earlier["position_id"])]
+    if name == "assessment_levels":
+        frame = frame[frame["assessment_id"].isin(earlier["assessment_id"])]
+    return frame
+
+
+def _sorted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame[columns].sort_values(columns).reset_index(drop=True)
+
+
+def test_the_next_cycle_repeats_the_earlier_export_row_for_row(cycles: tuple[Path, Path]) -> None:
+    earlier, later = cycles
+    for name in TABLES:
+        before = _read(earlier, name)
+        after = _read(later, name)
+        restricted = _as_known_at_the_earlier_extraction(name, after, before)
+        # A formasi's capacity is the most holders it ever had (× 1.1): one more year may
+        # raise it. Everything else must be byte-identical.
+        columns = [c for c in before.columns if not (name == "positions" and c == "capacity")]
+        pd.testing.assert_frame_equal(
+            _sorted(before, columns), _sorted(restricted, columns), obj=name
+        )
+        assert len(after) >= len(before), name
+    manifest = json.loads((later / "truth" / "manifest.json").read_text())
+    assert manifest["config"]["end_year"] == YEAR + 1
+    assert manifest["config"]["growth_end_year"] == YEAR
+    assert manifest["extraction_date"] == NEXT_EXTRACTION.isoformat()
+    evaluations = _read(later, "evaluations")
+    assert (evaluations["year"].astype(int) == YEAR + 1).sum() > 100  # the new SKP cycle
+
+
+def test_ingesting_the_next_cycle_reports_additions_and_exactly_the_expected_changes(
+    cycles: tuple[Path, Path], sqlite_engine: sa.Engine
+) -> None:
+    earlier, later = cycles
+    first = ingest_cycle(earlier, sqlite_engine, YEAR)
+    assert first.result.total("updated") == 0
+    second = ingest_cycle(later, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
+    counts = second.result.counts
+    before_employees, after_employees = _read(earlier, "employees"), _read(later, "employees")
+    left = after_employees.merge(before_employees, on="employee_id", suffixes=("", "_before"))
+    left = left[left["exit_date"] != left["exit_date_before"]]
+    assert len(left) > 0 and (left["exit_date"] > f"{YEAR}-12-31").all()
+    assert counts["employees"].updated == len(left)
+    assert set(counts["employees"].changed_columns) == {"exit_date", "exit_reason"}
+    before_history = _read(earlier, "position_history")
+    after_history = _read(later, "position_history")
+    ended = after_history.merge(
+        before_history, on=["employee_id", "position_id", "start_date"], suffixes=("", "_b")
+    )
+    ended = ended[(ended["end_date_b"] == "") & (ended["end_date"] != "")]
+    assert counts["position_history"].updated == len(ended) > 0
+    assert set(counts["position_history"].changed_columns) == {"end_date"}
+    assert set(counts["positions"].changed_columns) <= {"capacity"}
+    untouched = set(counts) - {"employees", "position_history", "positions"}
+    assert all(counts[name].updated == 0 for name in untouched)
+    # Every row already held is recognised: unchanged + updated = what the database had.
+    for name in TABLES:
+        assert counts[name].updated + counts[name].unchanged == (
+            first.result.counts[name].inserted
+        ), name
+    evaluations = second.added_by_year["evaluations"]
+    assert evaluations["cycle"] > 100 and evaluations["later"] == 0
+    frame = second.to_frame().set_index("table")
+    assert frame.loc["evaluations", f"of {YEAR + 1}"] == evaluations["cycle"]
+    assert frame.loc["assessment_levels", f"of {YEAR + 1}"] == "—"
+    again = ingest_cycle(later, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
+    assert again.result.total("inserted") == again.result.total("updated") == 0
+
+
+def _batches(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM ingest_batches")).scalar_one())
+
+
+def test_a_cycle_that_does_not_fit_is_refused_and_nothing_is_written(
+    cycles: tuple[Path, Path], sqlite_engine: sa.Engine
+) -> None:
+    earlier, later = cycles
+    with pytest.raises(CycleRefused, match=f"later than the cycle {YEAR}"):
+        ingest_cycle(later, sqlite_engine, YEAR, extracted_on=NEXT_EXTRACTION)
+    with pytest.raises(CycleRefused, match=f"no SKP evaluations of {YEAR + 5}"):
+        ingest_cycle(later, sqlite_engine, YEAR + 5, extracted_on=NEXT_EXTRACTION)
+    assert _batches(sqlite_engine) == 0
+    with pytest.raises(IngestRejected) as rejected:  # the 2026 export holds 2027 dates
+        ingest_cycle(later, sqlite_engine, YEAR + 1, extracted_on=dt.date(YEAR + 1, 12, 31))
+    assert any("in the future" in p.message for p in rejected.value.report.errors)
+    ingest_cycle(later, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
+    with pytest.raises(CycleRefused, match="already holds the cycle 2026"):
+        ingest_cycle(earlier, sqlite_engine, YEAR)
+    assert _batches(sqlite_engine) == 1
+
+
+def _with_bad_ratings(source: Path, target: Path, rows: int) -> Path:
+    """A copy of the export where the first `rows` evaluations of the cycle have a rating
+    that does not exist."""
+    shutil.copytree(source, target)
+    frame = _read(target, "evaluations")
+    cycle = frame.index[frame["year"].astype(int) == YEAR + 1][:rows]
+    frame.loc[cycle, "rating"] = "luar_biasa"
+    frame.to_csv(target / "evaluations.csv", index=False)
+    return target
+
+
+def test_bad_rows_refuse_the_cycle_unless_rejecting_them_is_asked(
+    cycles: tuple[Path, Path], sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
+    earlier, later = cycles
+    ingest_cycle(earlier, sqlite_engine, YEAR)
+    bad = _with_bad_ratings(later, tmp_path / "bad", rows=2)
+    with pytest.raises(IngestRejected):
+        ingest_cycle(bad, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
+    assert _batches(sqlite_engine) == 1
+    found = ingest_cycle(
+        bad, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION, reject_bad_rows=True
+    )
+    assert len({p.row for p in found.rejected}) == 2
+    assert all(p.column == "rating" and "evaluations" in p.source for p in found.rejected)
+    assert found.to_frame().set_index("table").loc["evaluations", "rejected"] == 2
+    total = len(_read(bad, "evaluations"))
+    with sqlite_engine.connect() as connection:
+        stored = connection.execute(sa.text("SELECT count(*) FROM evaluations")).scalar_one()
+    assert stored == total - 2
+
+
+def test_a_broken_export_is_refused_whole_even_when_rejecting_rows(
+    cycles: tuple[Path, Path], sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
+    _, later = cycles
+    bad = _with_bad_ratings(later, tmp_path / "broken", rows=200)
+    with pytest.raises(CycleRefused, match="more than 1%"):
+        ingest_cycle(
+            bad, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION, reject_bad_rows=True
+        )
+    assert _batches(sqlite_engine) == 0
+
+
+def test_only_a_complete_dataset_of_this_generator_can_be_continued(
+    cycles: tuple[Path, Path], tmp_path: Path
+) -> None:
+    earlier, _ = cycles
+    with pytest.raises(ValueError, match="no truth/manifest.json"):
+        next_cycle_config(tmp_path)
+    copy = tmp_path / "old"
+    shutil.copytree(earlier, copy)
+    manifest = json.loads((copy / "truth" / "manifest.json").read_text())
+    manifest["generator_version"] = "2"
+    (copy / "truth" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="generator version 2"):
+        next_cycle_config(copy)
+
+
+@pytest.fixture
+def cli_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("JENJANG_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_the_commands_generate_and_ingest_a_cycle(
+    cycles: tuple[Path, Path], cli_database: Path, tmp_path: Path
+) -> None:
+    earlier, _ = cycles
+    runner = CliRunner()
+    same = runner.invoke(
+        app, ["data", "generate", "--next-cycle-of", str(earlier), "--out", str(earlier)]
+    )
+    assert same.exit_code == 2 and "must differ" in same.output
+    out = tmp_path / "next"
+    made = runner.invoke(
+        app, ["data", "generate", "--next-cycle-of", str(earlier), "--out", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    assert runner.invoke(app, ["cycle", "ingest", str(earlier), "--year", "2025"]).exit_code == 0
+    early = runner.invoke(app, ["cycle", "ingest", str(out), "--year", "2026"])
+    assert early.exit_code == 1 and "--extracted-on" in early.output
+    report = tmp_path / "cycle.csv"
+    done = runner.invoke(
+        app,
+        [
+            "cycle",
+            "ingest",
+            str(out),
+            "--year",
+            "2026",
+            "--extracted-on",
+            "2027-06-30",
+            "--report",
+            str(report),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    assert "of 2026" in done.output and "exit_date" in done.output
+    assert "jenjang cycle drift --year 2026" in done.output
+    written = pd.read_csv(report).set_index("table")
+    assert written.loc["evaluations", "added"] > 100
+    older = runner.invoke(app, ["cycle", "ingest", str(earlier), "--year", "2025"])
+    assert older.exit_code == 1 and "already holds the cycle 2026" in older.output
+    bad_date = runner.invoke(
+        app, ["cycle", "ingest", str(out), "--year", "2026", "--extracted-on", "30/06/2027"]
+    )
+    assert bad_date.exit_code == 2 and "not a date" in bad_date.output
+    engine = create_db_engine(f"sqlite:///{cli_database}")
+    assert _batches(engine) == 2
+    engine.dispose()
