@@ -1,4 +1,5 @@
-"""`make bench`: generation and ingestion at province scale, national generation rate.
+"""`make bench`: generation and ingestion at province scale, national generation rate, the
+models' training and quality, the service under load, and the analyst's yearly cycle.
 
 Each measured step runs in a fresh Python process that reports its own wall time and peak
 memory (max RSS), so steps do not inherit each other's memory. Writes docs/benchmarks.md with
@@ -126,13 +127,17 @@ def main() -> None:
     extra, _ = load_rows(url, tracking, artifacts, work)
     rows += extra
 
+    from cycle_steps import cycle_lines, cycle_rows
+
+    cycle = cycle_lines(cycle_rows(work), "province, 31,898 ASN")
+
     from features.synth.calibration import compare  # imported late: keeps the parent light
 
     calibration = compare(province)
-    write_report(rows, calibration, training, placements)
+    write_report(rows, calibration, training, placements, cycle)
 
 
-def write_report(rows: list[tuple[str, str]], calibration, training, placements) -> None:  # type: ignore[no-untyped-def]
+def write_report(rows: list[tuple[str, str]], calibration, training, placements, cycle) -> None:  # type: ignore[no-untyped-def]
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         "# Benchmarks",
@@ -158,6 +163,7 @@ def write_report(rows: list[tuple[str, str]], calibration, training, placements)
         )
     lines += quality_lines(training)
     lines += placement_lines(placements)
+    lines += ["", *cycle]
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -1,0 +1,151 @@
+"""The analyst's yearly cycle, timed end to end (issue 7), run by bench/run.py or on its own.
+
+Every step is the `jenjang` command an analyst types, in its own process over the benchmark's
+own database and MLflow store: generate a dataset ending in 2025, ingest it as a cycle, train
+both models and promote them (the first champions); then generate the next cycle (2026) on top
+of it, ingest it, report its drift, retrain both, compare each challenger with its champion on
+the newest held-out cycle, and promote through the gate (a refusal is a result, not a failure).
+Reported: each step's wall time and peak memory, and the time of the yearly cycle proper
+(from the new cycle's ingest to the promotions).
+
+On its own: ``python bench/cycle_steps.py [EMPLOYEES]`` (default: the province) replaces the
+cycle's section of docs/benchmarks.md and leaves the other figures alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JENJANG = str(Path(sys.executable).with_name("jenjang"))
+START, END = "<!-- cycle -->", "<!-- /cycle -->"
+MODELS = ("training-recs", "placement-success")
+
+#: Runs one command and reports its wall time and peak memory (its own child's max RSS).
+_WRAP = """
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(json.dumps({"seconds": time.perf_counter() - start, "code": done.returncode,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "output": (done.stdout + done.stderr)[-4000:]}))
+"""
+
+
+def steps(work: Path, employees: int | None) -> list[tuple[str, list[str], tuple[int, ...]]]:
+    """(label, command, accepted exit codes) of the whole cycle, in order."""
+    first, second = str(work / "cycle-2025"), str(work / "cycle-2026")
+    size = [] if employees is None else ["--employees", str(employees)]
+    out: list[tuple[str, list[str], tuple[int, ...]]] = [
+        ("generate the dataset ending in 2025", ["data", "generate", *size, "--out", first], (0,)),
+        ("ingest it as the 2025 cycle", ["cycle", "ingest", first, "--year", "2025"], (0,)),
+        ("train both models (first time)", ["train", "all", "--truth", first], (0,)),
+    ]
+    for name in MODELS:
+        out.append((f"promote {name} v1", ["models", "promote", name, "--reason", "first"], (0,)))
+    out += [
+        (
+            "generate the next cycle (2026)",
+            ["data", "generate", "--next-cycle-of", first, "--out", second],
+            (0,),
+        ),
+        (
+            "ingest the 2026 cycle",
+            ["cycle", "ingest", second, "--year", "2026", "--extracted-on", "2027-06-30"],
+            (0,),
+        ),
+        ("drift report 2026 against 2025", ["cycle", "drift", "--year", "2026"], (0,)),
+        ("retrain both models", ["train", "all", "--truth", second], (0,)),
+    ]
+    for name in MODELS:
+        out.append((f"compare {name}", ["models", "compare", name, "--truth", second], (0,)))
+        out.append(
+            (
+                f"promote {name} through the gate",
+                ["models", "promote", name, "--truth", second, "--reason", "cycle 2026"],
+                (0, 1),
+            )
+        )
+    return out
+
+
+def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]]:
+    """Run the cycle in `work`; one (what, figure) row per step and the totals."""
+    env = {
+        **os.environ,
+        "JENJANG_DATABASE_URL": f"sqlite:///{work / 'cycle.db'}",
+        "JENJANG_TRACKING_URI": f"sqlite:///{work / 'cycle-mlflow.db'}",
+        "JENJANG_ARTIFACT_ROOT": str(work / "cycle-artifacts"),
+        "COLUMNS": "200",
+    }
+    rows: list[tuple[str, str]] = []
+    yearly = 0.0
+    in_year = False
+    for label, command, accepted in steps(work, employees):
+        done = subprocess.run(
+            [sys.executable, "-c", _WRAP, JENJANG, *command],
+            capture_output=True,
+            text=True,
+            cwd=work,
+            env=env,
+            check=True,
+        )
+        found = json.loads(done.stdout.strip().splitlines()[-1])
+        if found["code"] not in accepted:
+            raise SystemExit(f"cycle step failed: {label}\n{found['output']}")
+        in_year = in_year or label == "ingest the 2026 cycle"
+        if in_year:
+            yearly += found["seconds"]
+        note = " (refused by the gate)" if found["code"] == 1 else ""
+        rows.append(
+            (
+                f"cycle: {label}{note}",
+                f"{found['seconds']:.1f} s, peak {found['peak_mib']:,.0f} MiB",
+            )
+        )
+        print(rows[-1], flush=True)
+    rows.append(("cycle: the yearly cycle, ingest to promotions", f"{yearly / 60:.1f} min in all"))
+    return rows
+
+
+def cycle_lines(rows: list[tuple[str, str]], people: str) -> list[str]:
+    """The cycle's section of docs/benchmarks.md, between markers so it can be redone alone."""
+    return [
+        START,
+        "",
+        f"## The analyst's yearly cycle ({people})",
+        "",
+        "Each step is the `jenjang` command, in its own process (bench/cycle_steps.py).",
+        "",
+        "| step | figure |",
+        "|---|---|",
+        *(f"| {what.removeprefix('cycle: ')} | {figure} |" for what, figure in rows),
+        "",
+        END,
+    ]
+
+
+def main() -> None:
+    employees = int(sys.argv[1]) if len(sys.argv) > 1 else None
+    work = Path(tempfile.mkdtemp(prefix="jenjang-cycle-"))
+    rows = cycle_rows(work, employees)
+    people = "province, 31,898 ASN" if employees is None else f"{employees:,} ASN"
+    lines = cycle_lines(rows, people)
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + "\n".join(lines) + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    path.write_text(text)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
