@@ -17,7 +17,12 @@ EXECUTED = ROOT / "tests" / "artifacts" / "notebooks"
 
 def test_the_notebooks_are_there() -> None:
     names = {n.name for n in NOTEBOOKS}
-    assert {"1.0-data-overview.py", "3.0-training-impact.py", "4.0-fairness-audit.py"} <= names
+    assert {
+        "1.0-data-overview.py",
+        "2.0-new-cycle-retraining.py",
+        "3.0-training-impact.py",
+        "4.0-fairness-audit.py",
+    } <= names
 
 
 @pytest.mark.slow
@@ -27,6 +32,7 @@ def test_the_notebook_runs_end_to_end(
 ) -> None:
     monkeypatch.setenv("JENJANG_NOTEBOOK_PEOPLE", "400")  # the kernel inherits the environment
     monkeypatch.setenv("JENJANG_NOTEBOOK_MIN_TAKERS", "10")
+    monkeypatch.setenv("JENJANG_NOTEBOOK_MAX_ITER", "40")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = jupytext.read(path)
     NotebookClient(
