@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,7 +134,10 @@ def cycle_lines(rows: list[tuple[str, str]], people: str) -> list[str]:
 def main() -> None:
     employees = int(sys.argv[1]) if len(sys.argv) > 1 else None
     work = Path(tempfile.mkdtemp(prefix="jenjang-cycle-"))
-    rows = cycle_rows(work, employees)
+    try:
+        rows = cycle_rows(work, employees)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)  # a province dataset and two databases
     people = "province, 31,898 ASN" if employees is None else f"{employees:,} ASN"
     lines = cycle_lines(rows, people)
     path = ROOT / "docs" / "benchmarks.md"

@@ -159,7 +159,7 @@ def future_dates(ctx: Context) -> Iterator[ProblemTuple]:
                     ctx.sources[name],
                     int(row),
                     column.name,
-                    f"{value:%Y-%m-%d} is in the future",
+                    f"{'the date' if column.personal else f'{value:%Y-%m-%d}'} is in the future",
                 )
 
 

@@ -46,6 +46,17 @@ def generate(
 
     try:
         if next_cycle_of is not None:
+            given = (
+                employees is not None,
+                seed != 42,
+                scale != "province",
+                file_format != "parquet",
+            )
+            if any(given):
+                raise ValueError(
+                    "--next-cycle-of takes the scale, head count, seed and format of the "
+                    "dataset it continues; leave those options out"
+                )
             if out.resolve() == next_cycle_of.resolve():
                 raise ValueError(
                     "--out must differ from --next-cycle-of: the earlier cycle is kept"
@@ -72,7 +83,7 @@ def validate(
 
     engine = create_db_engine(get_settings().database_url)
     result = validate_folder(folder, engine=engine)
-    _print_problems(result.problems, result, report)
+    print_problems(result.problems, result, report)
     if not result.ok:
         raise typer.Exit(1)
     console.print(
@@ -95,10 +106,10 @@ def ingest(
         with console.status(f"ingesting {folder} …"):
             result = ingest_folder(folder, engine)
     except IngestRejected as rejected:
-        _print_problems(rejected.report.problems, rejected.report, report)
+        print_problems(rejected.report.problems, rejected.report, report)
         console.print(f"[red]rejected[/red]: {rejected}")
         raise typer.Exit(1) from None
-    _print_problems(result.report.warnings, result.report, report)
+    print_problems(result.report.warnings, result.report, report)
     table = RichTable("table", "inserted", "updated", "unchanged", title=f"batch {result.batch_id}")
     for name, counts in result.counts.items():
         table.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
@@ -119,7 +130,7 @@ def summary() -> None:
         console.print(table)
 
 
-def _print_problems(
+def print_problems(
     problems: list[Problem], report: ValidationReport, report_path: Path | None
 ) -> None:
     """Show the first problems on the terminal; write every problem to `report_path`."""

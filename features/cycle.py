@@ -6,14 +6,16 @@ as `jenjang data ingest` (`features.ingest`); what a cycle adds is the accountin
 needs before retraining:
 
 - per table, the rows added, split by the year of their facts: of the cycle itself, late
-  records of earlier years, or early records of the next year;
+  records of earlier years, or records of later years (a quarterly SKP of the next year);
 - the rows changed, and which columns changed (placements that ended, people who left);
-- with `reject_bad_rows`, the rows left out and why. By default a bad export is refused
-  whole, the safer choice; leaving rows out is an explicit decision, and is refused too when
-  a table would lose more than `MAX_REJECTED_SHARE` of its rows or a whole file is wrong.
+- with `reject_bad_rows`, the rows left out and why: their own errors, or a reference to a
+  row left out elsewhere. By default a bad export is refused whole, the safer choice; leaving
+  rows out is an explicit decision, and is refused too when a whole file is wrong or a table
+  would lose too many rows (`MAX_OWN_ERROR_SHARE`, `MAX_LOST_SHARE`).
 
-The export must hold the cycle's SKP evaluations, and none later: a mislabelled export is
-refused before anything is written.
+The cycle is the year of the export's newest annual SKP evaluations: an export without the
+cycle's annual evaluations, or with later ones, is refused before anything is written, and so
+is an older cycle after a newer one.
 """
 
 from __future__ import annotations
@@ -40,14 +42,46 @@ FACT_COLUMN = {
     "disciplinary_records": "decided_on",
     "training_records": "start_date",
 }
-#: Rows a table may lose to rejection before the export is refused whole. Heuristic: a
-#: larger loss means a broken export, better sent back than half loaded.
-MAX_REJECTED_SHARE = 0.01
-MAX_PASSES = 5  # a rejected employee can orphan rows of other tables: validate again
+#: Rows a table may lose to their own errors before the export is refused whole, and rows it
+#: may lose in all (with those referring to rejected rows elsewhere). Heuristics: a larger
+#: loss means a broken export, better sent back than half loaded.
+MAX_OWN_ERROR_SHARE = 0.01
+MAX_LOST_SHARE = 0.05
 
 
 class CycleRefused(ValueError):
-    """The export does not fit the cycle named (wrong year, older than the database)."""
+    """The export does not fit the cycle named (wrong year, older than the database), or
+    would lose too many rows."""
+
+
+@dataclass
+class Rejection:
+    """The rows left out of a cycle: each with its problems, and which came from the first
+    validation (the row's own errors) rather than from a row rejected elsewhere."""
+
+    problems: list[Problem] = field(default_factory=list)
+    own: dict[str, set[int]] = field(default_factory=dict)  # source → rows
+    knock_on: dict[str, set[int]] = field(default_factory=dict)
+
+    def rows(self, source: str) -> int:
+        return len(self.own.get(source, set()) | self.knock_on.get(source, set()))
+
+    def leave_out(self) -> dict[str, set[int]]:
+        sources = set(self.own) | set(self.knock_on)
+        return {s: self.own.get(s, set()) | self.knock_on.get(s, set()) for s in sources}
+
+    def add(self, problems: list[Problem], first_pass: bool) -> bool:
+        """Add a validation pass's row errors; False when none of them is a new row."""
+        known = self.leave_out()
+        target = self.own if first_pass else self.knock_on
+        added = False
+        for problem in problems:
+            row = int(problem.row) if problem.row is not None else -1
+            if row not in known.get(problem.source, set()):
+                target.setdefault(problem.source, set()).add(row)
+                self.problems.append(problem)
+                added = True
+        return added
 
 
 @dataclass
@@ -57,35 +91,38 @@ class CycleReport:
     year: int
     result: IngestResult
     added_by_year: dict[str, dict[str, int]] = field(default_factory=dict)
-    rejected: list[Problem] = field(default_factory=list)
+    rejection: Rejection = field(default_factory=Rejection)
+
+    @property
+    def rejected(self) -> list[Problem]:
+        return self.rejection.problems
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per table: added (of the cycle, earlier, next year; "—" for tables whose
-        rows have no date of their own), changed and which columns, unchanged, rejected."""
+        """One row per table: added (of the cycle, earlier years, later years; missing for
+        tables whose rows have no date of their own), changed and which columns, unchanged,
+        rejected."""
         sources = self.result.report.sources
         rows = []
         for name, counts in self.result.counts.items():
             years = self.added_by_year.get(name)
-            dated = years is not None
-            years = years or {}
-            source = sources.get(name, "")
-            rejected_rows = {p.row for p in self.rejected if p.source == source}
             rows.append(
                 {
                     "table": name,
                     "added": counts.inserted,
-                    f"of {self.year}": years.get("cycle", 0) if dated else "—",
-                    "earlier years": years.get("earlier", 0) if dated else "—",
-                    "next year": years.get("later", 0) if dated else "—",
+                    f"of {self.year}": years["cycle"] if years else pd.NA,
+                    "earlier years": years["earlier"] if years else pd.NA,
+                    "later years": years["later"] if years else pd.NA,
                     "changed": counts.updated,
                     "changed columns": ", ".join(
                         f"{c} {n:,}" for c, n in counts.changed_columns.items()
                     ),
                     "unchanged": counts.unchanged,
-                    "rejected": len(rejected_rows),
+                    "rejected": self.rejection.rows(sources.get(name, "")),
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).astype(
+            {f"of {self.year}": "Int64", "earlier years": "Int64", "later years": "Int64"}
+        )
 
     def rejected_frame(self) -> pd.DataFrame:
         """Every problem of the rows left out (for a CSV)."""
@@ -103,9 +140,9 @@ def ingest_cycle(
 
     `extracted_on` is the export's date: facts dated after it are errors (default today).
     """
-    migrate(engine)
-    report, rejected = _validated(folder, engine, extracted_on, reject_bad_rows)
-    _check_cycle(report, engine, year)
+    migrate(engine)  # the schema only: validation checks references against stored rows
+    report, rejection = _validated(folder, engine, extracted_on, reject_bad_rows)
+    _check_export_year(report, year)
     added: dict[str, dict[str, int]] = {}
 
     def count_years(plan: UpsertPlan) -> None:
@@ -113,61 +150,86 @@ def ingest_cycle(
         if column is not None:
             added[plan.spec.name] = _by_year(plan.new[column], year)
 
-    result = load_report(report, engine, source=f"cycle {year}: {folder}", inspect=count_years)
-    return CycleReport(year, result, added, rejected)
+    lost = {name: rejection.rows(source) for name, source in report.sources.items()}
+    result = load_report(
+        report,
+        engine,
+        source=f"cycle {year}: {folder}",
+        inspect=count_years,
+        check=lambda connection: _check_no_later_cycle(connection, year),
+        rejected={name: n for name, n in lost.items() if n},
+    )
+    return CycleReport(year, result, added, rejection)
 
 
 def _validated(
     folder: Path, engine: sa.Engine, today: dt.date | None, reject_bad_rows: bool
-) -> tuple[ValidationReport, list[Problem]]:
-    """The export validated, without its bad rows when rejecting them is allowed."""
-    leave_out: dict[str, set[int]] = {}
-    rejected: list[Problem] = []
-    for _ in range(MAX_PASSES):
-        report = validate_folder(folder, engine=engine, today=today, leave_out=leave_out)
+) -> tuple[ValidationReport, Rejection]:
+    """The export validated, without its bad rows when rejecting them is allowed. Rows that
+    refer to a rejected row fail the next validation and are left out in turn, until a pass
+    finds nothing new."""
+    rejection = Rejection()
+    first = True
+    while True:
+        report = validate_folder(
+            folder, engine=engine, today=today, leave_out=rejection.leave_out()
+        )
         if report.ok:
-            _check_rejected_share(report, leave_out)
-            return report, rejected
+            _check_losses(report, rejection)
+            return report, rejection
         if not reject_bad_rows or any(p.row is None for p in report.errors):
             raise IngestRejected(report)
-        for problem in report.errors:
-            leave_out.setdefault(problem.source, set()).add(int(problem.row or 0))
-            rejected.append(problem)
-    raise IngestRejected(report)
+        if not rejection.add(report.errors, first):
+            raise IngestRejected(report)  # errors in rows that cannot be left out
+        first = False
 
 
-def _check_rejected_share(report: ValidationReport, leave_out: dict[str, set[int]]) -> None:
+def _check_losses(report: ValidationReport, rejection: Rejection) -> None:
+    """Refuse the export when a table would lose too many rows (see the module doc)."""
     for name, source in report.sources.items():
-        lost = len(leave_out.get(source, ()))
         kept = len(report.tables.get(name, ()))
-        if lost and lost > MAX_REJECTED_SHARE * (lost + kept):
+        own = len(rejection.own.get(source, ()))
+        lost = rejection.rows(source)
+        total = lost + kept
+        if own > MAX_OWN_ERROR_SHARE * total or lost > MAX_LOST_SHARE * total:
             raise CycleRefused(
-                f"{source}: {lost:,} of {lost + kept:,} rows have errors, more than "
-                f"{MAX_REJECTED_SHARE:.0%}; the export looks broken and nothing was written "
-                "(run `jenjang data validate` on it to see every problem)"
+                f"{source}: {own:,} of {total:,} rows have errors of their own and "
+                f"{lost - own:,} more refer to rows rejected elsewhere; more than "
+                f"{MAX_OWN_ERROR_SHARE:.0%} (own errors) or {MAX_LOST_SHARE:.0%} (in all) "
+                "would be lost, so the export looks broken (run `jenjang data validate` on it "
+                "to see every problem)"
             )
 
 
-def _check_cycle(report: ValidationReport, engine: sa.Engine, year: int) -> None:
-    """The export holds cycle `year`'s SKP evaluations and none later; the database holds
-    no later cycle."""
-    evaluations = report.tables.get("evaluations")
-    years = set() if evaluations is None else set(evaluations["year"].dropna().astype(int))
+def annual_years(evaluations: pd.DataFrame | None) -> set[int]:
+    """The years of the annual SKP evaluations: quarterly rows do not make a cycle."""
+    if evaluations is None or evaluations.empty:
+        return set()
+    annual = evaluations[evaluations["period"] == "annual"]
+    return set(annual["year"].dropna().astype(int))
+
+
+def _check_export_year(report: ValidationReport, year: int) -> None:
+    """The export holds cycle `year`'s annual SKP evaluations and none later."""
+    years = annual_years(report.tables.get("evaluations"))
     source = report.sources.get("evaluations", "the export")
     if year not in years:
-        latest = max(years) if years else None
+        latest = f"the latest are of {max(years)}" if years else "there are none"
         raise CycleRefused(
-            f"{source}: no SKP evaluations of {year}"
-            + (f" (the latest are of {latest})" if latest is not None else " (none at all)")
-            + "; is this the export of that cycle?"
+            f"{source}: no annual SKP evaluations of {year} ({latest}); "
+            "is this the export of that cycle?"
         )
     if max(years) > year:
         raise CycleRefused(
-            f"{source}: holds evaluations of {max(years)}, later than the cycle {year}; "
-            f"ingest it as the cycle {max(years)}"
+            f"{source}: holds annual evaluations of {max(years)}, later than the cycle "
+            f"{year}; ingest it as the cycle {max(years)}"
         )
-    with engine.connect() as connection:
-        stored = connection.execute(sa.text("SELECT max(year) FROM evaluations")).scalar()
+
+
+def _check_no_later_cycle(connection: sa.Connection, year: int) -> None:
+    stored = connection.execute(
+        sa.text("SELECT max(year) FROM evaluations WHERE period = 'annual'")
+    ).scalar()
     if stored is not None and int(stored) > year:
         raise CycleRefused(
             f"the database already holds the cycle {int(stored)}; an older cycle ({year}) "
@@ -176,13 +238,12 @@ def _check_cycle(report: ValidationReport, engine: sa.Engine, year: int) -> None
 
 
 def _by_year(values: pd.Series, year: int) -> dict[str, int]:
-    """New rows counted by the year of their facts against the cycle's year."""
+    """New rows counted by the year of their facts against the cycle's year (rows without a
+    date count as earlier: a fact with no date is not news of this cycle)."""
     if pd.api.types.is_datetime64_any_dtype(values):
         years = values.dt.year
     else:
         years = pd.to_numeric(values, errors="coerce")
-    return {
-        "cycle": int((years == year).sum()),
-        "earlier": int((years < year).sum()),
-        "later": int((years > year).sum()),
-    }
+    later = int((years > year).sum())
+    cycle = int((years == year).sum())
+    return {"cycle": cycle, "earlier": len(values) - cycle - later, "later": later}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,6 +48,7 @@ class UpsertPlan:
 
     @property
     def counts(self) -> TableCounts:
+        """The plan as the counts an ingest reports and records."""
         return TableCounts(len(self.new), len(self.changed), self.unchanged, self.changed_columns)
 
 
@@ -85,17 +86,23 @@ def load_report(
     engine: sa.Engine,
     source: str,
     inspect: Callable[[UpsertPlan], None] | None = None,
+    check: Callable[[sa.Connection], None] | None = None,
+    rejected: Mapping[str, int] | None = None,
 ) -> IngestResult:
     """Write a validated report's tables in one transaction and record the batch.
 
-    `inspect` sees each table's plan before it is written (the cycle report counts the new
-    rows by the year of their facts); an exception from it rolls everything back.
+    `check` runs first inside the transaction (a cycle's "no later cycle is stored", so two
+    ingests cannot both pass it); `inspect` sees each table's plan before it is written (the
+    cycle report counts the new rows by the year of their facts). An exception from either
+    rolls everything back. `rejected` (rows left out, per table) is recorded with the batch.
     """
     if not report.ok:
         raise IngestRejected(report)
     started = dt.datetime.now()
     counts: dict[str, TableCounts] = {}
     with engine.begin() as connection:
+        if check is not None:
+            check(connection)
         for name in LOAD_ORDER:
             if name in report.tables:
                 plan = plan_upsert(connection, TABLES[name], report.tables[name])
@@ -114,7 +121,10 @@ def load_report(
                 updated=result.total("updated"),
                 unchanged=result.total("unchanged"),
                 warnings=len(report.warnings),
-                counts={k: asdict(v) for k, v in counts.items()},
+                counts={
+                    k: asdict(v) | ({"rejected": rejected[k]} if rejected and k in rejected else {})
+                    for k, v in counts.items()
+                },
             )
         )
         (result.batch_id,) = batch.inserted_primary_key or (0,)

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from features import checks
 from features.identity import resolve_employee_ids
-from features.schema import LOAD_ORDER, TABLES, Table
+from features.schema import LOAD_ORDER, TABLES, Column, Table
 from features.sources import ROW, RawTable, canonical_frame, canonical_values, read_folder
 
 Severity = Literal["error", "warning"]
@@ -177,7 +177,7 @@ def _check_table(spec: Table, raw: RawTable, report: ValidationReport) -> pd.Dat
     try:
         column_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        report.problems.extend(_pandera_problems(exc.failure_cases, frame, raw.source))
+        report.problems.extend(_pandera_problems(exc.failure_cases, frame, raw.source, spec))
     return frame
 
 
@@ -199,7 +199,9 @@ def coerce(spec: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple]]
             column.dtype, "a date (YYYY-MM-DD or DD/MM/YYYY)"
         )
         for row, value in zip(frame.loc[bad, ROW], original[bad], strict=True):
-            problems.append((int(row), column.name, f"cannot read {value!r} as {kind}"))
+            problems.append(
+                (int(row), column.name, f"cannot read {shown(column, value)} as {kind}")
+            )
         frame[column.name] = parsed
     return frame, problems
 
@@ -260,7 +262,15 @@ _PANDERA_MESSAGES = {
 }
 
 
-def _pandera_problems(cases: pd.DataFrame, frame: pd.DataFrame, source: str) -> list[Problem]:
+def shown(column: Column, value: object) -> str:
+    """A value as a problem message quotes it; personal data (NIP, name, birth date, sex) is
+    never quoted, because problem reports are printed, logged and saved as files."""
+    return "the value" if column.personal else repr(value)
+
+
+def _pandera_problems(
+    cases: pd.DataFrame, frame: pd.DataFrame, source: str, spec: Table
+) -> list[Problem]:
     problems = []
     line = dict(zip(frame.index, frame[ROW].astype(int), strict=True))
     for index, column, check, value in zip(
@@ -273,10 +283,9 @@ def _pandera_problems(cases: pd.DataFrame, frame: pd.DataFrame, source: str) -> 
         row = None if index is None or pd.isna(index) else line[index]
         message = _PANDERA_MESSAGES.get(check, check)
         if check not in _PANDERA_MESSAGES and value is not None and not pd.isna(value):
+            quoted = shown(spec.column(str(column)), value) if column in spec.column_names else "?"
             message = (
-                f"{value!r} is {message}"
-                if message.startswith("not ")
-                else (f"{value!r} {message}")
+                f"{quoted} is {message}" if message.startswith("not ") else f"{quoted} {message}"
             )
         problems.append(Problem("error", source, row, str(column), message))
     return problems

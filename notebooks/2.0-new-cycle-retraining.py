@@ -68,7 +68,7 @@ engine = create_db_engine(settings.database_url)
 # %%
 first = work / "cycle-2025"
 generate_dataset(GeneratorConfig.for_scale("province", employees=PEOPLE, seed=SEED), first)
-ingest_cycle(first, engine, 2025)
+ingest_cycle(first, engine, 2025, extracted_on=dt.date(2026, 6, 30))
 train_training_recs(TrainConfig(truth_dir=first, recommender=RECOMMENDER), settings)
 train_placements(PlacementConfig(truth_dir=first), settings)
 for name in MODELS:

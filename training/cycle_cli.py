@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from features.settings import get_settings
+
+if TYPE_CHECKING:
+    from features.cycle import CycleReport
 
 cycle_app = typer.Typer(help="The yearly cycle: ingest a new cycle, drift.", no_args_is_help=True)
 
@@ -63,8 +66,13 @@ def drift(
 
 @cycle_app.command("ingest")
 def ingest(
-    folder: Annotated[Path, typer.Argument(help="The cycle's export (CSV/Parquet/Excel files).")],
-    year: Annotated[int, typer.Option(help="The cycle: the year of its SKP evaluations.")],
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, file_okay=False, help="The cycle's export (CSV/Parquet/Excel files)."
+        ),
+    ],
+    year: Annotated[int, typer.Option(help="The cycle: the year of its annual SKP evaluations.")],
     extracted_on: Annotated[
         str | None,
         typer.Option(help="The export's date, YYYY-MM-DD: later facts are errors (default today)."),
@@ -72,61 +80,80 @@ def ingest(
     reject_bad_rows: Annotated[
         bool,
         typer.Option(
-            help="Leave out rows with errors (at most 1% of a table) instead of refusing the "
-            "whole export; they are listed."
+            help="Leave out rows with errors (at most 1% of a table, 5% with the rows referring "
+            "to them) instead of refusing the whole export; they are listed."
         ),
     ] = False,
     report: Annotated[
-        Path | None, typer.Option(help="Write the table report (and rejected rows) to this CSV.")
+        Path | None,
+        typer.Option(help="Write the table report to this CSV (problems: FILE-problems.csv)."),
     ] = None,
 ) -> None:
     """Validate and load a new cycle in one transaction; report what was added (by year of the
     facts), changed (and which columns) and rejected."""
-    import datetime as dt
-
-    from rich.table import Table as RichTable
-    from rich.text import Text
-
+    from features.cli import print_problems
     from features.cycle import CycleRefused, ingest_cycle
     from features.database import create_db_engine
     from features.ingest import IngestRejected
 
     console = Console()
-    try:
-        extract = dt.date.fromisoformat(extracted_on) if extracted_on else None
-    except ValueError:
-        raise typer.BadParameter(
-            f"{extracted_on!r} is not a date (YYYY-MM-DD)", param_hint="--extracted-on"
-        ) from None
+    extract = _date_option(extracted_on, "--extracted-on")
+    problems_path = report.with_name(report.stem + "-problems.csv") if report else None
     engine = create_db_engine(get_settings().database_url)
     try:
         with console.status(f"ingesting the cycle {year} from {folder} …"):
             found = ingest_cycle(folder, engine, year, extract, reject_bad_rows)
     except IngestRejected as rejected:
-        for problem in rejected.report.errors[:40]:
-            console.print(Text(str(problem), style="red"))
-        if report is not None:
-            rejected.report.to_frame().to_csv(report, index=False)
-            console.print(f"every problem written to {report}")
+        print_problems(rejected.report.errors, rejected.report, problems_path)
         console.print(f"[red]rejected[/red]: {rejected}")
         if any("in the future" in p.message for p in rejected.report.errors):
             console.print("an export taken after today? give its date with --extracted-on")
         raise typer.Exit(1) from None
     except CycleRefused as refused:
-        console.print(Text(f"refused: {refused}; nothing was written", style="red"))
+        console.print(f"[red]refused[/red]: {refused}; nothing was written", highlight=False)
         raise typer.Exit(1) from None
-    frame = found.to_frame()
-    table = RichTable(*frame.columns, title=f"cycle {year}, batch {found.result.batch_id}")
-    for row in frame.itertuples(index=False):
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
-    console.print(table)
-    for problem in found.rejected[:40]:
-        console.print(Text(f"left out: {problem}", style="yellow"))
-    if report is not None:
-        frame.to_csv(report, index=False)
-        if found.rejected:
-            rejected_path = report.with_name(report.stem + "-rejected.csv")
-            found.rejected_frame().to_csv(rejected_path, index=False)
-            console.print(f"rejected rows written to {rejected_path}")
-        console.print(f"report written to {report}")
+    _print_cycle(console, found)
+    print_problems(found.result.report.warnings, found.result.report, None)
+    if found.rejected:
+        console.print(f"[yellow]left out[/yellow] {len(found.rejected):,} problems' rows:")
+        print_problems(found.rejected, found.result.report, None)
+    if report is not None and problems_path is not None:
+        found.to_frame().to_csv(report, index=False)
+        _problems_frame(found).to_csv(problems_path, index=False)
+        console.print(f"report written to {report}, problems to {problems_path}")
     console.print(f"next: jenjang cycle drift --year {year}")
+
+
+def _date_option(value: str | None, hint: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=hint) from None
+
+
+def _print_cycle(console: Console, found: CycleReport) -> None:
+    """The cycle's table report; "—" where a table's rows have no date of their own."""
+    from rich.table import Table as RichTable
+
+    frame = found.to_frame()
+    table = RichTable(*frame.columns, title=f"cycle {found.year}, batch {found.result.batch_id}")
+    for row in frame.astype(object).itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value: object) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NA:
+        return "—"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _problems_frame(found: CycleReport):  # type: ignore[no-untyped-def]
+    """The rows left out, then the warnings, as one table (the same layout as refusals)."""
+    import pandas as pd
+
+    return pd.concat([found.rejected_frame(), found.result.report.to_frame()], ignore_index=True)

@@ -56,8 +56,9 @@ PARTS = {
     "kurang": ((("sesuai", "di_bawah"), 0.6), (("di_atas", "di_bawah"), 0.4)),
     "sangat_kurang": ((("di_bawah", "di_bawah"), 1.0),),
 }
-#: Every three years; 2026 continues the pattern for a next cycle (heuristic, no plan found).
-CAMPAIGNS = {2017: "uji_kompetensi", 2020: "uji_kompetensi", 2023: "cat", 2026: "uji_kompetensi"}
+CAMPAIGNS = {2017: "uji_kompetensi", 2020: "uji_kompetensi", 2023: "cat"}
+#: After the table (a next cycle) campaigns continue every three years. Heuristic: no plan found.
+LATER_CAMPAIGN_EVERY, LATER_CAMPAIGN_METHOD = 3, "uji_kompetensi"
 CAMPAIGN_SHARE, CAMPAIGN_SHARE_STRUCTURAL = 0.25, 0.6
 ASSESSMENT_NOISE = 0.45
 DISCIPLINE_RATE = 0.008
@@ -165,9 +166,17 @@ def _parts(rng: np.random.Generator, rating: np.ndarray) -> tuple[np.ndarray, np
     return result, behaviour
 
 
+def campaign_method(year: int) -> str | None:
+    """The method of `year`'s assessment campaign, or None when there is none."""
+    last = max(CAMPAIGNS)
+    if year > last:
+        return LATER_CAMPAIGN_METHOD if (year - last) % LATER_CAMPAIGN_EVERY == 0 else None
+    return CAMPAIGNS.get(year)
+
+
 def assess(world: World) -> None:
     """BKD competency-test campaigns: a share of PNS is assessed in campaign years."""
-    method = CAMPAIGNS.get(world.year)
+    method = campaign_method(world.year)
     if method is None:
         return
     people, rng = world.people, world.rng

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class GeneratorConfig:
         return replace(self, end_year=self.end_year + 1, growth_end_year=self.growth_end)
 
     @classmethod
-    def from_manifest(cls, config: dict) -> GeneratorConfig:  # type: ignore[type-arg]
+    def from_manifest(cls, config: Mapping[str, Any]) -> GeneratorConfig:
         """The configuration recorded in a dataset's manifest (`truth/manifest.json`)."""
         values = dict(config)
         values["regions"] = tuple(Region(**r) for r in values["regions"])

@@ -48,6 +48,8 @@ class NoiseStreams:
         self.seed = seed
 
     def generator(self, table: str, column: str, year: int) -> np.random.Generator:
+        """The stream of one column's noise in one year: a child of the region's seed, keyed
+        by a checksum of the column's name, so adding a column shifts no other stream."""
         key = (zlib.crc32(f"{table}.{column}".encode()), int(year))
         child = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *key))
         return np.random.default_rng(child)
@@ -57,18 +59,20 @@ class NoiseStreams:
         years = np.asarray(years).astype(int)
         if len(years) == 0:
             return np.asarray(draw(self.generator(table, column, 0), np.zeros(0, int)))
-        out: np.ndarray | None = None
+        parts = []
         for year in np.unique(years):
             rows = np.flatnonzero(years == year)
-            values = np.asarray(draw(self.generator(table, column, int(year)), rows))
-            if out is None:
-                out = np.empty(len(years), dtype=values.dtype)
+            parts.append((rows, np.asarray(draw(self.generator(table, column, int(year)), rows))))
+        # Fixed-width strings of one year could truncate another year's longer ones.
+        text = any(values.dtype.kind in "US" for _, values in parts)
+        out = np.empty(len(years), dtype=object if text else parts[0][1].dtype)
+        for rows, values in parts:
             out[rows] = values
-        assert out is not None
         return out
 
 
 def _year(dates: np.ndarray) -> np.ndarray:
+    """The calendar year of each date: the key of its noise streams."""
     return np.asarray(dates).astype("datetime64[Y]").astype(int) + 1970
 
 
@@ -100,7 +104,8 @@ class Observer:
     ) -> None:
         self.world = world
         self.noise = NoiseStreams(seed)
-        self.extract = np.datetime64(extract, "s")
+        # Facts recorded during the extraction day are in the export: it is taken at its end.
+        self.extract_end = np.datetime64(extract + dt.timedelta(days=1), "s")
         self.ids = np.array(
             [f"E{region_number:03d}{i:06d}" for i in range(world.people.size)], dtype=object
         )
@@ -136,7 +141,7 @@ class Observer:
 
     def known(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Only what had been recorded by the extraction date is in the export."""
-        return frame[frame["recorded_at"] <= self.extract].reset_index(drop=True)
+        return frame[frame["recorded_at"] < self.extract_end].reset_index(drop=True)
 
     def organisation(self) -> dict[str, pd.DataFrame]:
         world = self.world

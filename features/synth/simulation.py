@@ -26,7 +26,7 @@ START_SHARE = 0.86  # active ASN at the start as a share of the final head count
 #: Share of each year's hires that are PPPK (first wave 2019, large waves 2021–2024).
 PPPK_HIRE_SHARE = {2019: 0.3, 2021: 0.7, 2022: 0.8, 2023: 0.8, 2024: 0.75, 2025: 0.5}
 #: Years after the table (a next cycle): the last share continues. Heuristic, no plan found.
-LATER_PPPK_HIRE_SHARE = 0.5
+LATER_PPPK_HIRE_SHARE = PPPK_HIRE_SHARE[max(PPPK_HIRE_SHARE)]
 DEATH_RATE = 0.0015
 TRANSFER_OUT_RATE = 0.004
 PPPK_END_RATE = 0.01

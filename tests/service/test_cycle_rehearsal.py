@@ -91,7 +91,7 @@ def test_the_whole_cycle_from_generation_to_rollback(tmp_path: Path) -> None:
         as_of=dt.date(2027, 7, 1),  # after the next cycle's extraction: one date throughout
     )
     engine = create_db_engine(settings.database_url)
-    ingest_cycle(first, engine, 2025)
+    ingest_cycle(first, engine, 2025, extracted_on=dt.date(2026, 6, 30))
     assert _train_both(settings, first) == {TRAININGS: "1", PLACEMENTS: "1"}
     for name in (TRAININGS, PLACEMENTS):
         promote(settings, name, reason="first champion", by="rehearsal")
