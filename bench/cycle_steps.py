@@ -14,8 +14,10 @@ cycle's section of docs/benchmarks.md and leaves the other figures alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -116,12 +118,15 @@ def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]
 
 def cycle_lines(rows: list[tuple[str, str]], people: str) -> list[str]:
     """The cycle's section of docs/benchmarks.md, between markers so it can be redone alone."""
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     return [
         START,
         "",
         f"## The analyst's yearly cycle ({people})",
         "",
-        "Each step is the `jenjang` command, in its own process (bench/cycle_steps.py).",
+        f"Measured on {dt.date.today():%Y-%m-%d} ({machine}) by bench/cycle_steps.py, with "
+        "`make bench` or alone. Each step is the `jenjang` command, in its own process; peak is "
+        "that process's max RSS.",
         "",
         "| step | figure |",
         "|---|---|",
