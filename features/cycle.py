@@ -141,7 +141,13 @@ def ingest_cycle(
     `extracted_on` is the export's date: facts dated after it are errors (default today).
     """
     migrate(engine)  # the schema only: validation checks references against stored rows
-    report, rejection = _validated(folder, engine, extracted_on, reject_bad_rows)
+    try:
+        report, rejection = _validated(folder, engine, extracted_on, reject_bad_rows)
+    except IngestRejected as rejected:
+        if "evaluations" in rejected.report.tables:
+            # A wrong --year explains every "in the future" below it: say that first.
+            _check_export_year(rejected.report, year)
+        raise
     _check_export_year(report, year)
     added: dict[str, dict[str, int]] = {}
 

@@ -87,7 +87,33 @@ def next_cycle_config(folder: Path) -> GeneratorConfig:
             f"{folder} was made by generator version {version}, this is version "
             f"{GENERATOR_VERSION}; generate it again with the same seed to continue it"
         )
+    changed = _changed_constants(manifest.get("mechanism_constants", {}))
+    if changed:
+        raise ValueError(
+            f"the generator's constants changed since {folder} was made "
+            f"({', '.join(changed[:5])}); generate it again with the same seed to continue it"
+        )
     return GeneratorConfig.from_manifest(manifest["config"]).next_cycle()
+
+
+def _mechanism_constants() -> dict[str, dict[str, object]]:
+    """The upper-case constants of the mechanism modules, as the manifest records them."""
+    return {
+        module.__name__.rsplit(".", 1)[-1]: {
+            k: v for k, v in vars(module).items() if k.isupper() and not k.startswith("_")
+        }
+        for module in MECHANISM_MODULES
+    }
+
+
+def _changed_constants(recorded: dict[str, dict[str, object]]) -> list[str]:
+    """module.CONSTANT names whose value differs from the manifest's (a version bump forgotten
+    would otherwise continue a dataset with other mechanisms)."""
+    current = json.loads(json.dumps(_mechanism_constants(), default=str))
+    names = {(m, k) for part in (current, recorded) for m, values in part.items() for k in values}
+    return sorted(
+        f"{m}.{k}" for m, k in names if current.get(m, {}).get(k) != recorded.get(m, {}).get(k)
+    )
 
 
 def extraction_date(config: GeneratorConfig) -> dt.date:
@@ -217,12 +243,7 @@ def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-de
 
 
 def _manifest(config: GeneratorConfig, out: Path, rows: dict[str, int]) -> None:
-    constants = {
-        module.__name__.rsplit(".", 1)[-1]: {
-            k: v for k, v in vars(module).items() if k.isupper() and not k.startswith("_")
-        }
-        for module in MECHANISM_MODULES
-    }
+    constants = _mechanism_constants()
     manifest = {
         "complete": True,
         "generator_version": GENERATOR_VERSION,

@@ -161,6 +161,9 @@ def test_a_cycle_that_does_not_fit_is_refused_and_nothing_is_written(
     earlier, later = cycles
     with pytest.raises(CycleRefused, match=f"later than the cycle {YEAR}"):
         ingest_cycle(later, sqlite_engine, YEAR, extracted_on=NEXT_EXTRACTION)
+    # the wrong year is named even when the export also has dates after the one given
+    with pytest.raises(CycleRefused, match=f"later than the cycle {YEAR}"):
+        ingest_cycle(later, sqlite_engine, YEAR, extracted_on=dt.date(YEAR + 1, 12, 31))
     with pytest.raises(CycleRefused, match=f"no annual SKP evaluations of {YEAR + 5}"):
         ingest_cycle(later, sqlite_engine, YEAR + 5, extracted_on=NEXT_EXTRACTION)
     assert _batches(sqlite_engine) == 0
@@ -229,6 +232,13 @@ def test_only_a_complete_dataset_of_this_generator_can_be_continued(
     manifest["generator_version"] = "2"
     (copy / "truth" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="generator version 2"):
+        next_cycle_config(copy)
+    manifest["generator_version"] = json.loads((earlier / "truth" / "manifest.json").read_text())[
+        "generator_version"
+    ]
+    manifest["mechanism_constants"]["appraisal"]["CAMPAIGN_SHARE"] = 0.9
+    (copy / "truth" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="appraisal.CAMPAIGN_SHARE"):
         next_cycle_config(copy)
 
 
