@@ -40,23 +40,31 @@ print(json.dumps({"seconds": time.perf_counter() - start, "code": done.returncod
 """
 
 
-def steps(work: Path, employees: int | None) -> list[tuple[str, list[str], tuple[int, ...]]]:
-    """(label, command, accepted exit codes) of the whole cycle, in order."""
+#: A step: its label, the `jenjang` command, the exit codes that count as done.
+Step = tuple[str, list[str], tuple[int, ...]]
+
+
+def steps(work: Path, employees: int | None) -> tuple[list[Step], list[Step]]:
+    """The steps that set the rehearsal up (the first cycle, trained and promoted, and the
+    next cycle's export), and those of the yearly cycle proper, each in order."""
     first, second = str(work / "cycle-2025"), str(work / "cycle-2026")
     size = [] if employees is None else ["--employees", str(employees)]
-    out: list[tuple[str, list[str], tuple[int, ...]]] = [
+    ingest_first = ["cycle", "ingest", first, "--year", "2025", "--extracted-on", "2026-06-30"]
+    setup: list[Step] = [
         ("generate the dataset ending in 2025", ["data", "generate", *size, "--out", first], (0,)),
-        ("ingest it as the 2025 cycle", ["cycle", "ingest", first, "--year", "2025"], (0,)),
+        ("ingest it as the 2025 cycle", ingest_first, (0,)),
         ("train both models (first time)", ["train", "all", "--truth", first], (0,)),
-    ]
-    for name in MODELS:
-        out.append((f"promote {name} v1", ["models", "promote", name, "--reason", "first"], (0,)))
-    out += [
+        *(
+            (f"promote {name} v1", ["models", "promote", name, "--reason", "first"], (0,))
+            for name in MODELS
+        ),
         (
             "generate the next cycle (2026)",
             ["data", "generate", "--next-cycle-of", first, "--out", second],
             (0,),
         ),
+    ]
+    yearly: list[Step] = [
         (
             "ingest the 2026 cycle",
             ["cycle", "ingest", second, "--year", "2026", "--extracted-on", "2027-06-30"],
@@ -66,15 +74,15 @@ def steps(work: Path, employees: int | None) -> list[tuple[str, list[str], tuple
         ("retrain both models", ["train", "all", "--truth", second], (0,)),
     ]
     for name in MODELS:
-        out.append((f"compare {name}", ["models", "compare", name, "--truth", second], (0,)))
-        out.append(
+        yearly.append((f"compare {name}", ["models", "compare", name, "--truth", second], (0,)))
+        yearly.append(
             (
                 f"promote {name} through the gate",
                 ["models", "promote", name, "--truth", second, "--reason", "cycle 2026"],
                 (0, 1),
             )
         )
-    return out
+    return setup, yearly
 
 
 def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]]:
@@ -87,9 +95,10 @@ def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]
         "COLUMNS": "200",
     }
     rows: list[tuple[str, str]] = []
-    yearly = 0.0
-    in_year = False
-    for label, command, accepted in steps(work, employees):
+    yearly_seconds = 0.0
+    setup, yearly = steps(work, employees)
+    timed = [(False, step) for step in setup] + [(True, step) for step in yearly]
+    for in_year, (label, command, accepted) in timed:
         done = subprocess.run(
             [sys.executable, "-c", _WRAP, JENJANG, *command],
             capture_output=True,
@@ -101,9 +110,8 @@ def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]
         found = json.loads(done.stdout.strip().splitlines()[-1])
         if found["code"] not in accepted:
             raise SystemExit(f"cycle step failed: {label}\n{found['output']}")
-        in_year = in_year or label == "ingest the 2026 cycle"
         if in_year:
-            yearly += found["seconds"]
+            yearly_seconds += found["seconds"]
         note = " (refused by the gate)" if found["code"] == 1 else ""
         rows.append(
             (
@@ -112,7 +120,9 @@ def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]
             )
         )
         print(rows[-1], flush=True)
-    rows.append(("cycle: the yearly cycle, ingest to promotions", f"{yearly / 60:.1f} min in all"))
+    rows.append(
+        ("cycle: the yearly cycle, ingest to promotions", f"{yearly_seconds / 60:.1f} min in all")
+    )
     return rows
 
 

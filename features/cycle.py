@@ -29,24 +29,23 @@ import sqlalchemy as sa
 
 from features.database import migrate
 from features.ingest import IngestRejected, IngestResult, UpsertPlan, load_report
+from features.schema import Table
 from features.validation import Problem, ValidationReport, validate_folder
 
-#: The column giving the year of each table's facts (a date, or the year itself).
-FACT_COLUMN = {
-    "employees": "hire_date",
-    "position_history": "start_date",
-    "grade_history": "start_date",
-    "assessments": "assessed_on",
-    "evaluations": "year",
-    "unit_evaluations": "year",
-    "disciplinary_records": "decided_on",
-    "training_records": "start_date",
-}
 #: Rows a table may lose to their own errors before the export is refused whole, and rows it
 #: may lose in all (with those referring to rejected rows elsewhere). Heuristics: a larger
 #: loss means a broken export, better sent back than half loaded.
 MAX_OWN_ERROR_SHARE = 0.01
 MAX_LOST_SHARE = 0.05
+
+
+def fact_column(spec: Table) -> str | None:
+    """The column dating a table's facts, read from the schema: its `year` when it has one
+    (SKP ratings), else the date the record is of (`recorded_after`), else the start of its
+    period. None for tables whose rows have no date of their own (units, standards)."""
+    if "year" in spec.column_names:
+        return "year"
+    return spec.recorded_after or (spec.period[0] if spec.period else None)
 
 
 class CycleRefused(ValueError):
@@ -71,14 +70,14 @@ class Rejection:
         return {s: self.own.get(s, set()) | self.knock_on.get(s, set()) for s in sources}
 
     def add(self, problems: list[Problem], first_pass: bool) -> bool:
-        """Add a validation pass's row errors; False when none of them is a new row."""
+        """Add a validation pass's row errors (file-level ones, without a row, cannot be left
+        out: the caller refuses those); False when none of them is a new row."""
         known = self.leave_out()
         target = self.own if first_pass else self.knock_on
         added = False
         for problem in problems:
-            row = int(problem.row) if problem.row is not None else -1
-            if row not in known.get(problem.source, set()):
-                target.setdefault(problem.source, set()).add(row)
+            if problem.row is not None and problem.row not in known.get(problem.source, set()):
+                target.setdefault(problem.source, set()).add(problem.row)
                 self.problems.append(problem)
                 added = True
         return added
@@ -152,7 +151,7 @@ def ingest_cycle(
     added: dict[str, dict[str, int]] = {}
 
     def count_years(plan: UpsertPlan) -> None:
-        column = FACT_COLUMN.get(plan.spec.name)
+        column = fact_column(plan.spec)
         if column is not None:
             added[plan.spec.name] = _by_year(plan.new[column], year)
 

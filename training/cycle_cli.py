@@ -115,7 +115,8 @@ def ingest(
     _print_cycle(console, found)
     print_problems(found.result.report.warnings, found.result.report, None)
     if found.rejected:
-        console.print(f"[yellow]left out[/yellow] {len(found.rejected):,} problems' rows:")
+        rows = found.to_frame()["rejected"].sum()
+        console.print(f"[yellow]left out[/yellow] {rows:,} rows, for these problems:")
         print_problems(found.rejected, found.result.report, None)
     if report is not None and problems_path is not None:
         found.to_frame().to_csv(report, index=False)

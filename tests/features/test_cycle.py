@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,40 +14,20 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from features.cycle import CycleRefused, ingest_cycle
+from features.cycle import CycleRefused, fact_column, ingest_cycle
 from features.database import create_db_engine
 from features.ingest import IngestRejected
+from features.schema import LOAD_ORDER
+from features.schema import TABLES as TABLE_SPECS
 from features.settings import get_settings
-from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
+from features.synth import CATALOGUE_TABLES, GeneratorConfig, generate_dataset, next_cycle_config
 from service.cli import app
 
 YEAR = 2025
 EXTRACTION = dt.date(YEAR + 1, 6, 30)
 NEXT_EXTRACTION = dt.date(YEAR + 2, 6, 30)
-#: The column dating each table's facts, for restricting the next cycle to the earlier one.
-FACT_DATE = {
-    "employees": "hire_date",
-    "position_history": "start_date",
-    "grade_history": "start_date",
-    "assessments": "assessed_on",
-    "disciplinary_records": "decided_on",
-    "training_records": "start_date",
-}
-TABLES = [
-    "agencies",
-    "units",
-    "positions",
-    "position_standards",
-    "employees",
-    "position_history",
-    "grade_history",
-    "assessments",
-    "assessment_levels",
-    "evaluations",
-    "unit_evaluations",
-    "disciplinary_records",
-    "training_records",
-]
+#: The tables a generated export holds (the catalogues ship with the code).
+TABLES = [name for name in LOAD_ORDER if name not in CATALOGUE_TABLES]
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +48,11 @@ def _as_known_at_the_earlier_extraction(name: str, frame: pd.DataFrame, earlier:
     """The next cycle's rows as the earlier export saw them: facts up to 31 December of the
     earlier year, recorded by its extraction, with later end dates not yet known."""
     cut, extraction = f"{YEAR}-12-31", f"{YEAR + 1}-06-30 23:59:59"
-    if name in FACT_DATE:
-        frame = frame[frame[FACT_DATE[name]] <= cut]
-    if name in ("evaluations", "unit_evaluations"):
+    column = fact_column(TABLE_SPECS[name])
+    if column == "year":
         frame = frame[frame["year"].astype(int) <= YEAR]
+    elif column is not None:
+        frame = frame[frame[column] <= cut]
     if "recorded_at" in frame and name != "employees":
         frame = frame[frame["recorded_at"] <= extraction]
     frame = frame.copy()
@@ -176,15 +158,25 @@ def test_a_cycle_that_does_not_fit_is_refused_and_nothing_is_written(
     assert _batches(sqlite_engine) == 1
 
 
+def _edited(
+    source: Path, target: Path, name: str, edit: Callable[[pd.DataFrame], pd.DataFrame]
+) -> Path:
+    """A copy of the export `source` at `target` with table `name` changed by `edit`."""
+    shutil.copytree(source, target)
+    edit(_read(target, name)).to_csv(target / f"{name}.csv", index=False)
+    return target
+
+
 def _with_bad_ratings(source: Path, target: Path, rows: int) -> Path:
     """A copy of the export where the first `rows` evaluations of the cycle have a rating
     that does not exist."""
-    shutil.copytree(source, target)
-    frame = _read(target, "evaluations")
-    cycle = frame.index[frame["year"].astype(int) == YEAR + 1][:rows]
-    frame.loc[cycle, "rating"] = "luar_biasa"
-    frame.to_csv(target / "evaluations.csv", index=False)
-    return target
+
+    def bad(frame: pd.DataFrame) -> pd.DataFrame:
+        cycle = frame.index[frame["year"].astype(int) == YEAR + 1][:rows]
+        frame.loc[cycle, "rating"] = "luar_biasa"
+        return frame
+
+    return _edited(source, target, "evaluations", bad)
 
 
 def test_bad_rows_refuse_the_cycle_unless_rejecting_them_is_asked(
@@ -310,13 +302,14 @@ def test_a_rejected_employee_takes_the_rows_that_refer_to_them_and_the_batch_say
     cycles: tuple[Path, Path], sqlite_engine: sa.Engine, tmp_path: Path
 ) -> None:
     _, later = cycles
-    bad = tmp_path / "bad-employee"
-    shutil.copytree(later, bad)
-    employees = _read(bad, "employees")
-    history = _read(bad, "position_history")
+    history = _read(later, "position_history")
     person = history["employee_id"].value_counts().index[0]  # someone with several moves
-    employees.loc[employees["employee_id"] == person, "hire_date"] = "not a date"
-    employees.to_csv(bad / "employees.csv", index=False)
+
+    def unreadable_hire_date(employees: pd.DataFrame) -> pd.DataFrame:
+        employees.loc[employees["employee_id"] == person, "hire_date"] = "not a date"
+        return employees
+
+    bad = _edited(later, tmp_path / "bad-employee", "employees", unreadable_hire_date)
     found = ingest_cycle(
         bad, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION, reject_bad_rows=True
     )
@@ -338,12 +331,13 @@ def test_personal_data_never_appears_in_the_problems_of_rejected_rows(
     cycles: tuple[Path, Path], sqlite_engine: sa.Engine, tmp_path: Path
 ) -> None:
     _, later = cycles
-    bad = tmp_path / "bad-nip"
-    shutil.copytree(later, bad)
-    employees = _read(bad, "employees")
-    employees.loc[0, "nip"] = "19650418199303100"  # 17 digits
-    employees.loc[1, "birth_date"] = "2031-01-01"
-    employees.to_csv(bad / "employees.csv", index=False)
+
+    def personal_mistakes(employees: pd.DataFrame) -> pd.DataFrame:
+        employees.loc[0, "nip"] = "19650418199303100"  # 17 digits
+        employees.loc[1, "birth_date"] = "2031-01-01"
+        return employees
+
+    bad = _edited(later, tmp_path / "bad-nip", "employees", personal_mistakes)
     with pytest.raises(IngestRejected) as rejected:
         ingest_cycle(bad, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
     messages = " ".join(str(p) for p in rejected.value.report.errors)
@@ -355,14 +349,15 @@ def test_quarterly_ratings_of_the_next_year_do_not_make_a_cycle(
     cycles: tuple[Path, Path], sqlite_engine: sa.Engine, tmp_path: Path
 ) -> None:
     _, later = cycles
-    quarterly = tmp_path / "quarterly"
-    shutil.copytree(later, quarterly)
-    evaluations = _read(quarterly, "evaluations")
-    row = evaluations[evaluations["year"] == str(YEAR + 1)].iloc[[0]].copy()
-    row["year"], row["period"] = str(YEAR + 2), "q1"
-    row["period_start"], row["period_end"] = f"{YEAR + 2}-01-01", f"{YEAR + 2}-03-31"
-    row["recorded_at"] = f"{YEAR + 2}-04-15 09:00:00"
-    pd.concat([evaluations, row]).to_csv(quarterly / "evaluations.csv", index=False)
+
+    def with_a_first_quarter(evaluations: pd.DataFrame) -> pd.DataFrame:
+        row = evaluations[evaluations["year"] == str(YEAR + 1)].iloc[[0]].copy()
+        row["year"], row["period"] = str(YEAR + 2), "q1"
+        row["period_start"], row["period_end"] = f"{YEAR + 2}-01-01", f"{YEAR + 2}-03-31"
+        row["recorded_at"] = f"{YEAR + 2}-04-15 09:00:00"
+        return pd.concat([evaluations, row])
+
+    quarterly = _edited(later, tmp_path / "quarterly", "evaluations", with_a_first_quarter)
     found = ingest_cycle(quarterly, sqlite_engine, YEAR + 1, extracted_on=NEXT_EXTRACTION)
     assert found.added_by_year["evaluations"]["later"] == 1
     with pytest.raises(CycleRefused, match=f"no annual SKP evaluations of {YEAR + 2}"):
