@@ -97,9 +97,9 @@ def _prepare(url: str) -> tuple[list[str], list[str], tuple[str, str]]:
     """Random active people and structural posts to ask about, and a bench admin account."""
     import sqlalchemy as sa
 
-    from features.database import create_db_engine
-    from service.accounts import demo_accounts
-    from training.placement import STRUCTURAL_FAMILIES
+    from features.store.database import create_db_engine
+    from features.view import STRUCTURAL_FAMILIES
+    from service.access.accounts import demo_accounts
 
     engine = create_db_engine(url)
     today = dt.date.today()
@@ -243,7 +243,7 @@ def _rows(figures: dict, started: float, workers: int) -> list[tuple[str, str]]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
-    from features.settings import get_settings
+    from features.store.settings import get_settings
 
     settings = get_settings()
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1

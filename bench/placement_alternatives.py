@@ -1,4 +1,4 @@
-"""The model choice behind `training.placement.SuccessModel`, reproducible.
+"""The model choice behind `training.placement.model.SuccessModel`, reproducible.
 
 Fits the chosen model and the alternatives tried on the *validation* round (the cycle before the
 test cycle) and prints their metrics side by side, so the choice in docs/placements.md can be
@@ -21,12 +21,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-from features.candidates import CANDIDATE_FEATURES, SUCCESS_FEATURES  # noqa: E402
-from features.database import create_db_engine  # noqa: E402
-from features.personal import load_birth_dates  # noqa: E402
-from features.records import load_records  # noqa: E402
-from features.settings import get_settings  # noqa: E402
-from training.placement import (  # noqa: E402
+from features.asof.post_pairs import CANDIDATE_FEATURES, SUCCESS_FEATURES  # noqa: E402
+from features.store.database import create_db_engine  # noqa: E402
+from features.store.personal import load_birth_dates  # noqa: E402
+from features.store.reads import load_records  # noqa: E402
+from features.store.settings import get_settings  # noqa: E402
+from training.placement.evaluation import evaluate_placements, test_round  # noqa: E402
+from training.placement.model import (
     Examples,
     FitOnly,
     SuccessModel,
@@ -34,8 +35,7 @@ from training.placement import (  # noqa: E402
     logistic_pipeline,
     training_examples,
 )
-from training.placement_eval import evaluate_placements, test_round  # noqa: E402
-from training.placement_pipeline import latest_placement_cycle, placement_split  # noqa: E402
+from training.placement.pipeline import latest_placement_cycle, placement_split  # noqa: E402
 from training.truth import PlacementTruth  # noqa: E402
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 TRAIN = """
 from pathlib import Path
-from features.settings import Settings
-from training.placement_pipeline import PlacementConfig, train_placements
-from training.placement_report import fairness_summary
+from features.store.settings import Settings
+from training.placement.pipeline import PlacementConfig, train_placements
+from training.placement.report import fairness_summary
 from training.promotion import promote
 settings = Settings(database_url={url!r}, tracking_uri={tracking!r}, artifact_root={artifacts!r})
 run = train_placements(PlacementConfig(truth_dir=Path({truth!r})), settings)
@@ -43,8 +43,9 @@ as_of = pd.Timestamp(mlflow.MlflowClient().get_model_version_by_alias(
 LATENCY = (
     CHAMPION
     + """
-from features.eligibility import evaluate
-from training.placement import STRUCTURAL_FAMILIES, post_of, rank_candidates
+from features.rules.eligibility import evaluate
+from features.planning.ranking import rank_candidates
+from features.view import STRUCTURAL_FAMILIES, post_of
 began = time.perf_counter()
 view = python_model.view(as_of)
 built = time.perf_counter() - began
@@ -81,9 +82,10 @@ result = {{"people": len(view.frame), "calls": len(direct), "load_seconds": load
 NATIONAL = (
     CHAMPION
     + """
-from features.candidates import RECORD_FEATURES
-from features.frame import level_columns
-from training.placement import STRUCTURAL_FAMILIES, View, post_of, rank_candidates
+from features.asof.post_pairs import RECORD_FEATURES
+from features.asof.frame import level_columns
+from features.planning.ranking import rank_candidates
+from features.view import STRUCTURAL_FAMILIES, View, post_of
 province = python_model.view(as_of)
 records = python_model.records()
 # what ranking reads, tiled: the province's people repeated until the population is reached
@@ -118,8 +120,9 @@ result = {{"people": len(frame), "eligibility_seconds": eligibility_seconds,
 PLAN = (
     CHAMPION
     + """
-from training.placement import post_of, vacancy_matrix
-from training.plans import greedy_plan, placement_plan
+from features.planning.ranking import vacancy_matrix
+from features.view import post_of
+from features.planning.plans import greedy_plan, placement_plan
 view = python_model.view(as_of)
 records = python_model.records()
 positions = records["positions"]

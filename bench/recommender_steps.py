@@ -10,10 +10,10 @@ from __future__ import annotations
 
 FEATURES_FROM_DB = """
 import pandas as pd
-from features.database import create_db_engine
-from features.frame import build_feature_frame
-from features.records import load_records
-from features.records import active_at
+from features.store.database import create_db_engine
+from features.asof.frame import build_feature_frame
+from features.store.reads import load_records
+from features.asof.records import active_at
 records = load_records(create_db_engine({url!r}))
 spine = active_at(records, pd.Timestamp("2025-01-01"))
 frame = build_feature_frame(spine, records)
@@ -22,8 +22,8 @@ result = len(frame)
 
 TRAIN = """
 from pathlib import Path
-from features.settings import Settings
-from training.pipeline import TrainConfig, train_training_recs
+from features.store.settings import Settings
+from training.courses.pipeline import TrainConfig, train_training_recs
 from training.promotion import promote
 settings = Settings(database_url={url!r}, tracking_uri={tracking!r}, artifact_root={artifacts!r})
 run = train_training_recs(TrainConfig(truth_dir=Path({truth!r})), settings)
@@ -37,9 +37,9 @@ result = {{"seconds": run.seconds, "overall": run.report.overall.round(4).to_dic
 BATCH = """
 import time
 import mlflow, pandas as pd
-from features.database import create_db_engine
-from features.records import load_records
-from training.inference import RecommendationEngine, recommend_everyone
+from features.store.database import create_db_engine
+from features.store.reads import load_records
+from training.courses.inference import RecommendationEngine, recommend_everyone
 from training.promotion import load_fitted
 mlflow.set_tracking_uri({tracking!r}); mlflow.set_registry_uri({tracking!r})
 version = mlflow.MlflowClient().get_model_version_by_alias("training-recs", "champion").version
@@ -81,10 +81,10 @@ result = {{"load_seconds": loaded, "engine_seconds": warm, "calls": len(times),
 FEATURES_FROM_FILES = """
 from pathlib import Path
 import pandas as pd
-from features.records import from_frames
-from features.records import FEATURE_TABLES
-from features.frame import build_feature_frame
-from features.records import active_at
+from features.asof.records import from_frames
+from features.store.reads import FEATURE_TABLES
+from features.asof.frame import build_feature_frame
+from features.asof.records import active_at
 folder = Path({folder!r})
 records = from_frames({{t: pd.read_parquet(folder / f"{{t}}.parquet") for t in FEATURE_TABLES}})
 spine = active_at(records, pd.Timestamp("2025-01-01"))

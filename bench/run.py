@@ -46,8 +46,8 @@ generate_dataset(config, Path({out!r}))
 
 INGEST = """
 from pathlib import Path
-from features.database import create_db_engine
-from features.ingest import ingest_folder
+from features.store.database import create_db_engine
+from features.ingest.upsert import ingest_folder
 r = ingest_folder(Path({folder!r}), create_db_engine({url!r}))
 result = {{"inserted": r.total("inserted"), "unchanged": r.total("unchanged")}}
 """

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from features.database import create_db_engine
-from features.settings import get_settings
+from features.store.database import create_db_engine
+from features.store.settings import get_settings
 
 if TYPE_CHECKING:
-    from features.validation import Problem, ValidationReport
+    from features.ingest.validation import Problem, ValidationReport
 
 app = typer.Typer(help="Data: synthetic generator, validation, ingestion.", no_args_is_help=True)
 console = Console()
@@ -79,7 +79,7 @@ def validate(
     report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
 ) -> None:
     """Check an export against the canonical schema without writing anything."""
-    from features.validation import validate_folder
+    from features.ingest.validation import validate_folder
 
     engine = create_db_engine(get_settings().database_url)
     result = validate_folder(folder, engine=engine)
@@ -98,7 +98,7 @@ def ingest(
     report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
 ) -> None:
     """Validate and load an export into the database in one transaction (idempotent)."""
-    from features.ingest import IngestRejected, ingest_folder
+    from features.ingest.upsert import IngestRejected, ingest_folder
 
     settings = get_settings()
     engine = create_db_engine(settings.database_url)
@@ -120,7 +120,7 @@ def ingest(
 @app.command()
 def summary() -> None:
     """What the database holds: rows per table, ASN by region, family and sex."""
-    from features.summary import database_summary
+    from features.store.summary import database_summary
 
     engine = create_db_engine(get_settings().database_url)
     for title, frame in database_summary(engine).items():

@@ -1,7 +1,7 @@
 """The canonical ASN data model: every table Jenjang stores, its columns and natural keys.
 
-This module is the single source of truth. The database tables (`features.database`), the
-validation schemas (`features.validation`) and the documentation (`docs/schema.md`) are all
+This module is the single source of truth. The database tables (`features.store.database`), the
+validation schemas (`features.ingest.validation`) and the documentation (`docs/schema.md`) are all
 derived from `TABLES`, so a column is added in one place.
 
 Enumerated columns name a *vocabulary* (``enum="grade"``); the allowed values come from the

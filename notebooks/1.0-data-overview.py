@@ -30,9 +30,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from features.database import create_db_engine
-from features.ingest import ingest_folder
-from features.summary import database_summary
+from features.ingest.upsert import ingest_folder
+from features.store.database import create_db_engine
+from features.store.summary import database_summary
 from features.synth import GeneratorConfig, generate_dataset
 from features.synth.calibration import compare
 
@@ -61,7 +61,7 @@ for name, table in summary.items():
 # work result and behaviour, with the shares the unit's rating allows.
 
 # %%
-from features.records import load_records  # noqa: E402
+from features.store.reads import load_records  # noqa: E402
 
 records = load_records(engine)
 ratings = records["evaluations"]

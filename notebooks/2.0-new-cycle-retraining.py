@@ -37,17 +37,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from features.cycle import ingest_cycle
-from features.database import create_db_engine
-from features.records import load_records
-from features.settings import Settings
+from features.ingest.cycle import ingest_cycle
+from features.store.database import create_db_engine
+from features.store.reads import load_records
+from features.store.settings import Settings
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from training import registry
+from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.recommender import RecommenderConfig
 from training.drift import drift_report
-from training.pipeline import PromotionRefused, TrainConfig, train_training_recs
-from training.placement_pipeline import PlacementConfig, train_placements
+from training.placement.pipeline import PlacementConfig, train_placements
 from training.promotion import compare, promote
-from training.recommender import RecommenderConfig
+from training.run import PromotionRefused
 
 PEOPLE = int(os.environ.get("JENJANG_NOTEBOOK_PEOPLE", "3000"))
 SEED = int(os.environ.get("JENJANG_NOTEBOOK_SEED", "7"))

@@ -15,7 +15,7 @@
 # # 3.0 Training impact
 #
 # Does a course raise the competencies it promises, and the next SKP score? Takers chose
-# their courses, so they differ from non-takers before any course: `training.impact` adjusts
+# their courses, so they differ from non-takers before any course: `training.analyses.impact` adjusts
 # for that with a doubly robust estimator (AIPW, cross-fitted scikit-learn models) and gives
 # each course's effect on its takers with a 95% interval (docs/analyses.md).
 #
@@ -33,11 +33,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from features.database import create_db_engine
-from features.ingest import ingest_folder
-from features.records import load_records
+from features.ingest.upsert import ingest_folder
+from features.store.database import create_db_engine
+from features.store.reads import load_records
 from features.synth import GeneratorConfig, generate_dataset
-from training.impact import compare_with_truth, competency_effects, performance_effects
+from training.analyses.impact import compare_with_truth, competency_effects, performance_effects
 from training.truth import Truth
 
 PEOPLE = int(os.environ.get("JENJANG_NOTEBOOK_PEOPLE", "3000"))

@@ -17,7 +17,7 @@
 # Both models and the historical decisions, by sex and age band: who is selected, at what
 # rate, and each group's rate over the best-treated group's (the impact ratio; below 0.8 the
 # four-fifths rule flags it for review). Sex and birth date are read only for this audit
-# (`features.personal`); they are never model features.
+# (`features.store.personal`); they are never model features.
 #
 # - **Training recommender**: who is offered a leadership course (PKP, PKA, PKN: what
 #   structural posts require) among their first five suggestions; "historical" is who really
@@ -37,14 +37,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from features.database import create_db_engine
-from features.ingest import ingest_folder
-from features.settings import Settings
+from features.ingest.upsert import ingest_folder
+from features.store.database import create_db_engine
+from features.store.settings import Settings
 from features.synth import GeneratorConfig, generate_dataset
 from training import registry
-from training.pipeline import TrainConfig, train_training_recs
-from training.placement_pipeline import PlacementConfig, train_placements
-from training.recommender import RecommenderConfig
+from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.recommender import RecommenderConfig
+from training.placement.pipeline import PlacementConfig, train_placements
 
 PEOPLE = int(os.environ.get("JENJANG_NOTEBOOK_PEOPLE", "3000"))
 SEED = int(os.environ.get("JENJANG_NOTEBOOK_SEED", "7"))

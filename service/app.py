@@ -2,7 +2,7 @@
 
 `create_app(settings)` builds the app; nothing is created at import time. The lifespan checks
 the settings (production needs its own secret), opens the database engine, describes the data on
-the service's date (`service.snapshot`) and loads the champion models into `app.state`, each
+the service's date (`service.state.snapshot`) and loads the champion models into `app.state`, each
 handed that data and warmed up before it serves; routes reach them through dependencies.
 """
 
@@ -21,15 +21,16 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from features.database import create_db_engine, migrate
-from service import pages, serving
-from service.audit import AuditLog
+from features.store.database import create_db_engine, migrate
+from service import web as pages
+from service.access.audit import AuditLog
+from service.api.routes import agencies, auth, employees, feedback, models, positions
+from service.api.schemas import Problem
 from service.errors import add_error_handlers
-from service.models import ModelStore
-from service.routes import agencies, auth, employees, feedback, models, positions
-from service.schemas import Problem
 from service.settings import ServiceSettings, get_service_settings
-from service.snapshot import build_snapshot, service_date
+from service.state import serving
+from service.state.model_store import ModelStore
+from service.state.snapshot import build_snapshot, service_date
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         api.include_router(routes.router)
     app.include_router(api)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    app.mount(
+        "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
+    )
     add_error_handlers(app, pages.error_message)
     app.add_exception_handler(StarletteHTTPException, pages.error_page)
     app.add_exception_handler(RequestValidationError, pages.invalid_form_page)

@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 
 from features.cli import app as data_app
-from training.analyses_cli import analyses_app
-from training.cli import bench_app, models_app, train_app
-from training.cycle_cli import cycle_app
-from training.placement_cli import placements_app
+from training.cli.analyses import analyses_app
+from training.cli.cycle import cycle_app
+from training.cli.models import bench_app, models_app, train_app
+from training.cli.placements import placements_app
 
 app = typer.Typer(
     help="Jenjang: career recommendations for Indonesian civil servants (ASN).",
@@ -49,9 +49,9 @@ def create_user(
     ] = False,
 ) -> None:
     """Add an account; the password is asked for (hidden) unless --password-stdin."""
-    from features.database import create_db_engine
-    from features.settings import get_settings
-    from service.accounts import create_user as add
+    from features.store.database import create_db_engine
+    from features.store.settings import get_settings
+    from service.access.accounts import create_user as add
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -76,9 +76,9 @@ def demo_users(
     """Create (or reset) one demo account per role with fresh passwords, and print them."""
     import datetime as dt
 
-    from features.database import create_db_engine
-    from features.settings import get_settings
-    from service.accounts import demo_accounts
+    from features.store.database import create_db_engine
+    from features.store.settings import get_settings
+    from service.access.accounts import demo_accounts
 
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
     engine = create_db_engine(get_settings().database_url)
@@ -109,9 +109,9 @@ def export_feedback(
     model version, data snapshot, date) as CSV: the input of the next retraining."""
     import datetime as dt
 
-    from features.database import create_db_engine, migrate
-    from features.settings import get_settings
-    from service.audit import export
+    from features.store.database import create_db_engine, migrate
+    from features.store.settings import get_settings
+    from service.access.audit import export
 
     try:
         start = dt.datetime.fromisoformat(since) if since else None
@@ -139,7 +139,7 @@ def serve(
 
     import uvicorn
 
-    from features.database import create_db_engine, migrate
+    from features.store.database import create_db_engine, migrate
     from service.settings import ServiceSettings
 
     settings = ServiceSettings()

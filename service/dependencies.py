@@ -10,9 +10,9 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 
-from service.audit import AuditLog
-from service.models import PLACEMENT, TRAINING, Loaded, ModelStore, Serving
-from service.snapshot import Snapshot
+from service.access.audit import AuditLog
+from service.state.model_store import PLACEMENT, TRAINING, Loaded, ModelStore, Serving
+from service.state.snapshot import Snapshot
 
 
 def get_store(request: Request) -> ModelStore:

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse, Response
 
-from service.models import ModelUnavailable, ReloadBusy
-from service.serving import BadRequest
-from service.snapshot import NotFound
-from training.inference import UnknownEmployee
+from service.state.model_store import ModelUnavailable, ReloadBusy
+from service.state.serving import BadRequest
+from service.state.snapshot import NotFound
+from training.courses.inference import UnknownEmployee
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
         reference = uuid.uuid4().hex[:12]
         route = getattr(request.scope.get("route"), "path", "?")
         # the service never loads names, NIPs or birth dates into anything a message could
-        # quote (features.records leaves personal columns out), so the traceback may go to
+        # quote (features.asof.records leaves personal columns out), so the traceback may go to
         # the log
         log.error(
             "unexpected %s on %s %s (reference %s)",

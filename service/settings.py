@@ -1,4 +1,4 @@
-"""Settings of the service: the data layer's (`features.settings`) plus what serving needs.
+"""Settings of the service: the data layer's (`features.store.settings`) plus what serving needs.
 
 ``environment`` is ``demo`` (the embedded default of `make demo`) or ``production``. Production
 refuses to start without a ``secret_key`` of its own (`check_for_start`); the demo generates one
@@ -12,7 +12,7 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from features.settings import Settings
+from features.store.settings import Settings
 
 #: Shortest secret accepted in production (bytes of URL-safe text).
 MIN_SECRET_LENGTH = 32

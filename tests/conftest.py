@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from features.database import create_db_engine
-from features.ingest import ingest_folder
+from features.ingest.upsert import ingest_folder
+from features.store.database import create_db_engine
 from features.synth import GeneratorConfig, generate_dataset
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

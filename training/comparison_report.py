@@ -18,8 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from training.html import embedded_figure  # noqa: E402
 from training.promotion import Comparison  # noqa: E402
-from training.report import embedded_figure  # noqa: E402
 
 
 def comparison_page(name: str, comparison: Comparison, versions: list[dict[str, Any]]) -> str:

@@ -2,7 +2,7 @@
 catalogue the models will meet still like those they learned from?
 
 - **Features.** The model features of everyone active on 1 January of each cycle
-  (`features.frame`). Per numeric feature: the population stability index (PSI) over the
+  (`features.asof.frame`). Per numeric feature: the population stability index (PSI) over the
   previous cycle's deciles, and the two-sample Kolmogorov–Smirnov statistic (scipy). Per
   categorical context column: the PSI over its categories. The usual reading of PSI, a
   convention rather than a rule: below 0.1 stable, 0.1–0.25 moderate, above 0.25 a real shift.
@@ -29,10 +29,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from scipy.stats import ks_2samp  # noqa: E402
 
-from features.frame import EMPLOYEE_FEATURES, build_feature_frame  # noqa: E402
-from features.records import Records  # noqa: E402
-from training.placement import STRUCTURAL_FAMILIES  # noqa: E402
-from training.report import embedded_figure  # noqa: E402
+from features.asof.frame import EMPLOYEE_FEATURES, build_feature_frame  # noqa: E402
+from features.asof.records import Records  # noqa: E402
+from features.view import STRUCTURAL_FAMILIES  # noqa: E402
+from training.html import embedded_figure  # noqa: E402
 from training.split import labels, spine  # noqa: E402
 
 #: PSI above which a feature has shifted enough to look at before retraining (a convention).

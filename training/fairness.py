@@ -4,7 +4,7 @@ For a set of selections — the top-k suggestions per vacancy, or the people act
 the selection rate of a group is how many of its candidates were selected over how many it
 had; the impact ratio divides each group's rate by the highest group's. A ratio below 0.8 (the
 "four-fifths rule" of the US Uniform Guidelines, a convention, not Indonesian regulation) flags
-adverse impact. The groups come from `features.personal` and are used here only, never as
+adverse impact. The groups come from `features.store.personal` and are used here only, never as
 features.
 """
 

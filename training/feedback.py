@@ -25,13 +25,14 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from features.database import audit_log, feedback
-from features.records import Records
-from training.batch import build_batch
-from training.evaluation import Scorer
+from features.asof.records import Records
+from features.planning.ranking import Scorer as PlacementScorer
+from features.planning.ranking import rank_candidates
+from features.store.database import audit_log, feedback
+from features.view import build_view, vacancy_post
+from training.courses.batch import build_batch
+from training.courses.evaluation import Scorer
 from training.metrics import top_k
-from training.placement import Scorer as PlacementScorer
-from training.placement import build_view, rank_candidates, vacancy_post
 
 #: The list length the agreement is measured at.
 TOP = 10

@@ -20,17 +20,19 @@ import mlflow
 import pandas as pd
 import sqlalchemy as sa
 
-from features.database import create_db_engine, migrate
-from features.frame import FEATURE_SET_VERSION
-from features.personal import load_protected
-from features.records import Records, load_records
-from features.settings import Settings
+from features.asof.frame import FEATURE_SET_VERSION
+from features.asof.records import Records
+from features.store.database import create_db_engine, migrate
+from features.store.personal import load_protected
+from features.store.reads import load_records
+from features.store.settings import Settings
 from training import registry
-from training.evaluation import evaluate, test_batch
-from training.pipeline import GATED_METRICS, MODEL_NAME, PromotionRefused, load_truth
-from training.placement_eval import evaluate_placements, test_round
-from training.placement_pipeline import GATED_METRICS as PLACEMENT_GATED_METRICS
-from training.placement_pipeline import MODEL_NAME as PLACEMENT_MODEL
+from training.courses.evaluation import evaluate, test_batch
+from training.courses.pipeline import GATED_METRICS, MODEL_NAME
+from training.placement.evaluation import evaluate_placements, test_round
+from training.placement.pipeline import GATED_METRICS as PLACEMENT_GATED_METRICS
+from training.placement.pipeline import MODEL_NAME as PLACEMENT_MODEL
+from training.run import PromotionRefused, load_truth
 from training.split import TemporalSplit, cycle_start
 from training.truth import PlacementTruth
 

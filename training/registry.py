@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from features.database import model_alias_events
-from features.settings import Settings
+from features.store.database import model_alias_events
+from features.store.settings import Settings
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 EXPERIMENT = "jenjang"

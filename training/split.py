@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from features.records import Records, active_at, known
+from features.asof.records import Records, active_at, known
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.pairs import Catalogue
-from features.positions import competency_codes
+from features.asof.course_pairs import Catalogue
+from features.asof.positions import competency_codes
 from features.synth import mechanisms
 
 

@@ -13,13 +13,7 @@ from features import reference
 from features.synth import appraisal, careers, learning
 from features.synth.config import GeneratorConfig, Region
 from features.synth.organisation import Catalogues, build_organisation
-from features.synth.people import (
-    PPPK_GRADE,
-    People,
-    draw_people,
-    grade_caps,
-    initial_levels,
-)
+from features.synth.people import PPPK_GRADE, People, draw_people, grade_caps, initial_levels
 from features.synth.world import CourseBook, World
 
 START_SHARE = 0.86  # active ASN at the start as a share of the final head count

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features import reference
-from features.records import Records, from_frames
+from features.asof.records import Records, from_frames
 
 AS_OF = pd.Timestamp("2024-01-01")
 

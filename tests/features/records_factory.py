@@ -16,7 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from features import reference
-from features.records import Records, from_frames
+from features.asof.records import Records, from_frames
 
 AS_OF = pd.Timestamp("2024-01-01")
 GENERAL = ["M.01", "M.02", "M.03", "M.04", "M.05", "M.06", "M.07", "M.08", "SK.01"]

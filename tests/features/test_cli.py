@@ -8,7 +8,7 @@ import pytest
 from factories import EMPLOYEES, write_export
 from typer.testing import CliRunner
 
-from features.settings import get_settings
+from features.store.settings import get_settings
 from service.cli import app
 
 runner = CliRunner()

@@ -14,12 +14,12 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from features.cycle import CycleRefused, fact_column, ingest_cycle
-from features.database import create_db_engine
-from features.ingest import IngestRejected
+from features.ingest.cycle import CycleRefused, fact_column, ingest_cycle
+from features.ingest.upsert import IngestRejected
 from features.schema import LOAD_ORDER
 from features.schema import TABLES as TABLE_SPECS
-from features.settings import get_settings
+from features.store.database import create_db_engine
+from features.store.settings import get_settings
 from features.synth import CATALOGUE_TABLES, GeneratorConfig, generate_dataset, next_cycle_config
 from service.cli import app
 

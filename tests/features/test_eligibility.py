@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from features import reference
-from features.eligibility import eligibility_facts, evaluate, messages, rules
+from features.rules.eligibility import eligibility_facts, evaluate, messages, rules
 
 AS_OF = hand_built.AS_OF
 
@@ -82,7 +82,7 @@ def test_every_rule_has_a_basis_and_both_messages() -> None:
 
 
 def test_succession_pool_takes_boxes_7_to_9_ready_now_or_within_two_years() -> None:
-    from features.succession import succession_pool
+    from features.planning.succession import succession_pool
 
     # three pengawas: 4 years in post at IV/a (ready now), 2.6 years (ready mid-2024), and
     # one as ready but in box 5; PENALTY_23M is in box 9 but excluded by the penalty
@@ -126,7 +126,7 @@ def test_age_limit_messages_never_state_the_age() -> None:
     met, or that the birth date is unknown, and never how old the person is."""
     import numpy as np
 
-    from features.eligibility import RuleResult
+    from features.rules.eligibility import RuleResult
 
     ids = pd.Index(["OLD", "UNKNOWN"])
     result = RuleResult(

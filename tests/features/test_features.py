@@ -9,17 +9,17 @@ import pytest
 import records_factory as factory
 from records_factory import AS_OF
 
-from features.frame import EMPLOYEE_FEATURES, FEATURE_SET_VERSION, block, build_feature_frame
-from features.pairs import (
+from features.asof.course_history import completed, recorded, taken_pairs
+from features.asof.course_pairs import (
     Catalogue,
     allowed_matrix,
     course_uptake,
     pair_features,
     taken_matrix,
 )
-from features.positions import competency_codes
-from features.trainings import completed, recorded, taken_pairs
-from features.transformers import (
+from features.asof.frame import EMPLOYEE_FEATURES, FEATURE_SET_VERSION, block, build_feature_frame
+from features.asof.positions import competency_codes
+from features.asof.transformers import (
     FEATURE_NAMES_FILE,
     LevelImputer,
     PairEncoder,

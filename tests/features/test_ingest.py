@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from factories import EMPLOYEES, EVALUATIONS, write_export
 
-from features.database import current_revision
-from features.ingest import IngestRejected, ingest_folder
-from features.sources import read_folder
-from features.validation import validate_folder
+from features.ingest.sources import read_folder
+from features.ingest.upsert import IngestRejected, ingest_folder
+from features.ingest.validation import validate_folder
+from features.store.database import current_revision
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -176,12 +176,12 @@ def test_a_nip_that_contradicts_the_employee_id_is_an_error(tmp_path: Path) -> N
 def test_the_migrations_build_exactly_the_declared_tables(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
-    """Alembic's head and `features.database.metadata` agree: no table or column is declared in
-    one and forgotten in the other."""
+    """Alembic's head and `features.store.database.metadata` agree: no table or column is
+    declared in one and forgotten in the other."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from features.database import metadata, migrate
+    from features.store.database import metadata, migrate
 
     engine = request.getfixturevalue(f"{backend}_engine")
     migrate(engine)

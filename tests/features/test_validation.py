@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 from factories import EMPLOYEES, EVALUATIONS, POSITION_HISTORY, TRAINING, write_export
 
-from features.validation import validate_folder
+from features.ingest.validation import validate_folder
 
 TODAY = dt.date(2026, 11, 28)
 

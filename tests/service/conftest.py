@@ -12,11 +12,11 @@ from api_client import PASSWORD, Api
 from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
-from training.pipeline import TrainConfig, train_training_recs
-from training.placement_pipeline import MODEL_NAME as PLACEMENTS
-from training.placement_pipeline import PlacementConfig, train_placements
+from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.recommender import RecommenderConfig
+from training.placement.pipeline import MODEL_NAME as PLACEMENTS
+from training.placement.pipeline import PlacementConfig, train_placements
 from training.promotion import promote
-from training.recommender import RecommenderConfig
 
 TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
 
@@ -51,8 +51,8 @@ def served_postgres(
 
     import sqlalchemy as sa
 
-    from features.database import create_db_engine
-    from features.ingest import ingest_folder
+    from features.ingest.upsert import ingest_folder
+    from features.store.database import create_db_engine
 
     name = f"jenjang_api_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
@@ -74,7 +74,7 @@ def served_postgres(
     scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def api(request: pytest.FixtureRequest, served: ServiceSettings) -> Iterator[Api]:
-    from service.accounts import create_user
+    from service.access.accounts import create_user
     from service.app import create_app
 
     settings = served if request.param == "sqlite" else request.getfixturevalue("served_postgres")
@@ -117,7 +117,7 @@ def api(request: pytest.FixtureRequest, served: ServiceSettings) -> Iterator[Api
 @pytest.fixture(scope="session")
 def snapshot(served: ServiceSettings):  # type: ignore[no-untyped-def]
     """The served database described on the service's date (for the model store's tests)."""
-    from features.database import create_db_engine
-    from service.snapshot import build_snapshot, service_date
+    from features.store.database import create_db_engine
+    from service.state.snapshot import build_snapshot, service_date
 
     return build_snapshot(create_db_engine(served.database_url), service_date(served))

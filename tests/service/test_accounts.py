@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from features.database import create_db_engine, users
-from features.settings import get_settings
-from service.accounts import authenticate, create_user
+from features.store.database import create_db_engine, users
+from features.store.settings import get_settings
+from service.access.accounts import authenticate, create_user
 from service.cli import app
 
 
@@ -116,7 +116,7 @@ def test_feedback_export_from_the_command_line(
 
     import pandas as pd
 
-    from service.audit import AuditLog, Suggestion, add_feedback
+    from service.access.audit import AuditLog, Suggestion, add_feedback
 
     person = _someone(engine)
     account = create_user(engine, "siti.asn", "correct horse battery", "asn", employee_id=person)

@@ -12,11 +12,11 @@ import pytest
 from api_client import Api
 from fastapi.testclient import TestClient
 
-from service import serving
 from service.app import create_app
-from service.models import MODEL_NAMES, ModelStore, ModelUnavailable, ReloadBusy
 from service.settings import ServiceSettings
-from service.snapshot import Snapshot
+from service.state import serving
+from service.state.model_store import MODEL_NAMES, ModelStore, ModelUnavailable, ReloadBusy
+from service.state.snapshot import Snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -157,8 +157,8 @@ def accounts(served: ServiceSettings) -> dict[str, str]:
     """One account per role in the served database; returns username → password."""
     import sqlalchemy as sa
 
-    from features.database import create_db_engine
-    from service.accounts import create_user
+    from features.store.database import create_db_engine
+    from service.access.accounts import create_user
 
     engine = create_db_engine(served.database_url)
     with engine.connect() as connection:
@@ -223,8 +223,8 @@ def test_wrong_forged_and_expired_tokens_are_refused(
 ) -> None:
     import jwt
 
-    from service.accounts import Account
-    from service.security import issue_token
+    from service.access.accounts import Account
+    from service.access.security import issue_token
 
     with TestClient(create_app(served)) as client:
         wrong = client.post(

@@ -39,7 +39,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(served: ServiceSettings) -> Iterator[Site]:
     """The app on a free port of 127.0.0.1, with one account per role."""
-    from service.accounts import create_user
+    from service.access.accounts import create_user
     from service.app import create_app
 
     app = create_app(served)

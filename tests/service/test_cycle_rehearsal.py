@@ -14,19 +14,20 @@ import pytest
 from api_client import PASSWORD
 from fastapi.testclient import TestClient
 
-from features.cycle import ingest_cycle
-from features.database import create_db_engine
-from features.records import load_records
+from features.ingest.cycle import ingest_cycle
+from features.store.database import create_db_engine
+from features.store.reads import load_records
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from service.settings import ServiceSettings
 from training import registry
+from training.courses.pipeline import MODEL_NAME as TRAININGS
+from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.recommender import RecommenderConfig
 from training.drift import drift_report
-from training.pipeline import MODEL_NAME as TRAININGS
-from training.pipeline import PromotionRefused, TrainConfig, train_training_recs
-from training.placement_pipeline import MODEL_NAME as PLACEMENTS
-from training.placement_pipeline import PlacementConfig, train_placements
+from training.placement.pipeline import MODEL_NAME as PLACEMENTS
+from training.placement.pipeline import PlacementConfig, train_placements
 from training.promotion import compare, promote, rollback
-from training.recommender import RecommenderConfig
+from training.run import PromotionRefused
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +79,7 @@ def _reload(client: TestClient, headers: dict[str, str]) -> dict:  # type: ignor
 
 
 def test_the_whole_cycle_from_generation_to_rollback(tmp_path: Path) -> None:
-    from service.accounts import create_user
+    from service.access.accounts import create_user
     from service.app import create_app
 
     first, second = tmp_path / "cycle-2025", tmp_path / "cycle-2026"

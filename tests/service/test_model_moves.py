@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
 from training import registry
-from training.pipeline import MODEL_NAME
+from training.courses.pipeline import MODEL_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -26,8 +26,8 @@ def moving(served: ServiceSettings, tmp_path: Path) -> Iterator[tuple[TestClient
     """An app on copies of the served database and registry, where training-recs has a
     challenger v2 registered from v1's run (the same model, so it passes the gate), and a
     signed-in analyst."""
-    from features.database import create_db_engine
-    from service.accounts import create_user
+    from features.store.database import create_db_engine
+    from service.access.accounts import create_user
     from service.app import create_app
 
     _copy(served.database_url, tmp_path / "jenjang.db")
@@ -81,7 +81,7 @@ def test_promote_then_roll_back_from_the_page(moving: tuple[TestClient, ServiceS
     client = registry.configure(settings)
     assert registry.alias_version(client, MODEL_NAME, registry.CHAMPION) == "2"
     assert _in_service(app) == "2"  # the page reloaded the service
-    from features.database import create_db_engine
+    from features.store.database import create_db_engine
 
     engine = create_db_engine(settings.database_url)
     last = registry.history(engine, MODEL_NAME).iloc[-1]
@@ -115,7 +115,7 @@ def test_a_rollback_to_an_unknown_version_is_refused_visibly(
 def test_a_move_whose_model_fails_to_load_says_so(
     moving: tuple[TestClient, ServiceSettings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service.models import Reload
+    from service.state.model_store import Reload
 
     app, settings = moving
     store = app.app.state.models  # type: ignore[attr-defined]

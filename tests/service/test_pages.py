@@ -136,7 +136,7 @@ def test_a_planner_cannot_open_a_post_outside_the_scope(browser: TestClient, api
 
 
 def test_both_languages_have_every_text() -> None:
-    from service.texts import TEXTS
+    from service.web.texts import TEXTS
 
     assert set(TEXTS["id"]) == set(TEXTS["en"])
     assert all(TEXTS["id"][key] and TEXTS["en"][key] for key in TEXTS["id"])
@@ -326,7 +326,7 @@ def test_an_unknown_language_cookie_falls_back_to_indonesian(browser: TestClient
 def test_an_unexpected_error_on_a_page_is_a_page_with_a_reference(
     browser: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from service.snapshot import Snapshot
+    from service.state.snapshot import Snapshot
 
     def broken(self: Snapshot, agency_id: str) -> None:
         raise RuntimeError("boom")

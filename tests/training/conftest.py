@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from features.database import create_db_engine
-from features.records import Records, load_records
-from features.settings import Settings
-from training.recommender import RecommenderConfig, TrainingRecommender
+from features.asof.records import Records
+from features.store.database import create_db_engine
+from features.store.reads import load_records
+from features.store.settings import Settings
+from training.courses.recommender import RecommenderConfig, TrainingRecommender
 from training.split import TemporalSplit, latest_complete_cycle
 
 #: Small and quick: enough to exercise every stage, not to measure quality.

@@ -35,9 +35,9 @@ def test_the_report_and_the_command_on_the_small_dataset(
 ) -> None:
     from typer.testing import CliRunner
 
-    from features.database import create_db_engine
-    from features.records import load_records
-    from features.settings import get_settings
+    from features.store.database import create_db_engine
+    from features.store.reads import load_records
+    from features.store.settings import get_settings
     from service.cli import app
 
     records = load_records(create_db_engine(small_database))

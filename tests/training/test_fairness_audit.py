@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from training.evaluation import MIN_SLICE, offer_rates, smallest_impact_ratio
+from training.courses.evaluation import MIN_SLICE, offer_rates, smallest_impact_ratio
 
 
 def _people(n: int) -> tuple[SimpleNamespace, pd.DataFrame]:

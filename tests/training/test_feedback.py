@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from features.database import audit_log, create_db_engine, feedback
-from features.records import Records
-from features.settings import Settings
-from training.batch import build_batch
+from features.asof.records import Records
+from features.store.database import audit_log, create_db_engine, feedback
+from features.store.settings import Settings
+from training.courses.batch import build_batch
+from training.courses.recommender import TrainingRecommender
 from training.feedback import feedback_agreement, training_judgements
 from training.metrics import top_k
-from training.recommender import TrainingRecommender
 from training.split import spine
 
 AS_OF = pd.Timestamp("2025-06-30")
@@ -87,17 +87,11 @@ def test_no_feedback_measures_nothing(
 def test_a_placement_model_is_measured_against_what_planners_said(
     store_settings: Settings, small_records: Records
 ) -> None:
-    from features.personal import load_birth_dates
+    from features.planning.ranking import rank_candidates
+    from features.store.personal import load_birth_dates
+    from features.view import STRUCTURAL_FAMILIES, build_view, vacancy_post
     from training.feedback import FIRST_CANDIDATES, placement_agreement, placement_judgements
-    from training.placement import (
-        STRUCTURAL_FAMILIES,
-        FitOnly,
-        build_view,
-        placement_events,
-        rank_candidates,
-        training_examples,
-        vacancy_post,
-    )
+    from training.placement.model import FitOnly, placement_events, training_examples
     from training.split import TemporalSplit
 
     engine = create_db_engine(store_settings.database_url)

@@ -10,7 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.impact import aipw_att, compare_with_truth, competency_effects, performance_effects
+from training.analyses.impact import (
+    aipw_att,
+    compare_with_truth,
+    competency_effects,
+    performance_effects,
+)
 
 
 def _confounded(seed: int, effect: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,8 +76,8 @@ def test_a_table_without_truth_compares_nothing() -> None:
 
 @pytest.fixture(scope="module")
 def small(small_database: str, small_dataset: Path) -> Iterator[tuple[object, object]]:
-    from features.database import create_db_engine
-    from features.records import load_records
+    from features.store.database import create_db_engine
+    from features.store.reads import load_records
     from training.truth import Truth
 
     yield load_records(create_db_engine(small_database)), Truth.load(small_dataset)
@@ -107,7 +112,7 @@ def test_the_command_writes_the_tables_and_refuses_a_tiny_threshold(
 ) -> None:
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
 
     monkeypatch.setenv("JENJANG_DATABASE_URL", small_database)

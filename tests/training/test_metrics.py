@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import ndcg_score
 
-from features.pairs import Catalogue
-from training.batch import build_batch
-from training.evaluation import evaluate
+from features.asof.course_pairs import Catalogue
+from training.courses.batch import build_batch
+from training.courses.evaluation import evaluate
 from training.metrics import coverage, mean_gain, ndcg_at_k, recall_at_k, top_k
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "features"))

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.positions import competency_codes
-from training.needs import agency_needs
+from features.asof.positions import competency_codes
+from features.planning.needs import agency_needs
 
 CODES = list(competency_codes())
 A, B = CODES[0], CODES[1]
@@ -96,7 +96,7 @@ def test_the_needs_command_per_agency_and_a_wrong_agency(
 ) -> None:
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
 
     monkeypatch.setenv("JENJANG_DATABASE_URL", small_database)

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
-from training.onet import onet_check
+from training.analyses.onet import onet_check
 
 CODE = "O*NET-SOC Code"
 

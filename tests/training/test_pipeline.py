@@ -14,13 +14,15 @@ import mlflow
 import pandas as pd
 import pytest
 
-from features.database import create_db_engine
-from features.settings import Settings
+from features.store.database import create_db_engine
+from features.store.settings import Settings
 from training import registry
-from training.pipeline import MODEL_NAME, PromotionRefused, TrainConfig, train_training_recs
+from training.contract import FeatureSetMismatch
+from training.courses.pipeline import MODEL_NAME, TrainConfig, train_training_recs
+from training.courses.pyfunc import TrainingRecsModel
+from training.courses.recommender import RecommenderConfig
 from training.promotion import promote, rollback
-from training.pyfunc import FeatureSetMismatch, TrainingRecsModel
-from training.recommender import RecommenderConfig
+from training.run import PromotionRefused
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +78,7 @@ def test_train_promote_load_and_predict(
     # the analyst's view from the command line
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
 
     monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
@@ -145,7 +147,8 @@ def test_a_model_of_another_feature_set_is_refused(tmp_path: Path) -> None:
 
 
 def _an_active_employee(settings: Settings, as_of: str) -> str:
-    from features.records import active_at, load_records
+    from features.asof.records import active_at
+    from features.store.reads import load_records
 
     records = load_records(create_db_engine(settings.database_url))
     people = active_at(records, pd.Timestamp(as_of))["employee_id"]
@@ -165,7 +168,7 @@ def _an_active_employee(settings: Settings, as_of: str) -> str:
     ],
 )
 def test_bad_requests_name_the_row_and_the_field(row: dict, message: str) -> None:
-    from training.pyfunc import _requests
+    from training.courses.pyfunc import _requests
 
     with pytest.raises(ValueError, match=message):
         _requests(pd.DataFrame(row))
@@ -179,11 +182,11 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
 
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
-    from training import pipeline
-    from training.placement_pipeline import MODEL_NAME as PLACEMENTS
-    from training.recommender import RecommenderConfig
+    from training.courses import pipeline
+    from training.courses.recommender import RecommenderConfig
+    from training.placement.pipeline import MODEL_NAME as PLACEMENTS
 
     tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
     monkeypatch.setattr(pipeline, "TrainConfig", functools.partial(TrainConfig, recommender=tiny))
@@ -219,7 +222,7 @@ def test_a_crash_never_leaves_champion_on_an_unregistered_or_unevaluated_version
     history records no move."""
     from mlflow import MlflowClient
 
-    from features.database import create_db_engine
+    from features.store.database import create_db_engine
     from training import promotion
 
     first = _train(store_settings, small_dataset)
@@ -267,7 +270,7 @@ def _the_comparison_report_says_it_fails(
     """`jenjang models compare` writes the HTML report and logs it to the challenger's run."""
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
 
     monkeypatch.setenv("JENJANG_DATABASE_URL", settings.database_url)

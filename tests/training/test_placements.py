@@ -13,29 +13,28 @@ import pandas as pd
 import pytest
 
 from features import reference
-from features.candidates import CANDIDATE_FEATURES, PROXIMITY_FEATURES
-from features.database import create_db_engine
-from features.personal import age_band, load_birth_dates
-from features.records import Records, from_frames
-from features.settings import Settings
-from training import placement_reasons, registry
+from features.asof.ages import age_band
+from features.asof.post_pairs import CANDIDATE_FEATURES, PROXIMITY_FEATURES
+from features.asof.records import Records, from_frames
+from features.planning.paths import CareerPaths, family_graph, family_routes, project
+from features.planning.plans import greedy_plan, placement_plan
+from features.planning.ranking import rank_candidates, vacancy_matrix
+from features.store.database import create_db_engine
+from features.store.personal import load_birth_dates
+from features.store.settings import Settings
+from features.view import build_view, post_of, vacancy_post
+from training import registry
 from training.fairness import selection_rates
-from training.paths import CareerPaths, family_graph, family_routes, project
-from training.placement import (
+from training.placement import reasons as placement_reasons
+from training.placement.evaluation import Round, evaluate_placements
+from training.placement.model import (
     FitOnly,
     Imitation,
     SuccessModel,
-    build_view,
     observed_success,
     placement_events,
-    post_of,
-    rank_candidates,
     training_examples,
-    vacancy_matrix,
-    vacancy_post,
 )
-from training.placement_eval import Round, evaluate_placements
-from training.plans import greedy_plan, placement_plan
 from training.split import TemporalSplit
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "features"))
@@ -280,7 +279,7 @@ def test_projection_raises_grades_up_to_the_cap_and_ages_the_person() -> None:
 def test_routes_skip_families_without_any_post(hand_view, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     records, view = hand_view
     routes = [["jf_ahli_utama", "administrator"], ["pengawas", "administrator"]]
-    monkeypatch.setattr("training.paths.family_routes", lambda start, target: routes)
+    monkeypatch.setattr("features.planning.paths.family_routes", lambda start, target: routes)
     found = CareerPaths(view, records).routes("THREE_YEARS", "AD")
     assert [[step.family for step in route] for route in found] == [["pengawas", "administrator"]]
 
@@ -367,7 +366,7 @@ def test_success_model_refuses_data_without_failures(small_examples) -> None:  #
 def test_train_register_promote_and_serve(
     store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from training.placement_pipeline import MODEL_NAME, PlacementConfig, train_placements
+    from training.placement.pipeline import MODEL_NAME, PlacementConfig, train_placements
     from training.promotion import promote
 
     result = train_placements(PlacementConfig(truth_dir=small_dataset), store_settings)
@@ -405,7 +404,7 @@ def test_train_register_promote_and_serve(
     # the HR planner's and analyst's view from the command line
     from typer.testing import CliRunner
 
-    from features.settings import get_settings
+    from features.store.settings import get_settings
     from service.cli import app
 
     monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
@@ -458,7 +457,7 @@ def _a_pelaksana(dataset: Path) -> str:
     ],
 )
 def test_pyfunc_input_errors_name_the_row_and_field(row: dict, message: str) -> None:
-    from training.placement_pyfunc import _requests
+    from training.placement.pyfunc import _requests
 
     with pytest.raises(ValueError, match=message):
         _requests(pd.DataFrame([row]))

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from training.plans import greedy_plan, placement_plan
+from features.planning.plans import greedy_plan, placement_plan
 
 
 def test_the_solver_beats_greedy_when_two_vacancies_want_the_same_person() -> None:

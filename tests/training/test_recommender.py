@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.records import Records
-from training.inference import RecommendationEngine, Request, UnknownEmployee
-from training.recommender import TrainingRecommender
+from features.asof.records import Records
+from training.courses.inference import RecommendationEngine, Request, UnknownEmployee
+from training.courses.recommender import TrainingRecommender
 from training.split import TemporalSplit
 
 
@@ -177,8 +177,8 @@ def test_estimated_levels_beat_the_family_mean_on_the_truth(
     small_dataset,  # type: ignore[no-untyped-def]
 ) -> None:
     """The level estimator is closer to the true levels than the family-mean imputation."""
-    from features.frame import block
-    from training.batch import build_batch
+    from features.asof.frame import block
+    from training.courses.batch import build_batch
     from training.split import spine
     from training.truth import Truth
 
@@ -192,8 +192,8 @@ def test_estimated_levels_beat_the_family_mean_on_the_truth(
 
 
 def test_level_estimator_inputs_are_locked() -> None:
-    from features.transformers import locked_feature_names
-    from training.levels import LEVEL_FEATURES
+    from features.asof.transformers import locked_feature_names
+    from training.courses.levels import LEVEL_FEATURES
 
     assert tuple(LEVEL_FEATURES) == locked_feature_names("levels")
 
@@ -215,9 +215,9 @@ def _alone(
     engine: RecommendationEngine, recommender: TrainingRecommender, person: str
 ) -> pd.Series:
     """One person scored in a batch of their own: courses in list order with their scores."""
-    from features.pairs import allowed_matrix, taken_matrix
-    from training.batch import Batch
-    from training.recommender import combine
+    from features.asof.course_pairs import allowed_matrix, taken_matrix
+    from training.courses.batch import Batch
+    from training.courses.recommender import combine
 
     frame = engine.frame.loc[[person]].reset_index(drop=True)
     taken = taken_matrix(frame, engine.taken.reset_index(drop=True), engine.catalogue)

@@ -1,0 +1,156 @@
+"""Candidate × position features: how one person stands against one post's standard.
+
+For one position (a vacancy an HR planner opens) and everyone in an employee feature frame
+(`features.asof.frame.build_feature_frame`), one row per person: the competency fit to the post's
+standard level by level (`features.rules.fit`), how large a step the move is, and the person's own
+record (ratings, potential, tenure, training). Vectorised over people, so ranking a whole
+province for a vacancy is a few array operations.
+
+Protected attributes (sex, age, religion, anything from the NIP) are not in the frame and so
+cannot be here. ``same_agency`` is kept apart (`PROXIMITY_FEATURES`): the imitation baseline
+uses it because past decisions favoured insiders; the placement-success model does not, because
+staying close to the post is not merit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from features import reference
+from features.asof.frame import block
+from features.rules.fit import competency_fit
+
+#: The person's own record, copied from the employee feature frame.
+RECORD_FEATURES = [
+    "education_rank",
+    "grade_rank",
+    "years_in_grade",
+    "years_in_position",
+    "assessed",
+    "potential_score",
+    "years_since_assessment",
+    "rating_last",
+    "rating_mean_2y",
+    "rating_min_2y",
+    "rating_vs_unit_2y",
+    "rating_trend_3y",
+    "years_rated",
+    "jp_24m",
+    "courses_managerial",
+    "courses_leadership",
+    "leadership_owed",
+    "talent_box",
+    "discipline_excluded",
+]
+
+#: The person against this post.
+FIT_FEATURES = [
+    "fit_score",
+    "shortfall_mean",
+    "shortfall_max",
+    "surplus_mean",
+    "field_match",
+    "measured_share_target",
+    "target_rank",
+    "rank_step",
+    "grade_over_minimum",
+]
+
+PROXIMITY_FEATURES = ["same_agency"]
+
+CANDIDATE_FEATURES = FIT_FEATURES + RECORD_FEATURES
+
+#: What the placement-success model reads: the fit to the post and the performance record.
+SUCCESS_FEATURES = [
+    "fit_score",
+    "shortfall_mean",
+    "surplus_mean",
+    "field_match",
+    "rank_step",
+    "target_rank",
+    "rating_last",
+    "rating_mean_2y",
+    "rating_min_2y",
+    "rating_vs_unit_2y",
+    "potential_score",
+]
+
+
+@dataclass(frozen=True)
+class Post:
+    """A position as the candidate features need it."""
+
+    position_id: str
+    family: str
+    field: str | None
+    agency_id: str | None
+    required: np.ndarray  # competencies; 0 = not in the standard
+
+
+@cache
+def family_ranks() -> dict[str, float]:
+    table = reference.load("position_families")
+    return dict(zip(table["family"], table["rank"].astype(float), strict=True))
+
+
+@dataclass(frozen=True)
+class People:
+    """What candidate features read about people, as arrays (one row per person), so that a
+    vacancy's candidates are a row selection rather than a slice of the wide feature frame."""
+
+    ids: np.ndarray
+    levels: np.ndarray  # people × competencies, unmeasured ones estimated
+    measured: np.ndarray  # people × competencies, True where really measured
+    record: np.ndarray  # people × RECORD_FEATURES
+    field: np.ndarray
+    family_rank: np.ndarray
+    grade_rank: np.ndarray
+    agency: np.ndarray
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, levels: np.ndarray) -> People:
+        """From an employee feature frame and the levels with the unmeasured ones estimated
+        (`features.asof.transformers.LevelImputer.fill`); the frame says which were measured."""
+        return cls(
+            ids=frame.index.to_numpy(),
+            levels=np.asarray(levels, dtype=float),
+            measured=~np.isnan(block(frame, "level")),
+            record=frame[RECORD_FEATURES].to_numpy(dtype=float),
+            field=frame["field"].to_numpy(dtype=object),
+            family_rank=frame["family"].map(family_ranks()).to_numpy(dtype=float),
+            grade_rank=frame["grade_rank"].to_numpy(dtype=float),
+            agency=frame["agency_id"].to_numpy(dtype=object),
+        )
+
+    def take(self, rows: np.ndarray) -> People:
+        return People(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
+
+
+def candidate_features(people: People, post: Post) -> pd.DataFrame:
+    """One row per person of `people` (same order, indexed by id) against `post`."""
+    inside = post.required > 0
+    # only the standard's competencies count: fit on them alone is the same and far cheaper
+    fit = competency_fit(people.levels[:, inside], post.required[inside], people.field, post.field)
+    count = max(int(inside.sum()), 1)
+    target_rank = family_ranks().get(post.family, np.nan)
+    columns = {
+        "fit_score": fit.score,
+        "shortfall_mean": fit.shortfall.sum(axis=1) / count,
+        "shortfall_max": fit.shortfall.max(axis=1, initial=0.0),
+        "surplus_mean": fit.surplus.sum(axis=1) / count,
+        "field_match": fit.field_match,
+        "measured_share_target": people.measured[:, inside].sum(axis=1) / count,
+        "target_rank": np.full(len(people.ids), target_rank),
+        "rank_step": target_rank - people.family_rank,
+        "grade_over_minimum": people.grade_rank
+        - reference.grade_ranks_by("position_families", "family", "min_grade").get(
+            post.family, np.nan
+        ),
+    }
+    columns |= dict(zip(RECORD_FEATURES, people.record.T, strict=True))
+    columns["same_agency"] = (people.agency == post.agency_id).astype(float)
+    return pd.DataFrame(columns, index=pd.Index(people.ids))

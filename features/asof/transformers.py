@@ -1,0 +1,155 @@
+"""scikit-learn transformers of the feature pipeline.
+
+`LevelImputer` fills the competency levels nobody measured with what people in the same
+position family measured (learned in `fit`) and says how many it filled; the baselines use it,
+the learned recommender its own level estimator (`training.courses.levels`). `PairEncoder` is the
+transformer in front of every learned model on employee × course pairs; its output names are
+the locked feature list
+(`features/asof/feature_names.txt`, checked by a test; change it and bump FEATURE_SET_VERSION).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from features import reference
+from features.asof.course_pairs import PAIR_CATEGORICAL, PAIR_NUMERIC
+from features.asof.frame import block, level_columns
+
+FEATURE_NAMES_FILE = Path(__file__).with_name("feature_names.txt")
+
+#: Observations a family needs before its own mean replaces the overall mean.
+MIN_FAMILY_OBSERVATIONS = 20
+
+
+class LevelImputer(TransformerMixin, BaseEstimator):
+    """Fill missing ``level__*`` columns with the family's mean measured level.
+
+    For a competency outside a person's standard the family mean of people for whom it is also
+    outside the standard is used; inside, the mean of people for whom it is inside. Families or
+    competencies with too few measurements fall back to the overall mean. Adds
+    ``levels_imputed`` (how many of the person's standard competencies were estimated).
+    """
+
+    def __init__(self, min_observations: int = MIN_FAMILY_OBSERVATIONS) -> None:
+        self.min_observations = min_observations
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> LevelImputer:
+        levels = block(X, "level")
+        inside = block(X, "required") > 0
+        families = X["family"].fillna("").to_numpy()
+        counts = (~np.isnan(levels)).sum(axis=0)
+        overall = np.nansum(levels, axis=0) / np.maximum(counts, 1)
+        self.overall_ = np.where(counts > 0, overall, 1.0)
+        self.means_: dict[tuple[str, bool], np.ndarray] = {}
+        for family in np.unique(families):
+            for flag in (True, False):
+                rows = families == family
+                values = np.where(inside[rows] == flag, levels[rows], np.nan)
+                counts = (~np.isnan(values)).sum(axis=0)
+                with np.errstate(invalid="ignore"):
+                    mean = np.nansum(values, axis=0) / counts
+                self.means_[(family, flag)] = np.where(
+                    counts >= self.min_observations, mean, self.overall_
+                )
+        self.feature_names_in_ = np.array(X.columns, dtype=object)
+        return self
+
+    def fill(self, X: pd.DataFrame) -> np.ndarray:
+        """The ``level__*`` block of `X` with missing levels estimated (people × competencies)."""
+        check_is_fitted(self, "means_")
+        levels = block(X, "level")
+        inside = block(X, "required") > 0
+        families = X["family"].fillna("").to_numpy()
+        estimate = np.tile(self.overall_, (len(X), 1))
+        for family in np.unique(families):
+            rows = families == family
+            for flag in (True, False):
+                mean = self.means_.get((family, flag))
+                if mean is not None:
+                    estimate[rows] = np.where(inside[rows] == flag, mean, estimate[rows])
+        return np.where(np.isnan(levels), estimate, levels)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        columns = level_columns("level")
+        filled = self.fill(X)
+        missing = X[columns].isna().to_numpy()
+        inside = block(X, "required") > 0
+        out = X.drop(columns=columns)
+        estimated = pd.DataFrame(filled, columns=columns, index=X.index)
+        out = pd.concat([out, estimated], axis=1)[list(X.columns)]
+        out["levels_imputed"] = (missing & inside).sum(axis=1).astype(float)
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_in_")
+        return np.append(self.feature_names_in_, "levels_imputed")
+
+
+@cache
+def categories() -> dict[str, list[str]]:
+    """The fixed vocabularies of the categorical pair features (from the reference data)."""
+    courses = reference.load("courses")
+    return {
+        "family": sorted(reference.load("position_families")["family"]),
+        "course_kind": sorted(courses["kind"].unique()),
+        "delivery": sorted(courses["delivery"].unique()),
+    }
+
+
+class PairEncoder(TransformerMixin, BaseEstimator):
+    """Pair features as a float matrix: numeric ones as they are, categorical ones as codes.
+
+    The codes index fixed vocabularies from the reference data (`categories()`), unknown values
+    become NaN, so a gradient-boosting model can treat the last columns as categorical
+    (`categorical_indices`). Cheap enough to run per request.
+    """
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> PairEncoder:
+        missing = [c for c in PAIR_NUMERIC + PAIR_CATEGORICAL if c not in X.columns]
+        if missing:
+            raise ValueError(f"pair features missing: {missing}")
+        self.feature_names_in_ = np.array(PAIR_NUMERIC + PAIR_CATEGORICAL, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "feature_names_in_")
+        numeric = X[PAIR_NUMERIC].to_numpy(dtype=float)
+        codes = [_codes(X[name].to_numpy(), categories()[name]) for name in PAIR_CATEGORICAL]
+        return np.column_stack([numeric, *codes])
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        return np.array(PAIR_NUMERIC + PAIR_CATEGORICAL, dtype=object)
+
+    @staticmethod
+    def categorical_indices() -> list[int]:
+        return list(range(len(PAIR_NUMERIC), len(PAIR_NUMERIC) + len(PAIR_CATEGORICAL)))
+
+
+def _codes(values: np.ndarray, vocabulary: list[str]) -> np.ndarray:
+    lookup = {v: float(i) for i, v in enumerate(vocabulary)}
+    return np.array([lookup.get(v, np.nan) for v in values], dtype=float)
+
+
+@cache
+def locked_feature_names(section: str = "pairs") -> tuple[str, ...]:
+    """A section of the checked-in model input names (``features/asof/feature_names.txt``):
+    ``pairs``, ``employee`` or ``levels``."""
+    names: dict[str, list[str]] = {}
+    current = None
+    for line in FEATURE_NAMES_FILE.read_text().splitlines():
+        if line.startswith("["):
+            current = line[1 : line.index("]")]
+            names[current] = []
+        elif line and not line.startswith("#") and current is not None:
+            names[current].append(line.strip())
+    if section not in names:
+        raise KeyError(f"feature_names.txt has no section [{section}]")
+    return tuple(names[section])

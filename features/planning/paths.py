@@ -1,0 +1,360 @@
+"""Career paths: the next posts a person fits, and routes of up to three steps to a chosen post.
+
+The family graph joins each position family to the families it leads to: the usual next step
+(`career_steps.csv`) and every family whose eligibility rule counts it as the previous level
+(`eligibility_rules.csv`, e.g. JF ahli muda → administrator). A route to a target post is a
+walk through that graph ending in the target's family; each intermediate step is the post of
+that family (in the target's agency when there is one) the person fits best.
+
+Dates come from the eligibility rules, projected forward: at each step the person is assumed to
+enter the post on the earliest date its rules allow, to keep performing as now, and to rise one
+grade every `regular_promotion_years` up to their education's regular cap (or the top of the
+post's grade range, kenaikan pangkat pilihan). The projection is then checked on that date, so
+an age limit or a grade cap that time cannot overcome blocks the route and is named. A course a
+rule requires (PKA before JPT pratama) is planned before the move and listed first among the
+step's courses. Each step lists the competencies short of the post's standard and the courses
+that close them: courses whose level band suits the person, not already taken, in the order of
+the training recommender's scores when given (its gap coverage otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from features import reference
+from features.asof.ages import age_at
+from features.asof.course_history import recorded
+from features.asof.course_pairs import BAND_SLACK, Catalogue
+from features.asof.positions import DAYS_PER_YEAR, competency_codes
+from features.asof.records import Records
+from features.rules.eligibility import evaluate, rules, rules_for
+from features.rules.fit import competency_fit
+from features.view import View
+
+MAX_STEPS = 3
+#: Courses listed per step.
+COURSES_PER_STEP = 3
+
+
+@cache
+def family_graph() -> dict[str, frozenset[str]]:
+    """Family → the families it can lead to."""
+    edges: dict[str, set[str]] = {}
+    steps = reference.load("career_steps")
+    for family, following in zip(steps["family"], steps["next_family"], strict=True):
+        edges.setdefault(str(family), set()).add(str(following))
+    table = rules()
+    chained = table[table["check"] == "min_years_in_families"]
+    for families, previous_families in zip(
+        chained["families"], chained["previous_families"], strict=True
+    ):
+        for previous in previous_families:
+            for family in families:
+                if family != previous:  # a lateral move is not a step up
+                    edges.setdefault(previous, set()).add(family)
+    return {family: frozenset(targets) for family, targets in edges.items()}
+
+
+def family_routes(start: str, target: str, max_steps: int = MAX_STEPS) -> list[list[str]]:
+    """Every walk from `start` to `target` of at most `max_steps` moves, shortest first."""
+    graph = family_graph()
+    routes, frontier = [], [[start]]
+    for _ in range(max_steps):
+        following = []
+        for route in frontier:
+            for family in sorted(graph.get(route[-1], ())):
+                if family in route:
+                    continue
+                if family == target:
+                    routes.append(route[1:] + [family])
+                else:
+                    following.append(route + [family])
+        frontier = following
+    return routes
+
+
+@dataclass
+class Step:
+    """One move of a route: the post, when the rules allow it, what is missing."""
+
+    position_id: str
+    family: str
+    fit_score: float
+    eligible_from: pd.Timestamp | None  # None: time alone will not do it
+    blocking: list[str]  # rules that time will not satisfy (ids)
+    shortfall: pd.DataFrame  # competency_code, required_level, level, shortfall
+    courses: list[str] = field(default_factory=list)  # required ones first, then gap-closing
+    required_courses: list[str] = field(default_factory=list)  # a rule requires them done
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position_id": self.position_id,
+            "family": self.family,
+            "fit_score": round(self.fit_score, 4),
+            "eligible_from": self.eligible_from.date().isoformat() if self.eligible_from else None,
+            "blocking_rules": self.blocking,
+            "shortfall": self.shortfall.round(2).to_dict("records"),
+            "courses": self.courses,
+            "required_courses": self.required_courses,
+        }
+
+
+class CareerPaths:
+    """Next steps and routes for people of one `View` (everyone active on one date)."""
+
+    def __init__(self, view: View, records: Records, catalogue: Catalogue | None = None) -> None:
+        self.view = view
+        self.records = records
+        self.catalogue = catalogue or Catalogue.from_records(records)
+        positions = records["positions"].merge(records["units"][["unit_id", "agency_id"]])
+        self.positions = positions.set_index("position_id")
+        self.required = view.standards.reindex(self.positions.index).fillna(0.0).to_numpy()
+        held = set(view.frame["position_id"].dropna())
+        self.positions["vacant"] = ~self.positions.index.isin(held)
+        self.taken = recorded(records, view.as_of).groupby("employee_id")["course_id"].agg(set)
+
+    def _row(self, employee_id: str) -> int:
+        row = self.view.frame.index.get_indexer(pd.Index([employee_id]))[0]
+        if row < 0:
+            raise KeyError(
+                f"{employee_id} is not active with a known position on {self.view.as_of.date()}"
+            )
+        return int(row)
+
+    def next_steps(self, employee_id: str, k: int = 10, vacant_only: bool = False) -> pd.DataFrame:
+        """The `k` posts of the families one move ahead that the person fits best, with when
+        they become eligible and what fails."""
+        row = self._row(employee_id)
+        family = str(self.view.frame["family"].iloc[row])
+        choices = self.positions["family"].isin(family_graph().get(family, frozenset()))
+        if vacant_only:
+            choices &= self.positions["vacant"]
+        index = np.flatnonzero(choices.to_numpy())
+        if not len(index):
+            return pd.DataFrame(columns=NEXT_STEP_COLUMNS)
+        fit = self._fit(row, index)
+        # best fit first; among equals, vacant posts, then posts in the person's own agency
+        vacant = self.positions["vacant"].to_numpy()[index]
+        own = (
+            self.positions["agency_id"].to_numpy()[index] == self.view.frame["agency_id"].iloc[row]
+        )
+        order = np.lexsort((~own, ~vacant, -fit.score))[:k]
+        best, scores = index[order], fit.score[order]
+        out = []
+        for position, score in zip(best, scores, strict=True):
+            target = self.positions.iloc[position]
+            result = self.view.eligibility(str(target["family"]))
+            failed = result.failed.iloc[row]
+            out.append(
+                {
+                    "position_id": self.positions.index[position],
+                    "family": target["family"],
+                    "agency_id": target["agency_id"],
+                    "vacant": bool(target["vacant"]),
+                    "fit_score": float(score),
+                    "eligible": bool(result.eligible.iloc[row]),
+                    "eligible_from": _date(result.eligible_from.iloc[row]),
+                    "failed_rules": json.dumps(list(failed.index[failed.to_numpy(dtype=bool)])),
+                    "missing": json.dumps(list(self._shortfall(row, position)["competency_code"])),
+                }
+            )
+        return pd.DataFrame(out, columns=NEXT_STEP_COLUMNS)
+
+    def routes(
+        self,
+        employee_id: str,
+        target_position: str,
+        course_scores: pd.Series | None = None,
+    ) -> list[list[Step]]:
+        """Routes of up to three moves to `target_position`, shortest first, each step dated.
+
+        `course_scores` (course_id → score, e.g. the training recommender's for this person)
+        orders the courses that close each step's gaps."""
+        if target_position not in self.positions.index:
+            raise KeyError(f"unknown position {target_position!r}")
+        row = self._row(employee_id)
+        start = str(self.view.frame["family"].iloc[row])
+        target = self.positions.loc[target_position]
+        out = []
+        for families in family_routes(start, str(target["family"])):
+            best = [self._best_post(row, family, target["agency_id"]) for family in families[:-1]]
+            posts = [post for post in best if post is not None]
+            if len(posts) < len(best):
+                continue  # a family nobody holds a post of here (jf_ahli_utama, jpt_utama)
+            posts.append(int(np.flatnonzero(self.positions.index == target_position)[0]))
+            steps, facts, since = [], self.view.facts.iloc[[row]].copy(), self.view.as_of
+            for position in posts:
+                step, facts, since = self._step(row, int(position), facts, since)
+                gap_courses = self._courses(row, step.shortfall, course_scores)
+                step.courses = step.required_courses + [
+                    c for c in gap_courses if c not in step.required_courses
+                ]
+                steps.append(step)
+                if step.eligible_from is None:
+                    break  # blocked: later dates would mean nothing
+            out.append(steps)
+        return out
+
+    def _step(
+        self, row: int, position: int, facts: pd.DataFrame, since: pd.Timestamp
+    ) -> tuple[Step, pd.DataFrame, pd.Timestamp]:
+        """Date the move into `position`, given the person's (projected) `facts` at `since`."""
+        family = str(self.positions["family"].iloc[position])
+        facts, owed = _plan_required_training(facts, family)
+        first = evaluate(facts, family, since)
+        when = since if bool(first.eligible.iloc[0]) else first.eligible_from.iloc[0]
+        blocking: list[str] = []
+        if pd.isna(when):
+            blocking = list(first.failed.columns[first.failed.iloc[0].to_numpy(dtype=bool)])
+            date = None
+        else:
+            date = pd.Timestamp(when)
+            projected = project(facts, since, date)
+            check = evaluate(projected, family, date)
+            if not bool(check.eligible.iloc[0]):
+                failed = check.failed.iloc[0].to_numpy(dtype=bool)
+                blocking, date = list(check.failed.columns[failed]), None
+            facts = _enter(projected, family)
+        fit = self._fit(row, np.array([position]))
+        step = Step(
+            str(self.positions.index[position]),
+            family,
+            float(fit.score[0]),
+            date,
+            blocking,
+            self._shortfall(row, position),
+            required_courses=owed,
+        )
+        return step, facts, date if date is not None else since
+
+    def _fit(self, row: int, positions: np.ndarray):  # type: ignore[no-untyped-def]
+        levels = np.repeat(self.view.levels[[row]], len(positions), axis=0)
+        person_field = np.repeat(self.view.frame["field"].to_numpy()[[row]], len(positions))
+        fields = self.positions["field"].fillna("").to_numpy(dtype=object)[positions]
+        return competency_fit(levels, self.required[positions], person_field, fields)
+
+    def _best_post(self, row: int, family: str, agency: object) -> int | None:
+        """The post of `family` the person fits best, in `agency` when it has one (None when
+        the data has no post of that family)."""
+        of_family = self.positions["family"].to_numpy() == family
+        local = of_family & (self.positions["agency_id"].to_numpy() == agency)
+        index = np.flatnonzero(local if local.any() else of_family)
+        if not len(index):
+            return None
+        return int(index[np.argmax(self._fit(row, index).score)])
+
+    def _shortfall(self, row: int, position: int) -> pd.DataFrame:
+        required = self.required[position]
+        levels = self.view.levels[row]
+        gap = np.clip(required - levels, 0.0, None) * (required > 0)
+        short = np.flatnonzero(gap > 0)
+        return pd.DataFrame(
+            {
+                "competency_code": np.array(competency_codes())[short],
+                "required_level": required[short],
+                "level": levels[short],
+                "shortfall": gap[short],
+            }
+        ).sort_values("shortfall", ascending=False, kind="stable")
+
+    def _courses(self, row: int, shortfall: pd.DataFrame, scores: pd.Series | None) -> list[str]:
+        """Courses that close the step's gaps, suit the person's level, not already taken."""
+        if shortfall.empty:
+            return []
+        catalogue = self.catalogue
+        codes = {c: i for i, c in enumerate(competency_codes())}
+        wanted = shortfall["competency_code"].map(codes).to_numpy()
+        level = self.view.levels[row]
+        hits = np.isin(catalogue.entry_competency, wanted)
+        at = level[catalogue.entry_competency]
+        hits &= (at >= catalogue.entry_min - BAND_SLACK) & (at <= catalogue.entry_max + BAND_SLACK)
+        coverage = np.bincount(
+            catalogue.entry_course[hits],
+            weights=catalogue.entry_gain[hits],
+            minlength=len(catalogue.ids),
+        )
+        order = pd.Series(coverage, index=catalogue.ids)
+        if scores is not None:
+            order = scores.reindex(catalogue.ids).fillna(-np.inf).where(coverage > 0, -np.inf)
+        done = self.taken.get(self.view.frame.index[row], set())
+        order = order[(coverage > 0) & ~order.index.isin(list(done))]
+        return list(order.sort_values(ascending=False, kind="stable").index[:COURSES_PER_STEP])
+
+
+NEXT_STEP_COLUMNS = [
+    "position_id",
+    "family",
+    "agency_id",
+    "vacant",
+    "fit_score",
+    "eligible",
+    "eligible_from",
+    "failed_rules",
+    "missing",
+]
+
+
+def project(facts: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
+    """The eligibility facts of `facts` moved from `since` to `until`: service, tenure and age
+    grow, and grades rise every `regular_promotion_years` up to the education's regular cap or
+    the top of the held post's grade range, whichever is higher."""
+    years = (until - since).days / DAYS_PER_YEAR
+    out = facts.copy()
+    out["service_years"] = out["service_years"] + years
+    if out["family"].notna().all():
+        column = f"years_as_{out['family'].iloc[0]}"
+        out[column] = out.get(column, 0.0) + years
+    regular = float(reference.constant("regular_promotion_years"))
+    in_grade = out["years_in_grade"] + years
+    steps = np.floor(in_grade / regular)
+    # the regular cap of the diploma, or the top of the post's grade range (kenaikan pangkat
+    # pilihan for posts; heuristic, like both caps)
+    caps = np.fmax(
+        out["education"]
+        .map(reference.grade_ranks_by("education_levels", "education", "regular_grade_cap"))
+        .to_numpy(dtype=float),
+        out["family"]
+        .map(reference.grade_ranks_by("position_families", "family", "max_grade"))
+        .to_numpy(dtype=float),
+    )
+    caps = np.where(np.isnan(caps), out["grade_rank"], caps)
+    raised = np.minimum(out["grade_rank"] + steps, caps)
+    risen = (raised - out["grade_rank"]).clip(lower=0)
+    out["grade_rank"] = np.maximum(out["grade_rank"], raised)
+    out["years_in_grade"] = in_grade - risen * regular
+    out["age"] = age_at(pd.to_datetime(out["birth_date"]).to_numpy(), until)
+    return out
+
+
+def _plan_required_training(facts: pd.DataFrame, family: str) -> tuple[pd.DataFrame, list[str]]:
+    """Courses a rule of `family` requires and the person has not done: the route plans them
+    before the move (listed on the step), so they do not block its date."""
+    table = rules_for(family)
+    owed = [
+        str(course)
+        for course in table.loc[table["check"] == "training_done", "parameter"]
+        if not bool(facts[f"done_{course}"].iloc[0])
+    ]
+    out = facts.copy()
+    for course in owed:
+        out[f"done_{course}"] = True
+    return out, owed
+
+
+def _enter(facts: pd.DataFrame, family: str) -> pd.DataFrame:
+    """The person takes a post of `family` now: it becomes their family, and their years in it
+    grow from what they already had there (zero for a new family)."""
+    out = facts.copy()
+    out["family"] = family
+    column = f"years_as_{family}"
+    out[column] = out[column] if column in out else 0.0
+    return out
+
+
+def _date(value: pd.Timestamp | None) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()

@@ -1,0 +1,185 @@
+"""Database tables derived from the canonical schema, engines, and Alembic migrations.
+
+SQLite is the embedded default, PostgreSQL the production database; both get the same tables
+through the migrations in ``features/store/migrations``. Natural keys are primary keys so that
+re-ingesting a file is an idempotent upsert.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from features.schema import TABLES, DType
+
+log = logging.getLogger(__name__)
+
+_SQL_TYPES: dict[DType, type[sa.types.TypeEngine]] = {
+    "str": sa.Text,
+    "int": sa.Integer,
+    "float": sa.Float,
+    "date": sa.Date,
+    "datetime": sa.DateTime,
+    "bool": sa.Boolean,
+}
+
+metadata = sa.MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+    }
+)
+
+
+def _define_canonical_tables() -> None:
+    for spec in TABLES.values():
+        columns = []
+        for col in spec.columns:
+            columns.append(
+                sa.Column(
+                    col.name,
+                    _SQL_TYPES[col.dtype](),
+                    primary_key=col.name in spec.key,
+                    nullable=col.nullable and col.name not in spec.key,
+                    unique=col.unique or None,
+                )
+            )
+        constraints = [
+            sa.ForeignKeyConstraint([fk.column], [f"{fk.ref_table}.{fk.ref_column}"])
+            for fk in spec.foreign_keys
+        ]
+        sa.Table(spec.name, metadata, *columns, *constraints)
+
+
+_define_canonical_tables()
+
+ingest_batches = sa.Table(
+    "ingest_batches",
+    metadata,
+    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=False),
+    sa.Column("inserted", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=False),
+    sa.Column("unchanged", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False, doc="per table: inserted/updated/unchanged"),
+)
+
+#: Every move of a registered model's alias (champion, challenger): MLflow keeps only the
+#: current alias, so "which version was in service on date D" and rollbacks are answered here.
+model_alias_events = sa.Table(
+    "model_alias_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("model_name", sa.Text, nullable=False),
+    sa.Column("alias", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=True, doc="None when the alias was removed"),
+    sa.Column("previous_version", sa.Text, nullable=True),
+    sa.Column("moved_at", sa.DateTime, nullable=False),
+    sa.Column("moved_by", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("forced", sa.Boolean, nullable=False),
+    sa.Column("evidence", sa.JSON, nullable=True, doc="the gate's comparison, as measured"),
+    sa.Index("ix_model_alias_events_model_name", "model_name", "moved_at"),
+)
+
+#: The service's accounts (`service.access.accounts`): a role, and for an ASN their own employee
+#: record, for an HR planner the agencies in their scope. Passwords only as argon2 hashes.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("employee_id", sa.Text, nullable=True),
+    sa.Column("agencies", sa.JSON, nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+#: Every answer of the service that carries suggestions: who asked, when, what was returned and
+#: by which model version. Its id is the suggestion id that feedback refers to.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("suggestion_id", sa.Text, primary_key=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("model_name", sa.Text, nullable=True),
+    sa.Column("model_version", sa.Text, nullable=True),
+    sa.Column("data_snapshot", sa.Text, nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("returned", sa.JSON, nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+#: Accept / reject / not relevant on one item of a logged suggestion, for the next retraining.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("feedback_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("suggestion_id", sa.Text, sa.ForeignKey("audit_log.suggestion_id"), nullable=False),
+    sa.Column("item_id", sa.Text, nullable=False),
+    sa.Column("decision", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("at", sa.DateTime, nullable=False),
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    """An engine for `url`; SQLite files get their folder created and foreign keys enforced."""
+    sa_url = sa.make_url(url)
+    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+        Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(sa_url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # with WAL, NORMAL loses no integrity, only the last commits on a power cut; it spares the
+    # service's audit-log writes an fsync each. Writers wait for each other up to 5 s.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def alembic_config(engine: sa.Engine) -> Config:
+    """Alembic configuration pointing at the packaged migrations and at `engine`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the database schema to `revision` (idempotent)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The Alembic revision the database is at, or None when it was never migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

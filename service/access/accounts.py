@@ -1,0 +1,168 @@
+"""The service's accounts: who may sign in, with which role and scope.
+
+Roles (`ROLES`): ``asn`` sees only their own employee record and suggestions; ``hr_planner``
+the agencies in their scope; ``analyst`` aggregates and model operations, and individual records
+only of the agencies the account was granted (its agencies); ``admin`` everything
+(`service.access.scopes`).
+Passwords are kept only as argon2 hashes (pwdlib); `authenticate` spends the same hashing time
+whether or not the account exists, so timing does not tell which usernames are real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from pwdlib import PasswordHash
+
+from features.store.database import migrate, users
+
+ROLES = ("asn", "hr_planner", "analyst", "admin")
+MIN_PASSWORD_LENGTH = 10
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+_hasher = PasswordHash.recommended()
+#: Verified against when the username is unknown (same cost as a real check).
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    employee_id: str | None
+    agencies: tuple[str, ...]
+
+
+def create_user(
+    engine: sa.Engine,
+    username: str,
+    password: str,
+    role: str,
+    employee_id: str | None = None,
+    agencies: tuple[str, ...] = (),
+) -> Account:
+    """Add an account; a clear ValueError names what is wrong, and nothing is written then."""
+    if not USERNAME.match(username):
+        raise ValueError(
+            "username must be 3–64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if role == "asn" and not employee_id:
+        raise ValueError("an asn account needs --employee-id (their own record)")
+    if role == "hr_planner" and not agencies:
+        raise ValueError("an hr_planner account needs at least one --agency in scope")
+    migrate(engine)
+    with engine.begin() as connection:
+        if employee_id is not None and not _employee_exists(connection, employee_id):
+            raise ValueError(f"no employee {employee_id!r} in the database")
+        taken = connection.execute(sa.select(users.c.username).where(users.c.username == username))
+        if taken.first() is not None:
+            raise ValueError(f"username {username!r} is taken")
+        connection.execute(
+            users.insert().values(
+                username=username,
+                password_hash=_hasher.hash(password),
+                role=role,
+                employee_id=employee_id,
+                agencies=list(agencies) or None,
+                active=True,
+                created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            )
+        )
+    return Account(username, role, employee_id, tuple(agencies))
+
+
+def authenticate(engine: sa.Engine, username: str, password: str) -> Account | None:
+    """The active account with this username and password, or None."""
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return None
+    if not _hasher.verify(password, row.password_hash) or not row.active:
+        return None
+    return Account(row.username, row.role, row.employee_id, tuple(row.agencies or ()))
+
+
+def _employee_exists(connection: sa.Connection, employee_id: str) -> bool:
+    query = sa.text("SELECT 1 FROM employees WHERE employee_id = :id")
+    return connection.execute(query, {"id": employee_id}).first() is not None
+
+
+def set_password(engine: sa.Engine, username: str, password: str) -> None:
+    """Replace an account's password (the demo resets its accounts on every start)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+    with engine.begin() as connection:
+        changed = connection.execute(
+            users.update()
+            .where(users.c.username == username)
+            .values(password_hash=_hasher.hash(password))
+        )
+        if changed.rowcount != 1:
+            raise ValueError(f"no account {username!r}")
+
+
+def demo_accounts(engine: sa.Engine, as_of: dt.date) -> list[tuple[Account, str]]:
+    """One account per role for the embedded demo, with fresh random passwords: an ASN of the
+    largest agency, a planner of that agency, an analyst, an admin. Existing demo accounts get
+    new passwords; returns each account with its password (for printing, never logging)."""
+    migrate(engine)
+    employee, agency = _demo_employee(engine, as_of)
+    wanted = [
+        ("demo-asn", "asn", employee, ()),
+        ("demo-planner", "hr_planner", None, (agency,)),
+        ("demo-analyst", "analyst", None, ()),
+        ("demo-admin", "admin", None, ()),
+    ]
+    out = []
+    for username, role, employee_id, agencies in wanted:
+        password = secrets.token_urlsafe(12)
+        with engine.connect() as connection:
+            exists = connection.execute(
+                sa.select(users.c.username).where(users.c.username == username)
+            ).first()
+        if exists is None:
+            account = create_user(engine, username, password, role, employee_id, agencies)
+        else:
+            with engine.begin() as connection:
+                connection.execute(
+                    users.update()
+                    .where(users.c.username == username)
+                    .values(employee_id=employee_id, agencies=list(agencies) or None)
+                )
+            set_password(engine, username, password)
+            account = Account(username, role, employee_id, agencies)
+        out.append((account, password))
+    return out
+
+
+def _demo_employee(engine: sa.Engine, as_of: dt.date) -> tuple[str, str]:
+    """The first active employee (by id) of the agency with the most people in posts."""
+    query = sa.text(
+        """
+        SELECT h.employee_id, u.agency_id
+        FROM position_history h
+        JOIN positions p ON p.position_id = h.position_id
+        JOIN units u ON u.unit_id = p.unit_id
+        JOIN employees e ON e.employee_id = h.employee_id
+        WHERE h.start_date <= :day AND (h.end_date IS NULL OR h.end_date > :day)
+          AND (e.exit_date IS NULL OR e.exit_date > :day)
+        """
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query, {"day": as_of}).all()
+    if not rows:
+        raise ValueError(f"nobody holds a post on {as_of}: ingest data first (jenjang data ingest)")
+    sizes: dict[str, int] = {}
+    for _, agency in rows:
+        sizes[agency] = sizes.get(agency, 0) + 1
+    largest = max(sorted(sizes), key=lambda a: sizes[a])
+    return min(e for e, a in rows if a == largest), largest

@@ -1,0 +1,77 @@
+"""An employee's profile, training recommendations and career paths (own record for an ASN)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from service.access.scopes import check_employee
+from service.access.security import CurrentAccount
+from service.api.schemas import (
+    EMPLOYEE_ID,
+    POSITION_ID,
+    CareerPathAnswer,
+    CourseKind,
+    Problem,
+    Profile,
+    TrainingSuggestions,
+)
+from service.api.suggestions import career_paths, training_suggestions
+from service.dependencies import AuditDep, SnapshotDep, TrainingModelDep
+from training.courses.inference import MAX_K
+
+router = APIRouter(prefix="/employees", tags=["employees"])
+
+EmployeeId = Annotated[str, Path(pattern=EMPLOYEE_ID, examples=["E000000021"])]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"model": Problem, "description": "The role may not see individual records."},
+    404: {"model": Problem, "description": "No such active employee in the caller's scope."},
+}
+
+
+@router.get("/{employee_id}", responses=ERRORS)
+def profile(employee_id: EmployeeId, account: CurrentAccount, snapshot: SnapshotDep) -> Profile:
+    """Position, grade, competencies against the post's standard, recent SKP ratings, talent
+    box and this year's JP."""
+    check_employee(account, snapshot, employee_id)
+    return Profile(
+        **snapshot.profile(employee_id),  # type: ignore[arg-type]
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+    )
+
+
+@router.get("/{employee_id}/trainings", responses=ERRORS | {503: {"model": Problem}})
+def trainings(
+    employee_id: EmployeeId,
+    account: CurrentAccount,
+    snapshot: SnapshotDep,
+    model: TrainingModelDep,
+    audit_log: AuditDep,
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="How many courses.")] = 10,
+    kind: Annotated[
+        list[CourseKind] | None, Query(description="Only courses of these kinds.")
+    ] = None,
+) -> TrainingSuggestions:
+    """Recommended trainings, best first, each with its score and the reasons behind it."""
+    kinds = sorted({str(k.value) for k in kind or []})
+    return training_suggestions(account, snapshot, model, audit_log, employee_id, k, kinds)
+
+
+@router.get("/{employee_id}/paths", responses=ERRORS | {422: {"model": Problem}})
+def paths(
+    employee_id: EmployeeId,
+    account: CurrentAccount,
+    snapshot: SnapshotDep,
+    audit_log: AuditDep,
+    to: Annotated[
+        str | None,
+        Query(pattern=POSITION_ID, description="Target post: dated routes to it."),
+    ] = None,
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="How many next steps.")] = 10,
+) -> CareerPathAnswer:
+    """The next posts the person fits (with eligibility, its date and what is missing), or,
+    with `to`, routes of up to three dated moves to that post. Computed from the rules and
+    competency fit, no learned model."""
+    return career_paths(account, snapshot, audit_log, employee_id, to, k)

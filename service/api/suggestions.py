@@ -1,0 +1,403 @@
+"""Suggestions as answers: the model's output, checked against the caller's scope, written to
+the audit log and wrapped with what produced it. The API's routes and the web pages both call
+these, so a suggestion shown on a page is audited and versioned exactly like one sent as JSON."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from fastapi import HTTPException
+
+from features import reference
+from features.asof.positions import competency_codes
+from features.rules.eligibility import messages
+from features.rules.fit import competency_fit
+from service.access import audit
+from service.access.accounts import Account
+from service.access.scopes import check_agency, check_employee, check_position, individual_agencies
+from service.api.schemas import (
+    Approval,
+    Assignment,
+    Candidate,
+    CandidateSuggestions,
+    CareerPathAnswer,
+    FeedbackOut,
+    FitItem,
+    ModelRef,
+    NextStep,
+    PlanSuggestions,
+    Refusal,
+    RouteStep,
+    SuccessionMember,
+    SuccessionPool,
+    TrainingItem,
+    TrainingSuggestions,
+)
+from service.state import serving
+from service.state.model_store import Loaded
+from service.state.snapshot import NotFound, Snapshot
+
+
+def audited(
+    account: Account,
+    audit_log: audit.AuditLog,
+    snapshot: Snapshot,
+    model: Loaded | None,
+    *,
+    kind: str,
+    subject: str,
+    request: dict[str, Any],
+    returned: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Write what is about to be suggested to the audit log; the envelope every suggestion
+    answer carries (suggestion id, model and version, data snapshot, date). `model` is None
+    for answers from rules and fit alone."""
+    suggestion_id = audit_log.record(
+        account,
+        audit.Suggestion(
+            kind=kind,
+            subject=subject,
+            model_name=model.name if model else None,
+            model_version=model.version if model else None,
+            data_snapshot=snapshot.snapshot_id,
+            as_of=snapshot.as_of.date(),
+            request=request,
+            returned=returned,
+        ),
+    )
+    return {
+        "suggestion_id": suggestion_id,
+        "model": ModelRef(name=model.name, version=model.version) if model else None,
+        "data_snapshot": snapshot.snapshot_id,
+        "as_of": snapshot.as_of.date(),
+    }
+
+
+def training_suggestions(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    employee_id: str,
+    k: int,
+    kinds: list[str],
+) -> TrainingSuggestions:
+    """A person's recommended courses with reasons, audited (raises outside the scope)."""
+    check_employee(account, snapshot, employee_id)
+    items = [
+        TrainingItem.model_validate(row)
+        for row in serving.trainings(model, snapshot, employee_id, k, kinds)
+    ]
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        model,
+        kind="training",
+        subject=employee_id,
+        request={"k": k, "kinds": kinds},
+        returned=[{"id": i.course_id, "score": i.score} for i in items],
+    )
+    return TrainingSuggestions(
+        **envelope,
+        employee_id=employee_id,
+        items=items,
+    )
+
+
+def career_paths(
+    account: Account,
+    snapshot: Snapshot,
+    audit_log: audit.AuditLog,
+    employee_id: str,
+    to: str | None,
+    k: int,
+) -> CareerPathAnswer:
+    """The next posts a person fits, or dated routes to `to`, audited (from the rules and
+    competency fit: no model)."""
+    check_employee(account, snapshot, employee_id)
+    finder = snapshot.paths
+    steps: list[NextStep] = []
+    routes: list[list[RouteStep]] = []
+    if to is None:
+        steps = _next_steps(snapshot, employee_id, finder.next_steps(employee_id, k))
+        returned = [{"id": s.position_id, "score": s.fit_score} for s in steps]
+    else:
+        snapshot.position(to)  # 404 for an unknown post
+        found = finder.routes(employee_id, to)
+        routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
+        returned = [{"id": to, "routes": len(routes)}]
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        None,
+        kind="paths",
+        subject=employee_id,
+        request={"k": k, "to": to},
+        returned=returned,
+    )
+    return CareerPathAnswer(
+        **envelope,
+        employee_id=employee_id,
+        target_position_id=to,
+        next_steps=steps,
+        routes=routes,
+    )
+
+
+def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> list[NextStep]:
+    out = []
+    for row in table.to_dict("records"):
+        position = snapshot.position(row["position_id"])
+        result = snapshot.view.eligibility(str(row["family"]))
+        out.append(
+            NextStep(
+                position_id=row["position_id"],
+                title=str(position["title"]),
+                family=str(row["family"]),
+                agency_id=str(row["agency_id"]),
+                vacant=bool(position["open_seats"] > 0),
+                fit_score=round(float(row["fit_score"]), 4),
+                eligible=bool(row["eligible"]),
+                eligible_from=row["eligible_from"] or None,
+                failed_rules=messages(result, employee_id),  # type: ignore[arg-type]
+                missing_competencies=json.loads(row["missing"]),
+            )
+        )
+    return out
+
+
+#: The judgements that make sense of each kind of suggestion: a person is interested in a
+#: training or a career step (or finds it not relevant); a planner accepts or rejects people.
+DECISIONS = {
+    "training": ("interested", "not_relevant"),
+    "paths": ("interested", "not_relevant"),
+    "candidates": ("accepted", "rejected"),
+    "plan": ("accepted", "rejected"),
+    "succession": ("accepted", "rejected"),
+}
+
+
+def judge(
+    account: Account, snapshot: Snapshot, engine: sa.Engine, body: Approval | Refusal
+) -> FeedbackOut:
+    """Store one judgement on an item of a suggestion the caller was shown (404 otherwise)."""
+    logged = audit.find(engine, body.suggestion_id)
+    if logged is None or not _may_judge(account, snapshot, logged):
+        raise NotFound(f"no suggestion {body.suggestion_id!r} of yours")
+    if body.item_id not in {str(item.get("id")) for item in logged.returned}:
+        raise NotFound(f"suggestion {body.suggestion_id} did not include {body.item_id!r}")
+    allowed = DECISIONS.get(logged.kind, ())
+    if body.decision not in allowed:
+        raise serving.BadRequest(
+            f"{body.decision!r} does not apply to a {logged.kind} suggestion; "
+            f"use {' or '.join(allowed)}",
+            ("body", "decision"),
+        )
+    feedback_id = audit.add_feedback(
+        engine, account, body.suggestion_id, body.item_id, body.decision, body.reason
+    )
+    model = (
+        ModelRef(name=logged.model_name, version=logged.model_version)
+        if logged.model_name
+        else None
+    )
+    return FeedbackOut(
+        feedback_id=feedback_id,
+        suggestion_id=body.suggestion_id,
+        item_id=body.item_id,
+        decision=body.decision,
+        model=model,
+    )
+
+
+def _may_judge(account: Account, snapshot: Snapshot, logged: sa.Row[Any]) -> bool:
+    """Only the one who was shown the suggestion, still in scope of what it was about."""
+    if logged.username != account.username:
+        return False
+    try:
+        if logged.kind in ("training", "paths"):
+            check_employee(account, snapshot, logged.subject)
+        elif logged.kind == "candidates":
+            check_position(account, snapshot, logged.subject)
+        elif logged.kind == "plan":
+            for position_id in logged.request["position_ids"]:
+                check_position(account, snapshot, position_id)
+        elif logged.kind == "succession":
+            check_agency(account, snapshot, logged.subject, individuals=True)
+        else:
+            return False
+    except (NotFound, HTTPException):  # out of scope now: the same answer as missing
+        return False
+    return True
+
+
+def candidate_suggestions(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    position_id: str,
+    k: int,
+    include_ineligible: bool,
+    from_agency: str | None,
+) -> CandidateSuggestions:
+    """Ranked candidates for a post from the caller's scope, explained and audited."""
+    check_position(account, snapshot, position_id)
+    agencies = individual_agencies(account)
+    if from_agency is not None:
+        if agencies is not None and from_agency not in agencies:
+            raise NotFound(f"no agency {from_agency!r} in your scope")
+        agencies = (from_agency,)
+    ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
+    post = snapshot.position(position_id)
+    items = _candidates(snapshot, ranked, position_id, str(post["family"]))
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        model,
+        kind="candidates",
+        subject=position_id,
+        request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
+        returned=[{"id": c.employee_id, "score": c.score} for c in items],
+    )
+    return CandidateSuggestions(
+        **envelope,
+        position_id=position_id,
+        items=items,
+    )
+
+
+def _candidates(
+    snapshot: Snapshot, ranked: list[dict[str, Any]], position_id: str, family: str
+) -> list[Candidate]:
+    view = snapshot.view
+    result = view.eligibility(family)
+    required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
+    people = [str(row["employee_id"]) for row in ranked]
+    rows = [snapshot.row(p) for p in people]
+    levels = view.levels[rows]
+    fit = competency_fit(levels, required)  # all candidates at once
+    inside = np.flatnonzero(required > 0)
+    names = _competency_names()
+    out = []
+    for i, row in enumerate(ranked):
+        items = [
+            FitItem(
+                competency_code=names[c][0],
+                name_id=names[c][1],
+                name_en=names[c][2],
+                required_level=float(required[c]),
+                level=round(float(levels[i, c]), 3),
+                shortfall=round(float(fit.shortfall[i, c]), 3),
+                surplus=round(float(fit.surplus[i, c]), 3),
+            )
+            for c in inside
+        ]
+        out.append(
+            Candidate(
+                rank=int(row["rank"]),
+                employee_id=people[i],
+                agency_id=str(view.frame["agency_id"].iloc[rows[i]]),
+                score=round(float(row["score"]), 6),
+                fit_score=round(float(row["fit_score"]), 4),
+                eligible=bool(row["eligible"]),
+                eligible_from=row["eligible_from"] or None,
+                failed_rules=messages(result, people[i]) if not row["eligible"] else [],  # type: ignore[arg-type]
+                fit=items,
+                talent_box=None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
+                rating_last=None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
+                reasons=row.get("reasons", []),
+            )
+        )
+    return out
+
+
+@cache
+def _competency_names() -> list[tuple[str, str, str]]:
+    """(code, Indonesian name, English name) by competency column."""
+    table = reference.load("competencies").set_index("code")
+    return [
+        (c, str(table.at[c, "name_id"]), str(table.at[c, "name_en"])) for c in competency_codes()
+    ]
+
+
+def succession_pool(
+    account: Account, snapshot: Snapshot, audit_log: audit.AuditLog, agency_id: str, family: str
+) -> SuccessionPool:
+    """An agency's succession pool for a kind of post, audited (rules and talent boxes: no
+    model)."""
+    check_agency(account, snapshot, agency_id, individuals=True)
+    pool = snapshot.succession(agency_id, family)
+    items = [
+        SuccessionMember(
+            employee_id=r["employee_id"],
+            talent_box=int(r["talent_box"]),
+            readiness=r["readiness"],
+            eligible_from=None if pd.isna(r["eligible_from"]) else r["eligible_from"].date(),
+            failed_rules=int(r["failed_rules"]),
+        )
+        for r in pool.to_dict("records")
+    ]
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        None,
+        kind="succession",
+        subject=agency_id,
+        request={"family": family},
+        returned=[{"id": m.employee_id, "readiness": m.readiness} for m in items],
+    )
+    return SuccessionPool(
+        **envelope,
+        agency_id=agency_id,
+        family=family,
+        items=items,
+    )
+
+
+def placement_plan(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    position_ids: list[str],
+) -> PlanSuggestions:
+    """One plan for several vacancies (each person at most one post, eligible people in the
+    caller's scope only), beside filling them one by one; audited."""
+    wanted = list(dict.fromkeys(position_ids))
+    for position_id in wanted:
+        check_position(account, snapshot, position_id)
+    best, greedy = serving.plan(model, snapshot, wanted, individual_agencies(account))
+    assignments = [
+        Assignment(position_id=r["vacancy"], employee_id=r["candidate"], score=float(r["score"]))
+        for r in best.assignments.to_dict("records")
+    ]
+    envelope = audited(
+        account,
+        audit_log,
+        snapshot,
+        model,
+        kind="plan",
+        subject=f"{len(wanted)} posts",
+        request={"position_ids": wanted},
+        returned=[
+            {"id": a.employee_id, "position_id": a.position_id, "score": a.score}
+            for a in assignments
+        ],
+    )
+    return PlanSuggestions(
+        **envelope,
+        assignments=assignments,
+        unfilled=list(best.unfilled),
+        total=round(float(best.total), 6),
+        greedy_total=round(float(greedy.total), 6),
+    )

@@ -1,0 +1,226 @@
+"""The champion models in service, with the data they answer from: loaded at start, swapped
+together on reload, cached for bad days.
+
+A request answers from one `Serving`: a data snapshot and the models prepared on it (handed its
+records and warmed up by a real question). Reload builds the new `Serving` beside the one in use
+and swaps it in one step, so no request mixes old data with a new model or the other way round,
+and requests keep being answered meanwhile.
+
+Each model (`MODEL_NAMES`) is loaded from ``models:/<name>@champion``; its artifacts are
+downloaded into ``model_cache_dir/<name>/<version>`` first (into a temporary folder, renamed when
+complete) and loaded from there. Once a version has served, ``current.json`` records it: when the
+registry is unreachable at start, the service loads that version instead and says so in
+`/ready`. A model that fails to load keeps its old version serving, and the error is kept for
+`/ready` (its type only) and the reload answer (in full, for analysts and admins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+
+from service.settings import ServiceSettings
+from service.state.snapshot import Snapshot
+from training import registry
+
+log = logging.getLogger(__name__)
+
+TRAINING, PLACEMENT = "training-recs", "placement-success"
+MODEL_NAMES = (TRAINING, PLACEMENT)
+
+
+class ModelUnavailable(RuntimeError):
+    """No version of this model could be loaded."""
+
+
+class ReloadBusy(RuntimeError):
+    """Another reload is under way."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One model in service and where it came from."""
+
+    name: str
+    version: str
+    model: Any  # mlflow.pyfunc.PyFuncModel
+    source: str  # "registry" or "cache"
+    loaded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What requests answer from: one snapshot and the models prepared on it."""
+
+    snapshot: Snapshot
+    models: Mapping[str, Loaded]
+
+    def get(self, name: str) -> Loaded:
+        if name not in self.models:
+            raise ModelUnavailable(f"{name} is not available: see /ready")
+        return self.models[name]
+
+
+@dataclass(frozen=True)
+class Reload:
+    reloaded: list[str]
+    failed: dict[str, str]  # name → why; the old version keeps serving
+    data_refreshed: bool
+
+
+Prepare = Callable[[Loaded, Snapshot], None]
+
+
+@dataclass
+class ModelStore:
+    """The `Serving` in use, and the last load error of each model."""
+
+    settings: ServiceSettings
+    names: tuple[str, ...] = MODEL_NAMES
+    #: Run on each newly loaded model before it serves (hand it the data, ask it one question);
+    #: a failure counts as a failed load.
+    prepare: Prepare | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    _serving: Serving | None = None
+    _reloading: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, snapshot: Snapshot) -> None:
+        """Load every champion on `snapshot`; the cache for the ones the registry cannot give."""
+        loaded = {}
+        for name in self.names:
+            found = self._from_registry(name, snapshot) or self._from_cache(name, snapshot)
+            if found is not None:
+                loaded[name] = found
+        self._serving = Serving(snapshot, loaded)
+        self._remember(loaded.values())
+
+    def reload(self, snapshot: Snapshot) -> Reload:
+        """Load the current champions on `snapshot` (the one in use, or a newer one) and swap
+        them in with it. With a newer snapshot, a failure keeps everything as it was (the old
+        models cannot answer from the new data); otherwise the models that loaded swap in and
+        the others keep serving. Raises ReloadBusy while another reload runs."""
+        if not self._reloading.acquire(blocking=False):
+            raise ReloadBusy("a reload is already under way; try again when it has finished")
+        try:
+            current = self.current()
+            new = {n: m for n in self.names if (m := self._from_registry(n, snapshot)) is not None}
+            failed = {n: self.errors.get(n, "not loaded") for n in self.names if n not in new}
+            refreshed = snapshot is not current.snapshot
+            if refreshed and failed:
+                log.warning("new data held back: %s failed to load on it", ", ".join(failed))
+                return Reload([], failed, data_refreshed=False)
+            if not new:
+                return Reload([], failed, data_refreshed=False)
+            self._serving = Serving(snapshot, {**current.models, **new})
+            self._remember(new.values())
+            return Reload(sorted(new), failed, data_refreshed=refreshed)
+        finally:
+            self._reloading.release()
+
+    def current(self) -> Serving:
+        if self._serving is None:
+            raise ModelUnavailable("the service has not started")
+        return self._serving
+
+    def get(self, name: str) -> Loaded:
+        return self.current().get(name)
+
+    def status(self, detailed: bool = False) -> list[dict[str, object]]:
+        """Per model: loaded or not, version, source, when, and the last error (its type only
+        unless `detailed`: messages may name hosts and paths)."""
+        models = self._serving.models if self._serving else {}
+        out = []
+        for name in self.names:
+            loaded = models.get(name)
+            error = self.errors.get(name)
+            if error is not None and not detailed:
+                error = error.split(":", 1)[0] + " (details in the service log)"
+            out.append(
+                {
+                    "name": name,
+                    "loaded": loaded is not None,
+                    "version": loaded.version if loaded else None,
+                    "source": loaded.source if loaded else None,
+                    "loaded_at": loaded.loaded_at.isoformat() if loaded else None,
+                    "error": error,
+                }
+            )
+        return out
+
+    def _from_registry(self, name: str, snapshot: Snapshot) -> Loaded | None:
+        try:
+            client = registry.configure(self.settings)
+            version = registry.alias_version(client, name, registry.CHAMPION)
+            if version is None:
+                raise ModelUnavailable(f"{name} has no champion in the registry")
+            folder = self._download(name, version)
+            loaded = Loaded(
+                name, version, self._load_folder(folder), "registry", dt.datetime.now(dt.UTC)
+            )
+            self._prepare(loaded, snapshot)
+        except Exception as error:  # noqa: BLE001 — any failure must leave the old model serving
+            self.errors[name] = f"{type(error).__name__}: {error}"
+            log.warning("could not load the champion of %s: %s", name, self.errors[name])
+            return None
+        self.errors.pop(name, None)
+        log.info("serving %s v%s from the registry", name, loaded.version)
+        return loaded
+
+    def _from_cache(self, name: str, snapshot: Snapshot) -> Loaded | None:
+        marker = self._folder(name) / "current.json"
+        if not marker.exists():
+            return None
+        try:
+            version = str(json.loads(marker.read_text())["version"])
+            model = self._load_folder(self._folder(name) / version)
+            loaded = Loaded(name, version, model, "cache", dt.datetime.now(dt.UTC))
+            self._prepare(loaded, snapshot)
+        except Exception as error:  # noqa: BLE001
+            self.errors[name] = self.errors.get(name, "") + f"; the cached one failed too: {error}"
+            return None
+        log.warning("serving %s v%s from the local cache: the registry failed", name, version)
+        return loaded
+
+    def _download(self, name: str, version: str) -> Path:
+        """The version's artifacts in the cache, downloaded whole or not at all."""
+        folder = self._folder(name) / version
+        if not (folder / "MLmodel").exists():
+            self._folder(name).mkdir(parents=True, exist_ok=True)
+            partial = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self._folder(name)))
+            try:
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=f"models:/{name}/{version}", dst_path=str(partial)
+                )
+                shutil.rmtree(folder, ignore_errors=True)
+                partial.rename(folder)
+            finally:
+                shutil.rmtree(partial, ignore_errors=True)
+        return folder
+
+    def _prepare(self, loaded: Loaded, snapshot: Snapshot) -> None:
+        if self.prepare is not None:
+            self.prepare(loaded, snapshot)
+
+    def _remember(self, loaded: Any) -> None:
+        """Mark the versions now serving as the ones to start from when the registry fails."""
+        for model in loaded:
+            if model.source == "registry":
+                marker = self._folder(model.name) / "current.json"
+                marker.write_text(json.dumps({"version": model.version}))
+
+    def _load_folder(self, folder: Path) -> Any:
+        config = {"database_url": self.settings.database_url}
+        return mlflow.pyfunc.load_model(str(folder), model_config=config)
+
+    def _folder(self, name: str) -> Path:
+        return Path(self.settings.model_cache_dir) / name

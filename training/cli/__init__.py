@@ -1,0 +1,2 @@
+"""The `jenjang` subcommands contributed by `training`: train, models, cycle, placements,
+analyses, bench."""

@@ -1,0 +1,312 @@
+"""`jenjang train …` and `jenjang models …`: retrain, compare, promote, roll back, history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from features.store.settings import get_settings
+
+train_app = typer.Typer(help="Train models and register them as challenger.", no_args_is_help=True)
+bench_app = typer.Typer(help="External checks on real data.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Registered models: compare, promote, roll back.", no_args_is_help=True
+)
+console = Console()
+
+TRAINING_RECS = "training-recs"
+PLACEMENTS = "placement-success"
+#: Headline metrics `jenjang models status` shows per registered model (MLflow metric names).
+HEADLINES = {
+    TRAINING_RECS: ("ndcg_at_10", "true_fit_gain_at_5"),
+    PLACEMENTS: ("ndcg_at_10", "auc", "true_success_at_1"),
+}
+HISTORY_COLUMNS = (
+    "moved_at",
+    "alias",
+    "version",
+    "previous_version",
+    "moved_by",
+    "forced",
+    "reason",
+)
+
+
+def _check_name(name: str) -> str:
+    if name not in HEADLINES:
+        console.print(f"[red]error:[/red] unknown model {name!r}; known: {', '.join(HEADLINES)}")
+        raise typer.Exit(2)
+    return name
+
+
+@train_app.command("training-recs")
+def train_training_recs(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out cycle (default: the last complete one).")
+    ] = None,
+    train_cycles: Annotated[int, typer.Option(min=1, max=8, help="Cycles to train on.")] = 3,
+    people: Annotated[
+        int | None, typer.Option(min=100, help="Evaluate on a sample of this many people.")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Generated dataset folder: score true gains from truth/.")
+    ] = None,
+) -> None:
+    """Fit the training recommender and baselines, evaluate, log to MLflow, set challenger."""
+    from training.courses.pipeline import TrainConfig, train_training_recs
+
+    config = TrainConfig(
+        test_year=test_year, train_cycles=train_cycles, evaluation_people=people, truth_dir=truth
+    )
+    try:
+        result = train_training_recs(config, get_settings())
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    table = Table(title=f"held-out cycle {result.split.test_year}")
+    columns = [c for c in result.report.overall.columns if c != "people"]
+    table.add_column("model")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for model, row in result.report.overall.iterrows():
+        table.add_row(str(model), *(f"{row[c]:.4f}" for c in columns))
+    console.print(table)
+    console.print(f"target: {json.dumps(result.target)}")
+    console.print(
+        f"[green]registered[/green] {TRAINING_RECS} v{result.version} as challenger "
+        f"(run {result.run_id})"
+    )
+
+
+@train_app.command("placements")
+def train_placements(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out round (default: the last with known outcomes).")
+    ] = None,
+    first_year: Annotated[
+        int | None, typer.Option(help="First placement round to train on (default: all).")
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Generated dataset folder: score true success from truth/."),
+    ] = None,
+) -> None:
+    """Fit the placement-success model and baselines, evaluate with fairness, log to MLflow,
+    register `placement-success` and set challenger."""
+    from training.placement.pipeline import PlacementConfig, train_placements
+
+    config = PlacementConfig(test_year=test_year, first_year=first_year, truth_dir=truth)
+    try:
+        result = train_placements(config, get_settings())
+    except (ValueError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    overall = result.report.overall.drop(columns="vacancies", errors="ignore")
+    table = Table(title=f"held-out round {result.split.test_year}")
+    table.add_column("model")
+    for column in overall.columns:
+        table.add_column(column, justify="right")
+    for model, row in overall.iterrows():
+        table.add_row(str(model), *(f"{row[c]:.4f}" for c in overall.columns))
+    console.print(table)
+    console.print(f"target: {json.dumps(result.target)}")
+    console.print(
+        f"[green]registered[/green] {PLACEMENTS} v{result.version} as challenger "
+        f"(run {result.run_id})"
+    )
+
+
+@train_app.command("all")
+def train_all(
+    test_year: Annotated[
+        int | None, typer.Option(help="Held-out cycle for both (default: each one's latest).")
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Generated dataset folder: score true effects too.")
+    ] = None,
+) -> None:
+    """Retrain both models on the data as it is now and register each as its challenger
+    (the training recommender, then the placement model). The champions do not move: compare
+    and promote each with `jenjang models`. If the first fails, the second is not trained."""
+    train_training_recs(test_year=test_year, truth=truth)
+    train_placements(test_year=test_year, truth=truth)
+
+
+def _print_comparison(comparison) -> None:  # type: ignore[no-untyped-def]
+    if comparison.champion is None:
+        console.print("no champion yet: nothing to compare with (the run holds its metrics)")
+        return
+    console.print(comparison.metrics.round(4).to_string())
+
+
+@models_app.command()
+def compare(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    truth: Annotated[Path | None, typer.Option(help="Dataset folder with truth/.")] = None,
+    people: Annotated[int | None, typer.Option(min=100)] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write the HTML report here (default: reports/compare-NAME.html)."),
+    ] = None,
+) -> None:
+    """Evaluate champion and challenger on the same held-out cycle; print the gate's verdict
+    and write an HTML report (charts, per-slice and fairness figures), also logged to the
+    challenger's MLflow run."""
+    import mlflow
+
+    from training import registry
+    from training.comparison_report import comparison_page
+    from training.promotion import compare as run_compare
+
+    settings = get_settings()
+    try:
+        comparison = run_compare(settings, _check_name(name), truth, people)
+    except (ValueError, LookupError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    _print_comparison(comparison)
+    verdict = "passes" if comparison.passed else "fails"
+    console.print(f"challenger v{comparison.challenger} {verdict} the gate")
+    client = registry.configure(settings)
+    page = comparison_page(name, comparison, registry.versions(client, name))
+    path = report or Path("reports") / f"compare-{name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page)
+    run_id = client.get_model_version(name, comparison.challenger).run_id
+    if run_id:
+        with mlflow.start_run(run_id=run_id):
+            mlflow.log_text(page, f"comparison/compare-v{comparison.champion}.html")
+    console.print(f"report: {path}")
+
+
+@models_app.command()
+def promote(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded with the move).")] = "",
+    force: Annotated[bool, typer.Option(help="Override a failed gate (needs --reason).")] = False,
+    truth: Annotated[Path | None, typer.Option(help="Dataset folder with truth/.")] = None,
+    people: Annotated[int | None, typer.Option(min=100)] = None,
+) -> None:
+    """Move `champion` to the challenger when it is not worse than the champion."""
+    from training.promotion import promote as run_promote
+    from training.run import PromotionRefused
+
+    try:
+        comparison = run_promote(
+            get_settings(), _check_name(name), reason, force, None, truth, people
+        )
+    except PromotionRefused as refused:
+        console.print(f"[red]refused:[/red] {refused}")
+        console.print(json.dumps(refused.evidence["metrics"], indent=1, default=str))
+        raise typer.Exit(1) from None
+    except (ValueError, LookupError, FileNotFoundError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    _print_comparison(comparison)
+    console.print(f"[green]champion[/green] is now {name} v{comparison.challenger}")
+
+
+@models_app.command()
+def rollback(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    reason: Annotated[str, typer.Option(help="Why (required, recorded).")] = "",
+    to: Annotated[
+        str | None, typer.Option(help="Version (default: the previous champion).")
+    ] = None,
+) -> None:
+    """Point `champion` back at an earlier version."""
+    from training.promotion import rollback as run_rollback
+
+    try:
+        version = run_rollback(get_settings(), _check_name(name), reason, to)
+    except (ValueError, LookupError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    console.print(f"[green]champion[/green] is now {name} v{version}")
+
+
+@models_app.command()
+def history(
+    name: Annotated[str, typer.Argument(help="Registered model name.")],
+    at: Annotated[
+        str | None,
+        typer.Option(help="Which version was champion at this date/time (ISO, UTC)."),
+    ] = None,
+) -> None:
+    """Every alias move (who, when, which version, why), or the champion at a date."""
+    from features.store.database import create_db_engine, migrate
+    from training import registry
+
+    engine = create_db_engine(get_settings().database_url)
+    migrate(engine)
+    if at is not None:
+        try:
+            when = dt.datetime.fromisoformat(at)
+            if when.tzinfo is not None:  # moves are stored in UTC without a zone
+                when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except ValueError:
+            console.print(f"[red]error:[/red] --at {at!r} is not an ISO date or date-time")
+            raise typer.Exit(2) from None
+        version = registry.version_at(engine, _check_name(name), when)
+        console.print(f"champion of {name} at {when}: {('v' + version) if version else 'none'}")
+        return
+    moves = registry.history(engine, _check_name(name))
+    table = Table(title=f"alias history of {name}")
+    for column in HISTORY_COLUMNS:
+        table.add_column(column)
+    for _, row in moves.iterrows():
+        table.add_row(*(str(row[c]) for c in HISTORY_COLUMNS))
+    console.print(table)
+
+
+@models_app.command()
+def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) -> None:
+    """Registered versions with their aliases and headline metrics; exit 1 without a champion."""
+    from training import registry
+
+    client = registry.configure(get_settings())
+    versions = registry.versions(client, _check_name(name))
+    if not versions:
+        console.print(f"{name}: no registered version")
+        raise typer.Exit(1)
+    table = Table(title=f"{name}")
+    headline = HEADLINES[name]
+    for column in ("version", "aliases", "created", "test_year", *headline):
+        table.add_column(column)
+    for version in versions:
+        table.add_row(
+            version["version"],
+            ", ".join(version["aliases"]),
+            version["created"].astimezone().isoformat(" ", "minutes"),
+            version["test_year"] or "",
+            *(f"{version['metrics'].get(metric, float('nan')):.4f}" for metric in headline),
+        )
+    console.print(table)
+    if registry.alias_version(client, name, registry.CHAMPION) is None:
+        console.print(f"{name} has no champion yet")
+        raise typer.Exit(1)
+
+
+@bench_app.command()
+def onet(
+    onet_dir: Annotated[Path, typer.Option(help="Folder of the O*NET 29.3 CSV files.")],
+    truth: Annotated[
+        Path | None, typer.Option(help="CSV of (source code, target code) pairs to score.")
+    ] = None,
+) -> None:
+    """Rank O*NET occupations with the product's fit code; recall@10 and MRR against related
+    occupations, beside cosine similarity ("O*NET 29.3 Database, USDOL/ETA", CC BY 4.0)."""
+    from training.analyses.onet import onet_check
+
+    try:
+        table = onet_check(onet_dir, truth)
+    except (FileNotFoundError, ValueError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    console.print(table.round(3).to_string())
