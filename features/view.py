@@ -15,11 +15,7 @@ import pandas as pd
 
 from features.asof.frame import build_feature_frame
 from features.asof.positions import standard_matrix
-from features.asof.post_pairs import (
-    People,
-    Post,
-    candidate_features,
-)
+from features.asof.post_pairs import People, Post, candidate_features
 from features.asof.records import Records, active_at
 from features.asof.transformers import LevelImputer
 from features.rules.eligibility import RuleResult, eligibility_facts, evaluate

@@ -43,12 +43,13 @@ from features.store.reads import load_records
 from features.store.settings import Settings
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from training import registry
-from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.recommender import RecommenderConfig
 from training.drift import drift_report
-from training.placement.pipeline import PlacementConfig, train_placements
+from training.placement.kind import PlacementConfig, PlacementSuccess
+from training.run import train
 from training.promotion import compare, promote
-from training.run import PromotionRefused
+from training.promotion import PromotionRefused
 
 PEOPLE = int(os.environ.get("JENJANG_NOTEBOOK_PEOPLE", "3000"))
 SEED = int(os.environ.get("JENJANG_NOTEBOOK_SEED", "7"))
@@ -70,8 +71,8 @@ engine = create_db_engine(settings.database_url)
 first = work / "cycle-2025"
 generate_dataset(GeneratorConfig.for_scale("province", employees=PEOPLE, seed=SEED), first)
 ingest_cycle(first, engine, 2025, extracted_on=dt.date(2026, 6, 30))
-train_training_recs(TrainConfig(truth_dir=first, recommender=RECOMMENDER), settings)
-train_placements(PlacementConfig(truth_dir=first), settings)
+train(TrainingRecs(TrainConfig(truth_dir=first, recommender=RECOMMENDER)), settings)
+train(PlacementSuccess(PlacementConfig(truth_dir=first)), settings)
 for name in MODELS:
     promote(settings, name, reason="first champion", by="notebook")
 client = registry.configure(settings)
@@ -121,8 +122,8 @@ pd.concat([drift.labels, drift.coverage.rename(columns={"what": "label"})], igno
 # challenger when no gated metric is worse than the champion's by more than the tolerance.
 
 # %%
-train_training_recs(TrainConfig(truth_dir=second, recommender=RECOMMENDER), settings)
-train_placements(PlacementConfig(truth_dir=second), settings)
+train(TrainingRecs(TrainConfig(truth_dir=second, recommender=RECOMMENDER)), settings)
+train(PlacementSuccess(PlacementConfig(truth_dir=second)), settings)
 comparisons = {name: compare(settings, name, truth_dir=second) for name in MODELS}
 for name, comparison in comparisons.items():
     verdict = "passes" if comparison.passed else "fails"

@@ -42,9 +42,10 @@ from features.store.database import create_db_engine
 from features.store.settings import Settings
 from features.synth import GeneratorConfig, generate_dataset
 from training import registry
-from training.courses.pipeline import TrainConfig, train_training_recs
+from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.recommender import RecommenderConfig
-from training.placement.pipeline import PlacementConfig, train_placements
+from training.placement.kind import PlacementConfig, PlacementSuccess
+from training.run import train
 
 PEOPLE = int(os.environ.get("JENJANG_NOTEBOOK_PEOPLE", "3000"))
 SEED = int(os.environ.get("JENJANG_NOTEBOOK_SEED", "7"))
@@ -58,8 +59,8 @@ settings = Settings(
 )
 ingest_folder(dataset, create_db_engine(settings.database_url))
 small = RecommenderConfig(people_per_cycle=min(PEOPLE, 2000), uptake_max_iter=60, level_max_iter=60)
-recs = train_training_recs(TrainConfig(truth_dir=dataset, recommender=small), settings)
-places = train_placements(PlacementConfig(truth_dir=dataset), settings)
+recs = train(TrainingRecs(TrainConfig(truth_dir=dataset, recommender=small)), settings)
+places = train(PlacementSuccess(PlacementConfig(truth_dir=dataset)), settings)
 
 
 # %%

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from service.state.model_store import ModelUnavailable, ReloadBusy
 from service.state.serving import BadRequest
 from service.state.snapshot import NotFound
-from training.courses.inference import UnknownEmployee
+from training.contract import UnknownEmployee
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,13 @@ from features.asof.frame import FEATURE_SET_VERSION
 log = logging.getLogger(__name__)
 
 
+#: The registered models the service answers with (each kind takes its name from here).
+TRAINING_RECS = "training-recs"
+PLACEMENT_SUCCESS = "placement-success"
+#: The longest list a request may ask for.
+MAX_K = 50
+
+
 class FeatureSetMismatch(RuntimeError):
     """The model was built on a feature set this code does not compute."""
 
@@ -80,3 +87,7 @@ def whole_number(value: object, row: int) -> int:
     if not number.is_integer():
         raise ValueError(f"row {row}: k must be a whole number, got {value!r}")
     return int(number)
+
+
+class UnknownEmployee(LookupError):
+    """The employee is not active (or not known) at the engine's date."""

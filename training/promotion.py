@@ -2,15 +2,14 @@
 
 The comparison loads both registered versions' fitted models and evaluates them on one batch —
 the challenger's held-out cycle, with today's records — so neither is flattered by different
-people or candidates. Each registered model (`KINDS`) says how it is loaded and evaluated and
-which metrics the gate compares. A version whose training cutoff is after the start of that
+people or candidates. Each registered model's kind (`training.kinds`) says how it is evaluated
+and which metrics the gate compares. A version whose training cutoff is after the start of that
 cycle has seen it: the comparison refuses rather than report a flattering number.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,23 +17,16 @@ from typing import Any
 import joblib
 import mlflow
 import pandas as pd
-import sqlalchemy as sa
 
 from features.asof.frame import FEATURE_SET_VERSION
-from features.asof.records import Records
 from features.store.database import create_db_engine, migrate
-from features.store.personal import load_protected
 from features.store.reads import load_records
 from features.store.settings import Settings
 from training import registry
-from training.courses.evaluation import evaluate, test_batch
-from training.courses.pipeline import GATED_METRICS, MODEL_NAME
-from training.placement.evaluation import evaluate_placements, test_round
-from training.placement.pipeline import GATED_METRICS as PLACEMENT_GATED_METRICS
-from training.placement.pipeline import MODEL_NAME as PLACEMENT_MODEL
-from training.run import PromotionRefused, load_truth
-from training.split import TemporalSplit, cycle_start
-from training.truth import PlacementTruth
+from training.contract import TRAINING_RECS
+from training.kind import RunData
+from training.kinds import kind_of
+from training.split import cycle_start
 
 log = logging.getLogger(__name__)
 
@@ -61,62 +53,12 @@ class Comparison:
         }
 
 
-@dataclass(frozen=True)
-class ModelKind:
-    """How the gate loads and evaluates one registered model."""
-
-    artifact: str  # file name of the fitted object among the version's artifacts
-    gated: tuple[str, ...]  # metrics the gate compares (higher is better)
-    evaluate: Callable[[list[Any], Records, sa.Engine, int, Path | None, int | None], pd.DataFrame]
-
-
-def _evaluate_training_recs(
-    models: list[Any],
-    records: Records,
-    engine: sa.Engine,
-    test_year: int,
-    truth_dir: Path | None,
-    people: int | None,
-) -> pd.DataFrame:
-    batch = test_batch(records, TemporalSplit.last_cycles(test_year), people)
-    return evaluate(models, batch, records, test_year, load_truth(truth_dir)).overall
-
-
-def _evaluate_placements(
-    models: list[Any],
-    records: Records,
-    engine: sa.Engine,
-    test_year: int,
-    truth_dir: Path | None,
-    people: int | None,
-) -> pd.DataFrame:
-    protected = load_protected(engine)
-    truth = PlacementTruth.load(truth_dir) if truth_dir else None
-    test = test_round(records, test_year, protected["birth_date"], truth)
-    return evaluate_placements(models, test, protected).overall
-
-
-#: Every registered model the gate knows, by name.
-KINDS = {
-    MODEL_NAME: ModelKind("recommender.joblib", GATED_METRICS, _evaluate_training_recs),
-    PLACEMENT_MODEL: ModelKind(
-        "success_model.joblib", PLACEMENT_GATED_METRICS, _evaluate_placements
-    ),
-}
-
-
-def kind_of(name: str) -> ModelKind:
-    if name not in KINDS:
-        raise LookupError(f"unknown model {name!r}; known: {', '.join(sorted(KINDS))}")
-    return KINDS[name]
-
-
 def load_fitted(name: str, version: str) -> tuple[Any, dict[str, str]]:
     """A registered version's fitted model object (named ``v<version>``) and its tags."""
     client = mlflow.MlflowClient()
     tags = client.get_model_version(name, version).tags
     folder = Path(mlflow.artifacts.download_artifacts(f"models:/{name}/{version}"))
-    path = next(folder.rglob(kind_of(name).artifact))
+    path = next(folder.rglob(f"{kind_of(name).artifact}.joblib"))
     fitted = joblib.load(path)
     fitted.name = f"v{version}"
     return fitted, tags
@@ -124,12 +66,12 @@ def load_fitted(name: str, version: str) -> tuple[Any, dict[str, str]]:
 
 def compare(
     settings: Settings,
-    name: str = MODEL_NAME,
+    name: str = TRAINING_RECS,
     truth_dir: Path | None = None,
     people: int | None = None,
 ) -> Comparison:
     """Evaluate champion and challenger on the challenger's held-out cycle."""
-    kind = kind_of(name)
+    kind = kind_of(name, truth_dir)
     client = registry.configure(settings)
     challenger = registry.alias_version(client, name, registry.CHALLENGER)
     if challenger is None:
@@ -153,8 +95,8 @@ def compare(
     engine = create_db_engine(settings.database_url)
     try:
         migrate(engine)
-        records = load_records(engine)
-        overall = kind.evaluate(models, records, engine, test_year, truth_dir, people)
+        data = RunData.load(engine, load_records(engine))
+        overall = kind.evaluate(models, data, test_year, people)
     finally:
         engine.dispose()  # the service calls this per request: no pool left behind
     return _verdict(
@@ -186,7 +128,7 @@ def _verdict(
 
 def promote(
     settings: Settings,
-    name: str = MODEL_NAME,
+    name: str = TRAINING_RECS,
     reason: str = "",
     force: bool = False,
     by: str | None = None,
@@ -220,7 +162,7 @@ def promote(
 
 def rollback(
     settings: Settings,
-    name: str = MODEL_NAME,
+    name: str = TRAINING_RECS,
     reason: str = "",
     to_version: str | None = None,
     by: str | None = None,
@@ -282,3 +224,11 @@ def _move_champion(
         )
     finally:
         engine.dispose()
+
+
+class PromotionRefused(RuntimeError):
+    """The challenger is worse than the champion beyond the tolerance (not forced)."""
+
+    def __init__(self, message: str, evidence: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.evidence = evidence

@@ -137,3 +137,8 @@ def versions(client: MlflowClient, name: str) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def metric_name(name: str) -> str:
+    """MLflow metric names cannot hold '@': ndcg@10 → ndcg_at_10."""
+    return name.replace("@", "_at_")

@@ -1,5 +1,9 @@
-"""What every model's training run shares: timing its stages, the hidden truth, provenance
-tags, MLflow metric names, and logging a fitted model as a registered models-from-code pyfunc.
+"""One training run for every model kind: fit and evaluate (the kind's own), then log the run
+to MLflow (params, metrics, the report, data snapshot, git commit, feature set version),
+register a models-from-code pyfunc version and point ``challenger`` at it.
+
+`train` is what `jenjang train`, the tests, the notebooks and the benchmarks call; the champion
+never moves here (`training.promotion` does that, through its gate).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import logging
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +21,14 @@ import joblib
 import mlflow
 import pandas as pd
 import sqlalchemy as sa
-from mlflow.models import ModelSignature
 
 from features.asof.frame import FEATURE_SET_VERSION
 from features.asof.records import Records
+from features.store.database import create_db_engine, migrate
+from features.store.reads import load_records
+from features.store.settings import Settings
+from training import registry
+from training.kind import ModelKind, RunData, Trained
 from training.split import TemporalSplit
 from training.truth import Truth
 
@@ -36,12 +45,80 @@ PIP_REQUIREMENTS = [
 ]
 
 
-class PromotionRefused(RuntimeError):
-    """The challenger is worse than the champion beyond the tolerance (not forced)."""
+@dataclass
+class TrainResult:
+    """A registered challenger: its run, version, split, the kind's report and target check,
+    seconds per stage, and what the kind adds (`Trained.extras`)."""
 
-    def __init__(self, message: str, evidence: dict[str, Any]) -> None:
-        super().__init__(message)
-        self.evidence = evidence
+    run_id: str
+    version: str
+    split: TemporalSplit
+    report: Any
+    target: dict[str, object]
+    seconds: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def train(kind: ModelKind, settings: Settings) -> TrainResult:
+    """Fit, evaluate, log, register and set ``challenger``; returns the run and its report."""
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    records = load_records(engine)
+    split = kind.split(records)
+    log.info("%s: training on %s, testing on %d", kind.name, split.train_years, split.test_year)
+    clock = Stopwatch()
+    trained = kind.train(RunData.load(engine, records), split, clock.lap)
+    client = registry.configure(settings)
+    with mlflow.start_run(run_name=f"{kind.name}-{split.test_year}") as run:
+        _log_run(kind, trained, split, records)
+        version = register_pyfunc(
+            trained.learned,
+            kind,
+            trained.example,
+            provenance(split, records),
+            settings.database_url,
+        )
+    registry.move_alias(
+        client,
+        engine,
+        registry.AliasMove(
+            kind.name,
+            registry.CHALLENGER,
+            version,
+            registry.alias_version(client, kind.name, registry.CHALLENGER),
+            registry.current_user(),
+            kind.challenger_reason(split),
+        ),
+    )
+    clock.lap("log_and_register")
+    return TrainResult(
+        run.info.run_id,
+        version,
+        split,
+        trained.report,
+        trained.target,
+        clock.seconds,
+        trained.extras,
+    )
+
+
+def _log_run(kind: ModelKind, trained: Trained, split: TemporalSplit, records: Records) -> None:
+    """The run's parameters, provenance tags, metrics and report files."""
+    mlflow.log_params(
+        {
+            "train_years": ",".join(map(str, split.train_years)),
+            "test_year": split.test_year,
+            **trained.params,
+            "feature_set_version": FEATURE_SET_VERSION,
+            "data_snapshot": records.snapshot_id,
+            "truth": str(kind.truth_dir) if kind.truth_dir else "none",
+        }
+    )
+    mlflow.set_tags(provenance(split, records))
+    mlflow.log_metrics(trained.metrics)
+    with tempfile.TemporaryDirectory() as folder:
+        trained.write_report(Path(folder))
+        mlflow.log_artifacts(folder, artifact_path="evaluation")
 
 
 class Stopwatch:
@@ -60,11 +137,6 @@ class Stopwatch:
 def load_truth(folder: Path | None) -> Truth | None:
     """The dataset's hidden truth; a folder without one is an error, not a silent skip."""
     return None if folder is None else Truth.load(Path(folder))
-
-
-def metric_name(name: str) -> str:
-    """MLflow metric names cannot hold '@': ndcg@10 → ndcg_at_10."""
-    return name.replace("@", "_at_")
 
 
 def provenance(split: TemporalSplit, records: Records) -> dict[str, str]:
@@ -100,17 +172,15 @@ def without_password(url: str) -> str:
 
 def register_pyfunc(
     fitted: object,
-    artifact: str,
-    entry: Path,
-    model_signature: ModelSignature,
+    kind: ModelKind,
     input_example: pd.DataFrame,
-    model_name: str,
     tags: dict[str, str],
     database_url: str,
 ) -> str:
-    """Log `fitted` as the joblib artifact `artifact` of a models-from-code pyfunc (`entry`),
-    with the provenance `tags` as its metadata, register it as `model_name` and tag the new
+    """Log `fitted` as the kind's joblib artifact of its models-from-code pyfunc, with the
+    provenance `tags` as its metadata, register it under the kind's name and tag the new
     version; returns the version."""
+    artifact, model_name = kind.artifact, kind.name
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(folder) / f"{artifact}.joblib"
         joblib.dump(fitted, model_path, compress=3)
@@ -118,9 +188,9 @@ def register_pyfunc(
         metadata_path.write_text(json.dumps(tags | {"model_name": model_name}))
         info = mlflow.pyfunc.log_model(
             name="model",
-            python_model=str(entry),
+            python_model=str(kind.pyfunc_entry),
             artifacts={artifact: str(model_path), "metadata": str(metadata_path)},
-            signature=model_signature,
+            signature=kind.signature(),
             input_example=input_example,
             # the service passes its own database; the default (without any password) lets MLflow
             # validate the input example against the training database

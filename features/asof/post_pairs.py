@@ -2,7 +2,7 @@
 
 For one position (a vacancy an HR planner opens) and everyone in an employee feature frame
 (`features.asof.frame.build_feature_frame`), one row per person: the competency fit to the post's
-standard level by level (`features.rules.fit`), how large a step the move is, and the person's own
+standard level by level (`features.asof.fit`), how large a step the move is, and the person's own
 record (ratings, potential, tenure, training). Vectorised over people, so ranking a whole
 province for a vacancy is a few array operations.
 
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from features import reference
+from features.asof.fit import competency_fit
 from features.asof.frame import block
-from features.rules.fit import competency_fit
 
 #: The person's own record, copied from the employee feature frame.
 RECORD_FEATURES = [

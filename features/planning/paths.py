@@ -30,10 +30,10 @@ from features import reference
 from features.asof.ages import age_at
 from features.asof.course_history import recorded
 from features.asof.course_pairs import BAND_SLACK, Catalogue
+from features.asof.fit import competency_fit
 from features.asof.positions import DAYS_PER_YEAR, competency_codes
 from features.asof.records import Records
 from features.rules.eligibility import evaluate, rules, rules_for
-from features.rules.fit import competency_fit
 from features.view import View
 
 MAX_STEPS = 3

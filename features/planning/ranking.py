@@ -13,9 +13,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from features.asof.post_pairs import (
-    Post,
-)
+from features.asof.post_pairs import Post
 from features.view import View, candidate_rows
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from fastapi import HTTPException
 
 from features import reference
+from features.asof.fit import competency_fit
 from features.asof.positions import competency_codes
 from features.rules.eligibility import messages
-from features.rules.fit import competency_fit
 from service.access import audit
 from service.access.accounts import Account
 from service.access.scopes import check_agency, check_employee, check_position, individual_agencies

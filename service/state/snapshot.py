@@ -19,11 +19,11 @@ import sqlalchemy as sa
 
 from features import reference
 from features.asof import course_history as trainings
+from features.asof.fit import breakdown, competency_fit
 from features.asof.records import Records, known
 from features.planning.needs import AgencyNeeds, agency_needs
 from features.planning.paths import CareerPaths
 from features.planning.succession import succession_pool
-from features.rules.fit import breakdown, competency_fit
 from features.store.personal import load_birth_dates
 from features.store.reads import database_snapshot_id, load_records
 from features.view import STRUCTURAL_FAMILIES, View, build_view

@@ -25,7 +25,8 @@ from service.state.snapshot import refreshed, service_date
 from service.web.rendering import message, page, page_language, require
 from service.web.texts import texts
 from training import promotion, registry
-from training.run import PromotionRefused, metric_name
+from training.promotion import PromotionRefused
+from training.registry import metric_name
 
 router = APIRouter(include_in_schema=False)
 

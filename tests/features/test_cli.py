@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import EMPLOYEES, write_export
 from typer.testing import CliRunner
 
 from features.store.settings import get_settings
 from service.cli import app
+from tests.factories.export import EMPLOYEES, write_export
 
 runner = CliRunner()
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hand_built
 import pandas as pd
 import pytest
 
 from features import reference
 from features.rules.eligibility import eligibility_facts, evaluate, messages, rules
+from tests.factories import hand_built
 
 AS_OF = hand_built.AS_OF
 

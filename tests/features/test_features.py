@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import records_factory as factory
-from records_factory import AS_OF
 
 from features.asof.course_history import completed, recorded, taken_pairs
 from features.asof.course_pairs import (
@@ -25,6 +23,8 @@ from features.asof.transformers import (
     PairEncoder,
     locked_feature_names,
 )
+from tests.factories import records as factory
+from tests.factories.records import AS_OF
 
 
 @pytest.fixture(scope="module")

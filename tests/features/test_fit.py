@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from features.asof.fit import breakdown, competency_fit
 from features.asof.positions import competency_codes
-from features.rules.fit import breakdown, competency_fit
 
 C = len(competency_codes())
 

@@ -8,12 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from factories import EMPLOYEES, EVALUATIONS, write_export
 
 from features.ingest.sources import read_folder
 from features.ingest.upsert import IngestRejected, ingest_folder
 from features.ingest.validation import validate_folder
 from features.store.database import current_revision
+from tests.factories.export import EMPLOYEES, EVALUATIONS, write_export
 
 TODAY = dt.date(2026, 11, 28)
 

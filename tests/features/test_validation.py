@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pandas as pd
-from factories import EMPLOYEES, EVALUATIONS, POSITION_HISTORY, TRAINING, write_export
 
 from features.ingest.validation import validate_folder
+from tests.factories.export import EMPLOYEES, EVALUATIONS, POSITION_HISTORY, TRAINING, write_export
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -8,15 +8,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_client import PASSWORD, Api
 from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
-from training.courses.pipeline import TrainConfig, train_training_recs
+from tests.factories.api import PASSWORD, Api
+from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
+from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.recommender import RecommenderConfig
-from training.placement.pipeline import MODEL_NAME as PLACEMENTS
-from training.placement.pipeline import PlacementConfig, train_placements
+from training.placement.kind import PlacementConfig, PlacementSuccess
 from training.promotion import promote
+from training.run import train
 
 TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
 
@@ -35,9 +36,9 @@ def served(
         artifact_root=str(folder / "artifacts"),
         model_cache_dir=str(folder / "cache"),
     )
-    train_training_recs(TrainConfig(truth_dir=small_dataset, recommender=TINY), settings)
+    train(TrainingRecs(TrainConfig(truth_dir=small_dataset, recommender=TINY)), settings)
     promote(settings, reason="service tests")
-    train_placements(PlacementConfig(truth_dir=small_dataset), settings)
+    train(PlacementSuccess(PlacementConfig(truth_dir=small_dataset)), settings)
     promote(settings, PLACEMENTS, reason="service tests")
     return settings
 

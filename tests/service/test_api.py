@@ -10,7 +10,8 @@ import logging
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from api_client import Api
+
+from tests.factories.api import Api
 
 pytestmark = pytest.mark.slow
 

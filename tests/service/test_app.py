@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import pytest
-from api_client import Api
 from fastapi.testclient import TestClient
 
 from service.app import create_app
@@ -17,6 +16,7 @@ from service.settings import ServiceSettings
 from service.state import serving
 from service.state.model_store import MODEL_NAMES, ModelStore, ModelUnavailable, ReloadBusy
 from service.state.snapshot import Snapshot
+from tests.factories.api import Api
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,8 @@ a token. The table must cover every route the app has: a new route without a row
 from __future__ import annotations
 
 import pytest
-from api_client import Api
+
+from tests.factories.api import Api
 
 pytestmark = pytest.mark.slow
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from api_client import PASSWORD
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from service.settings import ServiceSettings
+from tests.factories.api import PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

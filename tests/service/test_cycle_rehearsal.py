@@ -11,7 +11,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from api_client import PASSWORD
 from fastapi.testclient import TestClient
 
 from features.ingest.cycle import ingest_cycle
@@ -19,15 +18,16 @@ from features.store.database import create_db_engine
 from features.store.reads import load_records
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from service.settings import ServiceSettings
+from tests.factories.api import PASSWORD
 from training import registry
-from training.courses.pipeline import MODEL_NAME as TRAININGS
-from training.courses.pipeline import TrainConfig, train_training_recs
+from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
+from training.contract import TRAINING_RECS as TRAININGS
+from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.recommender import RecommenderConfig
 from training.drift import drift_report
-from training.placement.pipeline import MODEL_NAME as PLACEMENTS
-from training.placement.pipeline import PlacementConfig, train_placements
-from training.promotion import compare, promote, rollback
-from training.run import PromotionRefused
+from training.placement.kind import PlacementConfig, PlacementSuccess
+from training.promotion import PromotionRefused, compare, promote, rollback
+from training.run import train
 
 pytestmark = pytest.mark.slow
 
@@ -37,10 +37,10 @@ V1 = "/api/v1"
 
 def _train_both(settings: ServiceSettings, truth: Path) -> dict[str, str]:
     return {
-        TRAININGS: train_training_recs(
-            TrainConfig(truth_dir=truth, recommender=TINY), settings
+        TRAININGS: train(
+            TrainingRecs(TrainConfig(truth_dir=truth, recommender=TINY)), settings
         ).version,
-        PLACEMENTS: train_placements(PlacementConfig(truth_dir=truth), settings).version,
+        PLACEMENTS: train(PlacementSuccess(PlacementConfig(truth_dir=truth)), settings).version,
     }
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import mlflow
 import pytest
-from api_client import PASSWORD
 from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
+from tests.factories.api import PASSWORD
 from training import registry
-from training.courses.pipeline import MODEL_NAME
+from training.contract import TRAINING_RECS as MODEL_NAME
 
 pytestmark = pytest.mark.slow
 

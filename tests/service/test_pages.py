@@ -8,8 +8,9 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from api_client import PASSWORD, Api
 from fastapi.testclient import TestClient
+
+from tests.factories.api import PASSWORD, Api
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api_client import Api
 from hypothesis import HealthCheck, given, settings
+
+from tests.factories.api import Api
 
 pytestmark = pytest.mark.slow
 

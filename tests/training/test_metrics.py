@@ -3,21 +3,16 @@ numbers through `evaluate` on a hand-built cycle."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import ndcg_score
 
 from features.asof.course_pairs import Catalogue
+from tests.factories import records as factory
 from training.courses.batch import build_batch
 from training.courses.evaluation import evaluate
 from training.metrics import coverage, mean_gain, ndcg_at_k, recall_at_k, top_k
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "features"))
-import records_factory as factory  # noqa: E402
 
 
 def test_ndcg_by_hand() -> None:

@@ -17,12 +17,13 @@ import pytest
 from features.store.database import create_db_engine
 from features.store.settings import Settings
 from training import registry
+from training.contract import TRAINING_RECS as MODEL_NAME
 from training.contract import FeatureSetMismatch
-from training.courses.pipeline import MODEL_NAME, TrainConfig, train_training_recs
+from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.pyfunc import TrainingRecsModel
 from training.courses.recommender import RecommenderConfig
-from training.promotion import promote, rollback
-from training.run import PromotionRefused
+from training.promotion import PromotionRefused, promote, rollback
+from training.run import train
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.slow
 def _train(settings: Settings, small_dataset: Path, **changes: object) -> str:
     tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
     config = TrainConfig(truth_dir=small_dataset, recommender=dataclasses.replace(tiny, **changes))
-    return train_training_recs(config, settings).version
+    return train(TrainingRecs(config), settings).version
 
 
 def test_train_promote_load_and_predict(
@@ -184,12 +185,12 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
 
     from features.store.settings import get_settings
     from service.cli import app
-    from training.courses import pipeline
+    from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
+    from training.courses import kind
     from training.courses.recommender import RecommenderConfig
-    from training.placement.pipeline import MODEL_NAME as PLACEMENTS
 
     tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
-    monkeypatch.setattr(pipeline, "TrainConfig", functools.partial(TrainConfig, recommender=tiny))
+    monkeypatch.setattr(kind, "TrainConfig", functools.partial(TrainConfig, recommender=tiny))
     monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
     monkeypatch.setenv("JENJANG_TRACKING_URI", store_settings.tracking_uri)
     monkeypatch.setenv("JENJANG_ARTIFACT_ROOT", store_settings.artifact_root)
@@ -200,7 +201,7 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
             raise ValueError("the recommender could not be trained")
 
         with monkeypatch.context() as patch:
-            patch.setattr(pipeline, "train_training_recs", broken)
+            patch.setattr(kind.TrainingRecs, "train", broken)
             failed = CliRunner().invoke(app, ["train", "all"])
         assert failed.exit_code == 2 and "could not be trained" in failed.output
         client = registry.configure(store_settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +22,7 @@ from features.store.database import create_db_engine
 from features.store.personal import load_birth_dates
 from features.store.settings import Settings
 from features.view import build_view, post_of, vacancy_post
+from tests.factories import hand_built
 from training import registry
 from training.fairness import selection_rates
 from training.placement import reasons as placement_reasons
@@ -36,9 +36,6 @@ from training.placement.model import (
     training_examples,
 )
 from training.split import TemporalSplit
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "features"))
-import hand_built  # noqa: E402
 
 AS_OF = hand_built.AS_OF
 
@@ -366,10 +363,12 @@ def test_success_model_refuses_data_without_failures(small_examples) -> None:  #
 def test_train_register_promote_and_serve(
     store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from training.placement.pipeline import MODEL_NAME, PlacementConfig, train_placements
+    from training.contract import PLACEMENT_SUCCESS as MODEL_NAME
+    from training.placement.kind import PlacementConfig, PlacementSuccess
     from training.promotion import promote
+    from training.run import train
 
-    result = train_placements(PlacementConfig(truth_dir=small_dataset), store_settings)
+    result = train(PlacementSuccess(PlacementConfig(truth_dir=small_dataset)), store_settings)
     overall = result.report.overall
     assert {"learned", "fit_only", "imitation", "historical", "oracle"} <= set(overall.index)
     assert set(result.report.fairness["attribute"]) == {"sex", "age_band"}

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from features.asof.records import Records
-from training.courses.inference import RecommendationEngine, Request, UnknownEmployee
+from training.contract import UnknownEmployee
+from training.courses.inference import RecommendationEngine, Request
 from training.courses.recommender import TrainingRecommender
 from training.split import TemporalSplit
 

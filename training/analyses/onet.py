@@ -4,7 +4,7 @@ Each O*NET occupation is treated as a position whose standard is its Skills and 
 levels (scale LV, 0–7), weighted by their importance (scale IM, 1–5; weight IM − 1 so an element
 of no importance does not count). A person in occupation A holds A's levels. For every A, all
 other occupations are ranked by the fit of A's levels to their standard, computed with
-`features.rules.fit.competency_fit` — the code the product uses — and the ranking is compared with
+`features.asof.fit.competency_fit` — the code the product uses — and the ranking is compared with
 O*NET's related occupations (or any CSV of source → target pairs): recall@10 and MRR, beside
 plain cosine similarity of the importance vectors on the same pairs.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.rules.fit import competency_fit
+from features.asof.fit import competency_fit
 
 CODE = "O*NET-SOC Code"
 

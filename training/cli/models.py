@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from features.store.settings import get_settings
+from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS
+
+if TYPE_CHECKING:
+    from training.kind import ModelKind
 
 train_app = typer.Typer(help="Train models and register them as challenger.", no_args_is_help=True)
 bench_app = typer.Typer(help="External checks on real data.", no_args_is_help=True)
@@ -20,12 +24,10 @@ models_app = typer.Typer(
 )
 console = Console()
 
-TRAINING_RECS = "training-recs"
-PLACEMENTS = "placement-success"
 #: Headline metrics `jenjang models status` shows per registered model (MLflow metric names).
 HEADLINES = {
     TRAINING_RECS: ("ndcg_at_10", "true_fit_gain_at_5"),
-    PLACEMENTS: ("ndcg_at_10", "auc", "true_success_at_1"),
+    PLACEMENT_SUCCESS: ("ndcg_at_10", "auc", "true_success_at_1"),
 }
 HISTORY_COLUMNS = (
     "moved_at",
@@ -59,29 +61,12 @@ def train_training_recs(
     ] = None,
 ) -> None:
     """Fit the training recommender and baselines, evaluate, log to MLflow, set challenger."""
-    from training.courses.pipeline import TrainConfig, train_training_recs
+    from training.courses.kind import TrainConfig, TrainingRecs
 
     config = TrainConfig(
         test_year=test_year, train_cycles=train_cycles, evaluation_people=people, truth_dir=truth
     )
-    try:
-        result = train_training_recs(config, get_settings())
-    except (ValueError, FileNotFoundError) as error:
-        console.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from None
-    table = Table(title=f"held-out cycle {result.split.test_year}")
-    columns = [c for c in result.report.overall.columns if c != "people"]
-    table.add_column("model")
-    for column in columns:
-        table.add_column(column, justify="right")
-    for model, row in result.report.overall.iterrows():
-        table.add_row(str(model), *(f"{row[c]:.4f}" for c in columns))
-    console.print(table)
-    console.print(f"target: {json.dumps(result.target)}")
-    console.print(
-        f"[green]registered[/green] {TRAINING_RECS} v{result.version} as challenger "
-        f"(run {result.run_id})"
-    )
+    _train(TrainingRecs(config), "held-out cycle", drop=("people",))
 
 
 @train_app.command("placements")
@@ -99,16 +84,23 @@ def train_placements(
 ) -> None:
     """Fit the placement-success model and baselines, evaluate with fairness, log to MLflow,
     register `placement-success` and set challenger."""
-    from training.placement.pipeline import PlacementConfig, train_placements
+    from training.placement.kind import PlacementConfig, PlacementSuccess
 
     config = PlacementConfig(test_year=test_year, first_year=first_year, truth_dir=truth)
+    _train(PlacementSuccess(config), "held-out round", drop=("vacancies",))
+
+
+def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
+    """Train `kind`, print its overall metrics per model and register it as challenger."""
+    from training.run import train
+
     try:
-        result = train_placements(config, get_settings())
+        result = train(kind, get_settings())
     except (ValueError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    overall = result.report.overall.drop(columns="vacancies", errors="ignore")
-    table = Table(title=f"held-out round {result.split.test_year}")
+    overall = result.report.overall.drop(columns=list(drop), errors="ignore")
+    table = Table(title=f"{held_out} {result.split.test_year}")
     table.add_column("model")
     for column in overall.columns:
         table.add_column(column, justify="right")
@@ -117,7 +109,7 @@ def train_placements(
     console.print(table)
     console.print(f"target: {json.dumps(result.target)}")
     console.print(
-        f"[green]registered[/green] {PLACEMENTS} v{result.version} as challenger "
+        f"[green]registered[/green] {kind.name} v{result.version} as challenger "
         f"(run {result.run_id})"
     )
 
@@ -194,8 +186,8 @@ def promote(
     people: Annotated[int | None, typer.Option(min=100)] = None,
 ) -> None:
     """Move `champion` to the challenger when it is not worse than the champion."""
+    from training.promotion import PromotionRefused
     from training.promotion import promote as run_promote
-    from training.run import PromotionRefused
 
     try:
         comparison = run_promote(

@@ -59,7 +59,7 @@ def _view(as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
 def _champion(as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     """The champion's fitted model, refused for a date before its training cutoff."""
     from training import registry
-    from training.placement.pipeline import MODEL_NAME
+    from training.contract import PLACEMENT_SUCCESS as MODEL_NAME
     from training.promotion import load_fitted
 
     client = registry.configure(get_settings())

@@ -20,6 +20,7 @@ from features.asof.course_history import recorded, taken_pairs
 from features.asof.course_pairs import Catalogue, allowed_matrix, course_uptake, taken_matrix
 from features.asof.frame import block, build_feature_frame
 from features.asof.records import Records, active_at
+from training.contract import MAX_K, UnknownEmployee
 from training.courses.batch import Batch
 from training.courses.explain import Explainer
 from training.courses.recommender import TrainingRecommender, combine
@@ -27,7 +28,6 @@ from training.metrics import top_k
 
 log = logging.getLogger(__name__)
 
-MAX_K = 50
 
 #: The columns of an answer and their MLflow schema types (the pyfunc's output signature).
 OUTPUT_TYPES = {
@@ -58,10 +58,6 @@ EXPLAINED = [
     "jp_12m",
     "jp_shortfall_12m",
 ]
-
-
-class UnknownEmployee(LookupError):
-    """The employee is not active (or not known) at the engine's date."""
 
 
 @dataclass

@@ -25,13 +25,14 @@ from mlflow.pyfunc import PythonModel
 from features import reference
 from features.asof.records import Records
 from training.contract import (
+    MAX_K,
     input_rows,
     read_metadata,
     refuse_before_cutoff,
     request_date,
     whole_number,
 )
-from training.courses.inference import MAX_K, OUTPUT_COLUMNS, RecommendationEngine, Request
+from training.courses.inference import OUTPUT_COLUMNS, RecommendationEngine, Request
 from training.courses.recommender import TrainingRecommender
 
 log = logging.getLogger(__name__)

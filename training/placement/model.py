@@ -32,11 +32,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from features.asof.evaluations import harmonised
-from features.asof.post_pairs import (
-    CANDIDATE_FEATURES,
-    PROXIMITY_FEATURES,
-    SUCCESS_FEATURES,
-)
+from features.asof.post_pairs import CANDIDATE_FEATURES, PROXIMITY_FEATURES, SUCCESS_FEATURES
 from features.asof.records import Records, known
 from features.rules.eligibility import BAIK
 from features.view import STRUCTURAL_FAMILIES, build_view, candidate_rows, post_of

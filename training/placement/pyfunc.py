@@ -25,13 +25,13 @@ from features.asof.records import Records
 from features.planning.ranking import rank_candidates
 from features.view import View, build_view, vacancy_post
 from training.contract import (
+    MAX_K,
     input_rows,
     read_metadata,
     refuse_before_cutoff,
     request_date,
     whole_number,
 )
-from training.courses.inference import MAX_K
 from training.placement.model import SuccessModel
 
 #: How many dates' views a loaded model keeps (today's, and perhaps one historical).

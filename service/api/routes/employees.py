@@ -19,7 +19,7 @@ from service.api.schemas import (
 )
 from service.api.suggestions import career_paths, training_suggestions
 from service.dependencies import AuditDep, SnapshotDep, TrainingModelDep
-from training.courses.inference import MAX_K
+from training.contract import MAX_K
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 

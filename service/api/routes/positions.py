@@ -24,7 +24,7 @@ from service.api.schemas import (
 )
 from service.api.suggestions import candidate_suggestions, placement_plan
 from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
-from training.courses.inference import MAX_K
+from training.contract import MAX_K
 
 router = APIRouter(tags=["positions"])
 

@@ -1,6 +1,5 @@
 """What the service tests share besides fixtures: the running app with one account per role
-(built by the `api` fixture in conftest.py) and the accounts' password. A module of its own, so
-tests import it by a name no other test folder uses."""
+(built by the `api` fixture in tests/service/conftest.py) and the accounts' password."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Jenjang's test suite (a package, so tests import their factories as `tests.factories`)."""
