@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 
 from service.access.audit import AuditLog
-from service.state.model_store import PLACEMENT, TRAINING, Loaded, ModelStore, Serving
+from service.state.model_store import Loaded, ModelStore, Serving
 from service.state.snapshot import Snapshot
+from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS
 
 
 def get_store(request: Request) -> ModelStore:
@@ -37,11 +38,11 @@ def get_audit_log(request: Request) -> AuditLog:
 
 
 def training_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
-    return serving.get(TRAINING)
+    return serving.get(TRAINING_RECS)
 
 
 def placement_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
-    return serving.get(PLACEMENT)
+    return serving.get(PLACEMENT_SUCCESS)
 
 
 StoreDep = Annotated[ModelStore, Depends(get_store)]

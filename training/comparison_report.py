@@ -12,14 +12,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from training.html import embedded_figure  # noqa: E402
-from training.promotion import Comparison  # noqa: E402
+from training.html import embedded_figure, figure
+from training.promotion import Comparison
 
 
 def comparison_page(name: str, comparison: Comparison, versions: list[dict[str, Any]]) -> str:
@@ -60,7 +56,8 @@ def comparison_page(name: str, comparison: Comparison, versions: list[dict[str, 
 def _gate_chart(comparison: Comparison) -> str:
     """Champion and challenger bars per gated metric, as an embedded PNG."""
     metrics = comparison.metrics[["champion", "challenger"]]
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig = figure(6, 3)
+    ax = fig.subplots()
     metrics.plot(kind="bar", ax=ax, rot=0)
     ax.set_ylabel("value on the same cycle")
     ax.set_title(f"v{comparison.champion} (champion) vs v{comparison.challenger} (challenger)")

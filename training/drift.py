@@ -21,19 +21,15 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from scipy.stats import ks_2samp
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy.stats import ks_2samp  # noqa: E402
-
-from features.asof.frame import EMPLOYEE_FEATURES, build_feature_frame  # noqa: E402
-from features.asof.records import Records  # noqa: E402
-from features.view import STRUCTURAL_FAMILIES  # noqa: E402
-from training.html import embedded_figure  # noqa: E402
-from training.split import labels, spine  # noqa: E402
+from features.asof.frame import EMPLOYEE_FEATURES, build_feature_frame
+from features.asof.records import Records
+from features.view import STRUCTURAL_FAMILIES
+from training.html import embedded_figure, figure
+from training.split import labels, spine
 
 #: PSI above which a feature has shifted enough to look at before retraining (a convention).
 PSI_SHIFT = 0.25
@@ -218,7 +214,8 @@ def write_drift_report(report: DriftReport, path: Path) -> Path:
 
 def _psi_chart(report: DriftReport) -> str:
     table = report.features.dropna(subset=["psi"]).head(20).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.3 * len(table) + 1))
+    fig = figure(7, 0.3 * len(table) + 1)
+    ax = fig.subplots()
     colours = table["level"].map({"shift": "#c92a2a", "moderate": "#f08c00", "stable": "#2f6fde"})
     ax.barh(table["feature"], table["psi"], color=colours)
     ax.axvline(PSI_SHIFT, color="grey", linestyle="--")

@@ -1,5 +1,8 @@
 """The HTML of every report an analyst keeps (evaluation, comparison, drift): one page
 shape, and matplotlib figures embedded as PNG so a report is one self-contained file.
+
+Figures are made with `figure()`, not pyplot: no global backend is set (a notebook importing a
+report keeps showing its own charts) and nothing is left open between reports.
 """
 
 from __future__ import annotations
@@ -8,8 +11,22 @@ import base64
 import io
 from pathlib import Path
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
+
+#: Resolution of every report chart.
+DPI = 110
+
+
+def figure(width: float, height: float) -> Figure:
+    """A figure of its own (inches), drawn off screen whatever backend the process uses."""
+    return Figure(figsize=(width, height))
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Write `fig` as the PNG `path` (laid out tightly) and return the path."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    return path
 
 
 def html_page(markdown: str, charts: list[Path], title: str) -> str:
@@ -27,11 +44,9 @@ def _base64(path: Path) -> str:
 
 
 def embedded_figure(fig: Figure) -> str:
-    """An <img> holding the figure as a PNG itself (the figure is closed): pages with charts
-    need no other file."""
+    """An <img> holding the figure as a PNG itself: pages with charts need no other file."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
+    fig.savefig(buffer, format="png", dpi=DPI)
     return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 

@@ -19,7 +19,6 @@ the training recommender's scores when given (its gap coverage otherwise).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -159,8 +158,8 @@ class CareerPaths:
                     "fit_score": float(score),
                     "eligible": bool(result.eligible.iloc[row]),
                     "eligible_from": _date(result.eligible_from.iloc[row]),
-                    "failed_rules": json.dumps(list(failed.index[failed.to_numpy(dtype=bool)])),
-                    "missing": json.dumps(list(self._shortfall(row, position)["competency_code"])),
+                    "failed_rules": list(failed.index[failed.to_numpy(dtype=bool)]),
+                    "missing": list(self._shortfall(row, position)["competency_code"]),
                 }
             )
         return pd.DataFrame(out, columns=NEXT_STEP_COLUMNS)

@@ -5,7 +5,6 @@ a placement plan solves.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Protocol
@@ -37,7 +36,7 @@ def rank_candidates(
 ) -> pd.DataFrame:
     """The `k` best candidates for `post` among everyone in `view` (or those `among` marks):
     eligible ones only unless `include_ineligible`, the holder of the post left out. Failed
-    rules are a JSON list of ids; reasons (a JSON list) come from scorers that can give them."""
+    rules are a list of rule ids; reasons (a list of dicts) come from scorers that give them."""
     result = view.eligibility(post.family)
     rows = candidate_rows(view, post, include_ineligible, among)  # features for these only
     pairs = view.pairs_at(post, rows)
@@ -55,7 +54,7 @@ def rank_candidates(
             "score": best,
             "fit_score": pairs["fit_score"].to_numpy()[order],
             "eligible": result.eligible.to_numpy(dtype=bool)[top],
-            "failed_rules": [json.dumps(list(names[row])) for row in failed.to_numpy(dtype=bool)],
+            "failed_rules": [list(names[row]) for row in failed.to_numpy(dtype=bool)],
             "eligible_from": [
                 "" if pd.isna(date) else pd.Timestamp(date).date().isoformat()
                 for date in eligible_from
@@ -67,9 +66,9 @@ def rank_candidates(
     )
 
 
-def _reasons(scorer: Scorer, pairs: pd.DataFrame) -> list[str]:
+def _reasons(scorer: Scorer, pairs: pd.DataFrame) -> list[list[dict[str, object]]]:
     explain = getattr(scorer, "reasons", None)
-    return explain(pairs) if explain is not None and len(pairs) else ["[]"] * len(pairs)
+    return explain(pairs) if explain is not None and len(pairs) else [[] for _ in range(len(pairs))]
 
 
 @dataclass(frozen=True)

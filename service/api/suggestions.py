@@ -4,7 +4,6 @@ these, so a suggestion shown on a page is audited and versioned exactly like one
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from typing import Any
 
@@ -167,7 +166,7 @@ def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> li
                 eligible=bool(row["eligible"]),
                 eligible_from=row["eligible_from"] or None,
                 failed_rules=messages(result, employee_id),  # type: ignore[arg-type]
-                missing_competencies=json.loads(row["missing"]),
+                missing_competencies=row["missing"],
             )
         )
     return out

@@ -32,11 +32,12 @@ import mlflow
 from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
 from training import registry
+from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS
 
 log = logging.getLogger(__name__)
 
-TRAINING, PLACEMENT = "training-recs", "placement-success"
-MODEL_NAMES = (TRAINING, PLACEMENT)
+#: The models in service (their names are the contract's).
+MODEL_NAMES = (TRAINING_RECS, PLACEMENT_SUCCESS)
 
 
 class ModelUnavailable(RuntimeError):

@@ -28,6 +28,7 @@ from features.store.personal import load_birth_dates
 from features.store.reads import database_snapshot_id, load_records
 from features.view import STRUCTURAL_FAMILIES, View, build_view
 from service.settings import ServiceSettings
+from training.contract import Data, Dated
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ class Snapshot:
     birth_dates: pd.Series
     view: View
     agencies: pd.DataFrame  # agency_id (index), name, region
+
+    @cached_property
+    def data(self) -> Data:
+        """What the models in service answer from: these records, and this snapshot's view of
+        everyone on `as_of` (described once for the service and its models)."""
+        return Data(self.records, self.birth_dates, Dated({self.as_of: self.view}))
 
     @cached_property
     def paths(self) -> CareerPaths:

@@ -17,7 +17,7 @@ from service.dependencies import AuditDep, EngineDep, SnapshotDep, TrainingModel
 from service.state.model_store import Loaded
 from service.state.snapshot import NotFound, Snapshot
 from service.web import charts
-from service.web.rendering import JudgementForm, message, page, page_language, require, stored
+from service.web.rendering import JudgementForm, judgement, message, page, page_language, require
 from service.web.texts import texts
 
 router = APIRouter(include_in_schema=False)
@@ -52,16 +52,17 @@ def career_feedback(
     form: Annotated[JudgementForm, Form()],
 ) -> Response:
     """ "Interested" or "not relevant" (with a reason) on one recommended training."""
-    account = require(request)
-    if isinstance(account, Response):
-        return account
-    if account.role != "asn":
-        return message(request, "forbidden", 403, account)
-    refused = stored(account, snapshot, engine, form)
-    if refused is not None:
-        error = texts(page_language(request))[refused]  # "reason" is the field's own prompt
-        return _career(request, account, snapshot, model, audit_log, error=error, status_code=422)
-    return RedirectResponse("/karier?ok=1", status.HTTP_303_SEE_OTHER)
+    return judgement(
+        request,
+        snapshot,
+        engine,
+        form,
+        may_judge=lambda account: account.role == "asn",
+        again=lambda account, error: _career(
+            request, account, snapshot, model, audit_log, error=error, status_code=422
+        ),
+        done="/karier?ok=1",
+    )
 
 
 def _career(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, status
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import Response
 
 from service.access.accounts import Account
 from service.access.audit import AuditLog
@@ -17,7 +17,7 @@ from service.dependencies import AuditDep, EngineDep, PlacementModelDep, Snapsho
 from service.state.model_store import Loaded
 from service.state.serving import BadRequest
 from service.state.snapshot import NotFound, Snapshot
-from service.web.rendering import JudgementForm, message, page, page_language, require, stored
+from service.web.rendering import JudgementForm, judgement, message, page, page_language, require
 from service.web.texts import texts
 
 router = APIRouter(include_in_schema=False)
@@ -90,18 +90,19 @@ def candidate_feedback(
     form: Annotated[JudgementForm, Form()],
 ) -> Response:
     """Accept, or reject with a reason, one proposed candidate."""
-    account = require(request)
-    if isinstance(account, Response):
-        return account
-    if individual_agencies(account) == ():  # an ASN (or an analyst without a grant)
-        return message(request, "forbidden", 403, account)
-    refused = stored(account, snapshot, engine, form)
-    if refused is not None:
-        error = texts(page_language(request))["reject_reason" if refused == "reason" else refused]
-        return _candidates(
+    return judgement(
+        request,
+        snapshot,
+        engine,
+        form,
+        # not an ASN, nor an analyst without a grant
+        may_judge=lambda account: individual_agencies(account) != (),
+        again=lambda account, error: _candidates(
             request, account, snapshot, model, audit_log, position_id, error=error, status_code=422
-        )
-    return RedirectResponse(f"/posisi/{position_id}?ok=1", status.HTTP_303_SEE_OTHER)
+        ),
+        done=f"/posisi/{position_id}?ok=1",
+        reason_text="reject_reason",
+    )
 
 
 def _candidates(

@@ -8,7 +8,7 @@ suggestion on a page comes from `service.api.suggestions`: audited and versioned
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -70,6 +70,32 @@ def stored(
     except BadRequest:
         return "wrong_decision"
     return None
+
+
+def judgement(
+    request: Request,
+    snapshot: Snapshot,
+    engine: sa.Engine,
+    form: JudgementForm,
+    may_judge: Callable[[Account], bool],
+    again: Callable[[Account, str], Response],
+    done: str,
+    reason_text: str = "reason",
+) -> Response:
+    """A page's judgement form (interested, not relevant, accept, reject): who may judge, the
+    judgement stored through the API's rules, then back to `done`, or the page `again` with
+    what was refused (`reason_text` names the text asking for a reason)."""
+    account = require(request)
+    if isinstance(account, Response):
+        return account
+    if not may_judge(account):
+        return message(request, "forbidden", 403, account)
+    refused = stored(account, snapshot, engine, form)
+    if refused is None:
+        return RedirectResponse(done, status.HTTP_303_SEE_OTHER)
+    return again(
+        account, texts(page_language(request))[reason_text if refused == "reason" else refused]
+    )
 
 
 def page_language(request: Request) -> str:

@@ -13,8 +13,8 @@ from features.asof.records import Records
 from features.store.database import audit_log, create_db_engine, feedback
 from features.store.settings import Settings
 from training.courses.batch import build_batch
+from training.courses.feedback import feedback_agreement, training_judgements
 from training.courses.recommender import TrainingRecommender
-from training.feedback import feedback_agreement, training_judgements
 from training.metrics import top_k
 from training.split import spine
 
@@ -90,7 +90,11 @@ def test_a_placement_model_is_measured_against_what_planners_said(
     from features.planning.ranking import rank_candidates
     from features.store.personal import load_birth_dates
     from features.view import STRUCTURAL_FAMILIES, build_view, vacancy_post
-    from training.feedback import FIRST_CANDIDATES, placement_agreement, placement_judgements
+    from training.placement.feedback import (
+        FIRST_CANDIDATES,
+        placement_agreement,
+        placement_judgements,
+    )
     from training.placement.model import FitOnly, placement_events, training_examples
     from training.split import TemporalSplit
 

@@ -169,10 +169,10 @@ def _an_active_employee(settings: Settings, as_of: str) -> str:
     ],
 )
 def test_bad_requests_name_the_row_and_the_field(row: dict, message: str) -> None:
-    from training.courses.pyfunc import _requests
+    from training.courses.pyfunc import TrainingRecsModel
 
     with pytest.raises(ValueError, match=message):
-        _requests(pd.DataFrame(row))
+        TrainingRecsModel().requests(pd.DataFrame(row))
 
 
 @pytest.mark.slow

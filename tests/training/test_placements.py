@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -75,9 +74,7 @@ def test_ranking_returns_only_eligible_people_and_never_the_holder(hand_view) ->
     assert ranked["score"].iloc[0] > ranked["score"].iloc[1]
     everyone = rank_candidates(view, post, FitOnly(), k=10, include_ineligible=True)
     assert "HOLDER" not in set(everyone["employee_id"])
-    failed = dict(
-        zip(everyone["employee_id"], everyone["failed_rules"].map(json.loads), strict=True)
-    )
+    failed = dict(zip(everyone["employee_id"], everyone["failed_rules"], strict=True))
     assert failed["THREE_YEARS"] == ["PREV-PGW"]
     assert failed["SMA"] == ["EDU-PGW"]
     assert failed["PENALTY_23M"] == ["DISC"]
@@ -333,8 +330,7 @@ def test_reasons_name_the_largest_contributions_with_their_direction(small_examp
     parts = placement_reasons.contributions(model.model, model.features, pairs)
     logit = parts.sum(axis=1) + model.model[-1].intercept_[0]
     np.testing.assert_allclose(1 / (1 + np.exp(-logit)), model.score(pairs), rtol=1e-9)
-    for row, given in enumerate(model.reasons(pairs)):
-        reasons = json.loads(given)
+    for row, reasons in enumerate(model.reasons(pairs)):
         assert len(reasons) == placement_reasons.REASONS_SHOWN
         largest = parts.iloc[row].abs().sort_values(ascending=False).index[0]
         assert reasons[0]["feature"] == largest
@@ -456,7 +452,7 @@ def _a_pelaksana(dataset: Path) -> str:
     ],
 )
 def test_pyfunc_input_errors_name_the_row_and_field(row: dict, message: str) -> None:
-    from training.placement.pyfunc import _requests
+    from training.placement.pyfunc import PlacementModel
 
     with pytest.raises(ValueError, match=message):
-        _requests(pd.DataFrame([row]))
+        PlacementModel().requests(pd.DataFrame([row]))

@@ -8,7 +8,6 @@ then only scores one person's candidates, so an answer takes milliseconds. The M
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -92,14 +91,18 @@ class RecommendationEngine:
         records: Records,
         as_of: pd.Timestamp | None = None,
         chunk: int = 2000,
+        frame: pd.DataFrame | None = None,
     ) -> None:
+        """`frame`: everyone's features on `as_of` when already built (a `View`'s frame),
+        else they are built here."""
         self.recommender = recommender
         self.records = records
         self.as_of = pd.Timestamp(as_of or pd.Timestamp.now().normalize())
         self.catalogue = Catalogue.from_records(records)
-        people = active_at(records, self.as_of)
-        frame = build_feature_frame(people, records)
-        self.frame = frame[frame["position_id"].notna()].set_index("employee_id", drop=False)
+        if frame is None:
+            frame = build_feature_frame(active_at(records, self.as_of), records)
+        frame = frame[frame["position_id"].notna()]
+        self.frame = frame.set_index("employee_id", drop=False)
         self.uptake = course_uptake(records, self.catalogue, self.as_of)
         taken = taken_pairs(recorded(records, self.as_of))
         self.taken = taken.set_index("employee_id", drop=False).sort_index()
@@ -121,8 +124,9 @@ class RecommendationEngine:
         return pd.DataFrame(self.recommend_rows(request), columns=OUTPUT_COLUMNS)
 
     def recommend_rows(self, request: Request) -> list[dict[str, object]]:
-        """The same answer as plain rows (no DataFrame: a service answering one person at a
-        time spends more on building a small DataFrame than on choosing the courses)."""
+        """The same answer as plain rows, reasons as a list of dicts (no DataFrame: a service
+        answering one person at a time spends more on building a small DataFrame than on
+        choosing the courses)."""
         if request.employee_id not in self.row:
             raise UnknownEmployee(
                 f"employee {request.employee_id!r} is not active with a known position "
@@ -154,7 +158,7 @@ class RecommendationEngine:
                     "score": round(float(scores[course]), 6),
                     "expected_gain": round(float(self.scored.gain[row, course]), 6),
                     "uptake_probability": round(float(self.scored.uptake[row, course]), 6),
-                    "reasons": json.dumps(explainer.reasons(int(course)), ensure_ascii=False),
+                    "reasons": explainer.reasons(int(course)),
                     "as_of": as_of,
                 }
             )

@@ -31,10 +31,10 @@ from training.courses.evaluation import (
     test_batch,
     tradeoff,
 )
+from training.courses.feedback import feedback_agreement, training_judgements
 from training.courses.inference import OUTPUT_TYPES
 from training.courses.recommender import RecommenderConfig, TrainingRecommender
 from training.courses.report import write_report
-from training.feedback import feedback_agreement, training_judgements
 from training.kind import ModelKind, RunData, Trained
 from training.registry import metric_name
 from training.run import load_truth

@@ -11,15 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from training.courses.evaluation import EvaluationReport, target_check  # noqa: E402
-from training.html import html_page
-
-matplotlib.use("Agg")
-
+from training.courses.evaluation import EvaluationReport, target_check
+from training.html import figure, html_page, save_figure
 
 HEADLINE = ["ndcg@10", "recall@10", "coverage@10", "true_fit_gain@5", "true_competency_gain@5"]
 
@@ -98,30 +93,23 @@ def _bar_chart(overall: pd.DataFrame, folder: Path) -> Path | None:
     metrics = [m for m in ("ndcg@10", "true_fit_gain@5") if m in overall]
     if not metrics:
         return None
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.2))
-    axes = [axes] if len(metrics) == 1 else list(axes)
+    fig = figure(5 * len(metrics), 3.2)
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics, strict=True):
         values = overall[metric].sort_values()
         colours = ["#1f6f4a" if i == "learned" else "#9aa5b1" for i in values.index]
         ax.barh(values.index, values.to_numpy(), color=colours)
         ax.set_title(metric)
-    fig.tight_layout()
-    path = folder / "metrics_overall.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "metrics_overall.png")
 
 
 def _family_chart(report: EvaluationReport, folder: Path) -> Path | None:
     if "true_fit_gain@5" not in report.by_family:
         return None
     table = report.by_family.pivot(index="family", columns="model", values="true_fit_gain@5")
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = figure(8, 4)
+    ax = fig.subplots()
     table.plot.bar(ax=ax, width=0.8)
     ax.set_ylabel("true fit gain of the top 5")
     ax.set_title("True gain per position family")
-    fig.tight_layout()
-    path = folder / "true_gain_by_family.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "true_gain_by_family.png")

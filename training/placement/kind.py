@@ -20,9 +20,9 @@ from mlflow.types import ColSpec, Schema
 from features.asof.records import Records
 from features.planning.ranking import Scorer
 from training import contract
-from training.feedback import placement_agreement, placement_judgements
 from training.kind import ModelKind, RunData, Trained
 from training.placement.evaluation import PlacementReport, evaluate_placements, test_round
+from training.placement.feedback import placement_agreement, placement_judgements
 from training.placement.model import (
     RANKING_TYPES,
     FitOnly,

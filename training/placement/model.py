@@ -234,8 +234,8 @@ class SuccessModel:
     def score(self, pairs: pd.DataFrame) -> np.ndarray:
         return self.model.predict_proba(pairs[self.features])[:, 1]
 
-    def reasons(self, pairs: pd.DataFrame) -> list[str]:
-        """Each candidate's largest contributions to the score, in words (JSON list per row)."""
+    def reasons(self, pairs: pd.DataFrame) -> list[list[dict[str, object]]]:
+        """Each candidate's largest contributions to the score, in words (a list per row)."""
         parts = placement_reasons.contributions(self.model, self.features, pairs)
         return placement_reasons.reasons(parts, pairs)
 

@@ -8,7 +8,6 @@ The two or three largest, in words (Bahasa Indonesia and English), are the candi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -42,19 +41,14 @@ def contributions(pipeline: Any, features: list[str], pairs: pd.DataFrame) -> pd
     return pd.DataFrame(np.asarray(transformed) * coefficients, columns=names, index=pairs.index)
 
 
-def reasons(parts: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
-    """Each candidate's largest contributions in words, as a JSON list per row."""
+def reasons(parts: pd.DataFrame, pairs: pd.DataFrame) -> list[list[dict[str, object]]]:
+    """Each candidate's largest contributions in words, a list per row."""
     out = []
     values = parts.to_numpy()
     names = np.array(parts.columns)
     for i in range(len(parts)):
         order = np.argsort(-np.abs(values[i]), kind="stable")[:REASONS_SHOWN]
-        out.append(
-            json.dumps(
-                [_reason(str(names[j]), float(values[i, j]), pairs.iloc[i]) for j in order],
-                ensure_ascii=False,
-            )
-        )
+        out.append([_reason(str(names[j]), float(values[i, j]), pairs.iloc[i]) for j in order])
     return out
 
 

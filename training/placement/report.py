@@ -9,15 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from training.html import html_page  # noqa: E402
-from training.placement.evaluation import PlacementReport  # noqa: E402
-from training.placement.model import SuccessModel  # noqa: E402
+from training.html import figure, html_page, save_figure
+from training.placement.evaluation import PlacementReport
+from training.placement.model import SuccessModel
 
 #: "A clear margin": the top suggestion's true success at least this much above the historical
 #: choice's, relative (heuristic; the issue asks for a clear margin without a number).
@@ -119,15 +115,12 @@ def _success_chart(report: PlacementReport, folder: Path) -> Path | None:
     if "true_success@1" not in report.overall:
         return None
     values = report.overall["true_success@1"].dropna().sort_values()
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig = figure(6, 3.2)
+    ax = fig.subplots()
     colours = ["#1f6f4a" if i == "learned" else "#9aa5b1" for i in values.index]
     ax.barh(values.index, values.to_numpy(), color=colours)
     ax.set_xlabel("true success probability of the top suggestion")
-    fig.tight_layout()
-    path = folder / "true_success.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "true_success.png")
 
 
 def _fairness_chart(report: PlacementReport, folder: Path) -> Path | None:
@@ -135,13 +128,10 @@ def _fairness_chart(report: PlacementReport, folder: Path) -> Path | None:
     if summary.empty:
         return None
     top1 = summary.xs(1, level="k")
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    fig = figure(6, 3.2)
+    ax = fig.subplots()
     top1.plot.barh(ax=ax)
     ax.axvline(0.8, color="#b03a2e", linestyle="--", label="four-fifths")
     ax.set_xlabel("lowest impact ratio of the top-1 selections")
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    path = folder / "fairness.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, folder / "fairness.png")
