@@ -40,7 +40,7 @@ import pandas as pd
 from features.ingest.cycle import ingest_cycle
 from features.store.database import create_db_engine
 from features.store.reads import load_records
-from features.store.settings import Settings
+from training.registry import RegistrySettings as Settings
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from training import registry
 from training.courses.kind import TrainConfig, TrainingRecs

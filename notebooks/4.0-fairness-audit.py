@@ -39,7 +39,7 @@ import pandas as pd
 
 from features.ingest.upsert import ingest_folder
 from features.store.database import create_db_engine
-from features.store.settings import Settings
+from training.registry import RegistrySettings as Settings
 from features.synth import GeneratorConfig, generate_dataset
 from training import registry
 from training.courses.kind import TrainConfig, TrainingRecs

@@ -9,8 +9,8 @@ handed that data and warmed up before it serves; routes reach them through depen
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import anyio.to_thread
@@ -39,6 +39,37 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     """The Jenjang service. Raises at start when the settings cannot serve (no secret in
     production)."""
     ready = (settings or get_service_settings()).check_for_start()
+    app = FastAPI(
+        title="Jenjang",
+        summary="Career recommendations for Indonesian civil servants (ASN): advisory, explained.",
+        version="0.1.0",
+        lifespan=_lifespan(ready),
+    )
+    api = APIRouter(
+        prefix="/api/v1",
+        responses={
+            401: {"model": Problem, "description": "No valid token: sign in first."},
+            403: {"model": Problem, "description": "The caller's role may not do this."},
+            503: {"model": Problem, "description": "A model the answer needs is not loaded."},
+        },
+    )
+    for routes in (auth, employees, positions, agencies, feedback, models):
+        api.include_router(routes.router)
+    app.include_router(api)
+    app.include_router(pages.router)
+    app.include_router(service_routes)
+    app.mount(
+        "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
+    )
+    add_error_handlers(app, pages.error_message)
+    app.add_exception_handler(StarletteHTTPException, pages.error_page)
+    app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
+    return app
+
+
+def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start: the database, the day's snapshot, the champions prepared on it, the audit log;
+    all in `app.state`, never at module level."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,54 +87,33 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         finally:
             app.state.engine.dispose()
 
-    app = FastAPI(
-        title="Jenjang",
-        summary="Career recommendations for Indonesian civil servants (ASN): advisory, explained.",
-        version="0.1.0",
-        lifespan=lifespan,
-    )
+    return lifespan
 
-    api = APIRouter(
-        prefix="/api/v1",
-        responses={
-            401: {"model": Problem, "description": "No valid token: sign in first."},
-            403: {"model": Problem, "description": "The caller's role may not do this."},
-            503: {"model": Problem, "description": "A model the answer needs is not loaded."},
-        },
-    )
-    for routes in (auth, employees, positions, agencies, feedback, models):
-        api.include_router(routes.router)
-    app.include_router(api)
-    app.include_router(pages.router)
-    app.mount(
-        "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
-    )
-    add_error_handlers(app, pages.error_message)
-    app.add_exception_handler(StarletteHTTPException, pages.error_page)
-    app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
 
-    @app.get("/health", tags=["service"])
-    def health() -> dict[str, str]:
-        """Alive: the process answers."""
-        return {"status": "ok"}
+service_routes = APIRouter(tags=["service"])
 
-    @app.get("/ready", tags=["service"])
-    def ready_check(request: Request) -> JSONResponse:
-        """Ready to serve: every model loaded (from the registry, or the local cache when the
-        registry was unreachable — said here) and the database reachable."""
-        state = request.app.state
-        models = state.models.status(detailed=False)
-        database = _database_ok(state.engine)
-        ok = database is None and all(m["loaded"] for m in models)
-        body = {
-            "ready": ok,
-            "database": "ok" if database is None else database,
-            "models": models,
-            "degraded": [m["name"] for m in models if m["source"] == "cache"],
-        }
-        return JSONResponse(body, status_code=200 if ok else 503)
 
-    return app
+@service_routes.get("/health")
+def health() -> dict[str, str]:
+    """Alive: the process answers."""
+    return {"status": "ok"}
+
+
+@service_routes.get("/ready")
+def ready_check(request: Request) -> JSONResponse:
+    """Ready to serve: every model loaded (from the registry, or the local cache when the
+    registry was unreachable — said here) and the database reachable."""
+    state = request.app.state
+    models = state.models.status(detailed=False)
+    database = _database_ok(state.engine)
+    ok = database is None and all(m["loaded"] for m in models)
+    body = {
+        "ready": ok,
+        "database": "ok" if database is None else database,
+        "models": models,
+        "degraded": [m["name"] for m in models if m["source"] == "cache"],
+    }
+    return JSONResponse(body, status_code=200 if ok else 503)
 
 
 def _database_ok(engine: sa.Engine) -> str | None:

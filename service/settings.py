@@ -1,4 +1,5 @@
-"""Settings of the service: the data layer's (`features.store.settings`) plus what serving needs.
+"""Settings of the service: the data layer's and the registry's (`training.registry`) plus what
+serving needs.
 
 ``environment`` is ``demo`` (the embedded default of `make demo`) or ``production``. Production
 refuses to start without a ``secret_key`` of its own (`check_for_start`); the demo generates one
@@ -12,13 +13,13 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from features.store.settings import Settings
+from training.registry import RegistrySettings
 
 #: Shortest secret accepted in production (bytes of URL-safe text).
 MIN_SECRET_LENGTH = 32
 
 
-class ServiceSettings(Settings):
+class ServiceSettings(RegistrySettings):
     """``model_cache_dir``: where the last successfully loaded champion of each model is kept,
     so the service can start from it when the registry is unreachable."""
 

@@ -102,6 +102,7 @@ ALLOWED: dict[str, set[str]] = {
     "training.run": {
         "features.asof",
         "features.store",
+        "training.contract",
         "training.kind",
         "training.registry",
         "training.split",
@@ -135,7 +136,7 @@ ALLOWED: dict[str, set[str]] = {
     | {f"training.{room}" for room in ("promotion", "drift", "comparison_report", "truth")}
     | {"training.courses", "training.placement", "training.analyses"},
     "service": set(),
-    "service.settings": {"features.store"},
+    "service.settings": {"training.registry"},  # the registry's settings, plus the service's
     "service.state": _FEATURES | {"service.settings", "training.contract", "training.registry"},
     "service.access": {"features.store", "service.settings", "service.state"},
     "service.dependencies": {"service.access", "service.state", "training.contract"},

@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 #: The registered models the service answers with (each kind takes its name from here).
 TRAINING_RECS = "training-recs"
 PLACEMENT_SUCCESS = "placement-success"
+#: This contract's version: the pyfunc base and the modules fitted models are pickled from.
+#: Versions registered before the layout of docs/architecture.md carry no tag and count as "1";
+#: this code cannot load them, and says so by name instead of failing on a missing module.
+CONTRACT_VERSION = "2"
 #: The longest list a request may ask for, and the length when it does not say.
 MAX_K = 50
 DEFAULT_K = 10
@@ -48,6 +52,21 @@ T = TypeVar("T")
 
 class FeatureSetMismatch(RuntimeError):
     """The model was built on a feature set this code does not compute."""
+
+
+class ContractMismatch(RuntimeError):
+    """The model version was built for another pyfunc contract than this code serves."""
+
+
+def check_contract(tags: dict[str, str], name: str, version: str) -> None:
+    """Refuse, by name, a registered version built for another contract (its tags say which)."""
+    built_for = tags.get("contract_version", "1")
+    if built_for != CONTRACT_VERSION:
+        which = f"{name} v{version}" if version else name
+        raise ContractMismatch(
+            f"{which} was built for pyfunc contract {built_for}; this code serves "
+            f"contract {CONTRACT_VERSION}: retrain it (`jenjang train all`) or deploy matching code"
+        )
 
 
 class UnknownEmployee(LookupError):
@@ -65,6 +84,7 @@ def read_metadata(context: Any) -> tuple[dict[str, Any], pd.Timestamp]:
             f"model built on feature set {version!r}, this code computes "
             f"{FEATURE_SET_VERSION!r}: retrain it or deploy matching code"
         )
+    check_contract(metadata, metadata.get("model_name", "the model"), "")
     if "training_cutoff" not in metadata:
         raise ValueError("model metadata has no training_cutoff: it cannot guard its dates")
     return metadata, pd.Timestamp(metadata["training_cutoff"])

@@ -21,11 +21,11 @@ import pandas as pd
 from features.asof.frame import FEATURE_SET_VERSION
 from features.store.database import create_db_engine, migrate
 from features.store.reads import load_records
-from features.store.settings import Settings
 from training import registry
-from training.contract import TRAINING_RECS
+from training.contract import CONTRACT_VERSION, TRAINING_RECS, check_contract
 from training.kind import RunData
 from training.kinds import kind_of
+from training.registry import RegistrySettings
 from training.split import cycle_start
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def load_fitted(name: str, version: str) -> tuple[Any, dict[str, str]]:
 
 
 def compare(
-    settings: Settings,
+    settings: RegistrySettings,
     name: str = TRAINING_RECS,
     truth_dir: Path | None = None,
     people: int | None = None,
@@ -81,6 +81,12 @@ def compare(
         # the first champion has nothing to be compared with: its own run holds its metrics
         empty = pd.DataFrame(columns=["challenger", "champion", "passes", "relative"])
         return Comparison(None, challenger, -1, empty, True, settings.promotion_tolerance)
+    champion_tags = client.get_model_version(name, champion).tags
+    if champion_tags.get("contract_version", "1") != CONTRACT_VERSION:
+        # this code cannot load or serve the champion: replacing it cannot make things worse
+        log.warning("%s champion v%s was built for another pyfunc contract", name, champion)
+        empty = pd.DataFrame(columns=["challenger", "champion", "passes", "relative"])
+        return Comparison(champion, challenger, -1, empty, True, settings.promotion_tolerance)
     new, new_tags = load_fitted(name, challenger)
     test_year = int(new_tags["test_year"])
     models = [new]
@@ -127,7 +133,7 @@ def _verdict(
 
 
 def promote(
-    settings: Settings,
+    settings: RegistrySettings,
     name: str = TRAINING_RECS,
     reason: str = "",
     force: bool = False,
@@ -161,7 +167,7 @@ def promote(
 
 
 def rollback(
-    settings: Settings,
+    settings: RegistrySettings,
     name: str = TRAINING_RECS,
     reason: str = "",
     to_version: str | None = None,
@@ -190,12 +196,13 @@ def rollback(
             f"v{to_version} was built on feature set {built_on!r}; this code computes "
             f"{FEATURE_SET_VERSION!r}: the service could not load it"
         )
+    check_contract(target.tags, name, to_version)
     _move_champion(settings, name, to_version, by, f"rollback: {reason.strip()}")
     return to_version
 
 
 def _move_champion(
-    settings: Settings,
+    settings: RegistrySettings,
     name: str,
     version: str,
     by: str | None,

@@ -26,7 +26,27 @@ CHAMPION, CHALLENGER = "champion", "challenger"
 EXPERIMENT = "jenjang"
 
 
-def configure(settings: Settings) -> MlflowClient:
+class RegistrySettings(Settings):
+    """The data layer's settings plus where models are tracked and how they are promoted.
+
+    ``tracking_uri``: MLflow tracking and registry store; a SQLite file under ``models/`` by
+    default (artifacts beside it in ``models/artifacts``), a tracking server in deployment.
+    ``promotion_tolerance``: how much worse (relative) a challenger may be than the champion
+    on a gated metric and still be promoted.
+    """
+
+    tracking_uri: str = "sqlite:///models/mlflow.db"
+    artifact_root: str = "models/artifacts"
+    promotion_tolerance: float = 0.02
+
+
+def get_registry_settings() -> RegistrySettings:
+    """The registry's settings from the environment, read when called (the commands call it
+    once; nothing is cached for a test to clear)."""
+    return RegistrySettings()
+
+
+def configure(settings: RegistrySettings) -> MlflowClient:
     """Point MLflow at the configured store (never at import time) and return a client."""
     mlflow.set_tracking_uri(settings.tracking_uri)
     mlflow.set_registry_uri(settings.tracking_uri)

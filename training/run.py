@@ -26,9 +26,10 @@ from features.asof.frame import FEATURE_SET_VERSION
 from features.asof.records import Records
 from features.store.database import create_db_engine, migrate
 from features.store.reads import load_records
-from features.store.settings import Settings
 from training import registry
+from training.contract import CONTRACT_VERSION
 from training.kind import ModelKind, RunData, Trained
+from training.registry import RegistrySettings
 from training.split import TemporalSplit
 from training.truth import Truth
 
@@ -59,7 +60,7 @@ class TrainResult:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def train(kind: ModelKind, settings: Settings) -> TrainResult:
+def train(kind: ModelKind, settings: RegistrySettings) -> TrainResult:
     """Fit, evaluate, log, register and set ``challenger``; returns the run and its report."""
     engine = create_db_engine(settings.database_url)
     migrate(engine)
@@ -143,6 +144,7 @@ def provenance(split: TemporalSplit, records: Records) -> dict[str, str]:
     return {
         "git_commit": git_commit(),
         "feature_set_version": FEATURE_SET_VERSION,
+        "contract_version": CONTRACT_VERSION,
         "data_snapshot": records.snapshot_id,
         "training_cutoff": split.cutoff.date().isoformat(),
         "test_year": str(split.test_year),

@@ -15,19 +15,13 @@ class Settings(BaseSettings):
     """Where Jenjang keeps its data.
 
     ``database_url``: SQLAlchemy URL; SQLite file under ``data/`` by default, PostgreSQL in
-    production (``postgresql+psycopg://user@host/db``).
-    ``tracking_uri``: MLflow tracking and registry store; a SQLite file under ``models/`` by
-    default (artifacts beside it in ``models/artifacts``), a tracking server in deployment.
-    ``promotion_tolerance``: how much worse (relative) a challenger may be than the champion
-    on a gated metric and still be promoted.
+    production (``postgresql+psycopg://user@host/db``). The models' registry adds its own
+    (`training.registry.RegistrySettings`), the service its own on top.
     """
 
     model_config = SettingsConfigDict(env_prefix="JENJANG_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///data/jenjang.db"
-    tracking_uri: str = "sqlite:///models/mlflow.db"
-    artifact_root: str = "models/artifacts"
-    promotion_tolerance: float = 0.02
 
 
 @lru_cache

@@ -32,7 +32,7 @@ import mlflow
 from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
 from training import registry
-from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS
+from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS, check_contract
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +164,7 @@ class ModelStore:
             version = registry.alias_version(client, name, registry.CHAMPION)
             if version is None:
                 raise ModelUnavailable(f"{name} has no champion in the registry")
+            check_contract(client.get_model_version(name, version).tags, name, version)
             folder = self._download(name, version)
             loaded = Loaded(
                 name, version, self._load_folder(folder), "registry", dt.datetime.now(dt.UTC)

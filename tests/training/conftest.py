@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from features.asof.records import Records
 from features.store.database import create_db_engine
 from features.store.reads import load_records
-from features.store.settings import Settings
 from training.courses.recommender import RecommenderConfig, TrainingRecommender
+from training.registry import RegistrySettings as Settings
 from training.split import TemporalSplit, latest_complete_cycle
 
 #: Small and quick: enough to exercise every stage, not to measure quality.

@@ -15,7 +15,6 @@ import pandas as pd
 import pytest
 
 from features.store.database import create_db_engine
-from features.store.settings import Settings
 from training import registry
 from training.contract import TRAINING_RECS as MODEL_NAME
 from training.contract import FeatureSetMismatch
@@ -23,6 +22,7 @@ from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.pyfunc import TrainingRecsModel
 from training.courses.recommender import RecommenderConfig
 from training.promotion import PromotionRefused, promote, rollback
+from training.registry import RegistrySettings as Settings
 from training.run import train
 
 pytestmark = pytest.mark.slow
@@ -293,3 +293,41 @@ def _the_comparison_report_says_it_fails(
     run_id = client.get_model_version(MODEL_NAME, str(challenger)).run_id
     logged = {a.path for a in client.list_artifacts(str(run_id), "comparison")}
     assert logged == {"comparison/compare-v1.html"}
+
+
+def test_a_version_built_for_another_contract_is_named_not_loaded(
+    store_settings: Settings, small_dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version registered before this code's pyfunc contract (untagged: contract 1) cannot be
+    unpickled by it. It is refused by name: rollback to it, and `models status` exits 1 (so
+    `make demo` retrains); a new challenger replaces such a champion through the gate, since
+    nothing can be compared with a champion this code cannot load or serve."""
+    from typer.testing import CliRunner
+
+    from features.store.settings import get_settings
+    from service.cli import app
+    from training.contract import CONTRACT_VERSION, ContractMismatch
+
+    old = _train(store_settings, small_dataset)
+    promote(store_settings, MODEL_NAME, reason="first")
+    client = registry.configure(store_settings)
+    assert client.get_model_version(MODEL_NAME, old).tags["contract_version"] == CONTRACT_VERSION
+    client.delete_model_version_tag(MODEL_NAME, old, "contract_version")  # as before the layout
+
+    monkeypatch.setenv("JENJANG_DATABASE_URL", store_settings.database_url)
+    monkeypatch.setenv("JENJANG_TRACKING_URI", store_settings.tracking_uri)
+    monkeypatch.setenv("JENJANG_ARTIFACT_ROOT", store_settings.artifact_root)
+    get_settings.cache_clear()
+    try:
+        status = CliRunner().invoke(app, ["models", "status", MODEL_NAME])
+    finally:
+        get_settings.cache_clear()
+    said = " ".join(status.output.split())  # the console wraps at its width
+    assert status.exit_code == 1 and f"v{old} was built for pyfunc contract 1" in said
+
+    new = _train(store_settings, small_dataset)
+    with pytest.raises(ContractMismatch, match=f"v{old} was built for pyfunc contract 1"):
+        rollback(store_settings, MODEL_NAME, reason="back", to_version=old)
+    comparison = promote(store_settings, MODEL_NAME, reason="the old one cannot be served")
+    assert comparison.passed and comparison.champion == old and comparison.metrics.empty
+    assert registry.alias_version(client, MODEL_NAME, registry.CHAMPION) == new

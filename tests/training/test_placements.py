@@ -19,7 +19,6 @@ from features.planning.plans import greedy_plan, placement_plan
 from features.planning.ranking import rank_candidates, vacancy_matrix
 from features.store.database import create_db_engine
 from features.store.personal import load_birth_dates
-from features.store.settings import Settings
 from features.view import build_view, post_of, vacancy_post
 from tests.factories import hand_built
 from training import registry
@@ -34,6 +33,7 @@ from training.placement.model import (
     placement_events,
     training_examples,
 )
+from training.registry import RegistrySettings as Settings
 from training.split import TemporalSplit
 
 AS_OF = hand_built.AS_OF

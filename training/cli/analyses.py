@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
@@ -12,6 +12,9 @@ from rich.console import Console
 from rich.table import Table
 
 from features.store.settings import get_settings
+
+if TYPE_CHECKING:
+    from features.planning.needs import AgencyNeeds
 
 analyses_app = typer.Typer(help="Analyses: training impact.", no_args_is_help=True)
 
@@ -122,40 +125,50 @@ def needs(
             agency_id,
             top=top,
         )
-        table = Table(
-            "competency",
-            "people (share)",
-            "mean shortfall",
-            "courses (participants, JP)",
-            title=f"{agency_id}: {found.people} people, {found.below_right} below the "
-            f"{found.jp_right} JP right ({found.jp_to_right} JP to reach it)",
-        )
-        for gap in found.gaps:
-            courses = "; ".join(
-                f"{c.course_id} {c.title_id} ({c.participants}, {c.jp_total} JP)"
-                for c in gap.courses
-            )
-            table.add_row(
-                f"{gap.competency_code} {gap.name_id}",
-                f"{gap.people} ({gap.share:.0%})",
-                f"{gap.mean_shortfall:.2f}",
-                courses or "-",
-            )
-            rows += [
-                {
-                    "agency_id": agency_id,
-                    "competency_code": gap.competency_code,
-                    "people": gap.people,
-                    "share": gap.share,
-                    "mean_shortfall": gap.mean_shortfall,
-                    "course_id": course.course_id,
-                    "participants": course.participants,
-                    "jp_total": course.jp_total,
-                }
-                for course in gap.courses
-            ]
-        console.print(table)
+        console.print(_needs_table(agency_id, found))
+        rows += _needs_rows(agency_id, found)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_csv(out, index=False)
         console.print(f"written to {out}")
+
+
+def _needs_table(agency_id: str, found: AgencyNeeds) -> Table:
+    """One agency's shared gaps with the courses that close them, as the terminal shows it."""
+    table = Table(
+        "competency",
+        "people (share)",
+        "mean shortfall",
+        "courses (participants, JP)",
+        title=f"{agency_id}: {found.people} people, {found.below_right} below the "
+        f"{found.jp_right} JP right ({found.jp_to_right} JP to reach it)",
+    )
+    for gap in found.gaps:
+        courses = "; ".join(
+            f"{c.course_id} {c.title_id} ({c.participants}, {c.jp_total} JP)" for c in gap.courses
+        )
+        table.add_row(
+            f"{gap.competency_code} {gap.name_id}",
+            f"{gap.people} ({gap.share:.0%})",
+            f"{gap.mean_shortfall:.2f}",
+            courses or "-",
+        )
+    return table
+
+
+def _needs_rows(agency_id: str, found: AgencyNeeds) -> list[dict[str, object]]:
+    """One row per (shared gap, course) for the CSV."""
+    return [
+        {
+            "agency_id": agency_id,
+            "competency_code": gap.competency_code,
+            "people": gap.people,
+            "share": gap.share,
+            "mean_shortfall": gap.mean_shortfall,
+            "course_id": course.course_id,
+            "participants": course.participants,
+            "jp_total": course.jp_total,
+        }
+        for gap in found.gaps
+        for course in gap.courses
+    ]

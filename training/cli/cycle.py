@@ -35,8 +35,9 @@ def drift(
     from features.store.reads import load_records
     from training import registry
     from training.drift import drift_report, write_drift_report
+    from training.registry import get_registry_settings
 
-    settings = get_settings()
+    settings = get_registry_settings()
     records = load_records(create_db_engine(settings.database_url))
     previous = against if against is not None else year - 1
     if previous >= year:

@@ -92,10 +92,11 @@ def train_placements(
 
 def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
     """Train `kind`, print its overall metrics per model and register it as challenger."""
+    from training.registry import get_registry_settings
     from training.run import train
 
     try:
-        result = train(kind, get_settings())
+        result = train(kind, get_registry_settings())
     except (ValueError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
@@ -155,8 +156,9 @@ def compare(
     from training import registry
     from training.comparison_report import comparison_page
     from training.promotion import compare as run_compare
+    from training.registry import get_registry_settings
 
-    settings = get_settings()
+    settings = get_registry_settings()
     try:
         comparison = run_compare(settings, _check_name(name), truth, people)
     except (ValueError, LookupError, FileNotFoundError) as error:
@@ -188,10 +190,11 @@ def promote(
     """Move `champion` to the challenger when it is not worse than the champion."""
     from training.promotion import PromotionRefused
     from training.promotion import promote as run_promote
+    from training.registry import get_registry_settings
 
     try:
         comparison = run_promote(
-            get_settings(), _check_name(name), reason, force, None, truth, people
+            get_registry_settings(), _check_name(name), reason, force, None, truth, people
         )
     except PromotionRefused as refused:
         console.print(f"[red]refused:[/red] {refused}")
@@ -214,9 +217,10 @@ def rollback(
 ) -> None:
     """Point `champion` back at an earlier version."""
     from training.promotion import rollback as run_rollback
+    from training.registry import get_registry_settings
 
     try:
-        version = run_rollback(get_settings(), _check_name(name), reason, to)
+        version = run_rollback(get_registry_settings(), _check_name(name), reason, to)
     except (ValueError, LookupError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
@@ -259,10 +263,13 @@ def history(
 
 @models_app.command()
 def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) -> None:
-    """Registered versions with their aliases and headline metrics; exit 1 without a champion."""
+    """Registered versions with their aliases and headline metrics; exit 1 without a champion
+    this code can serve."""
     from training import registry
+    from training.contract import ContractMismatch, check_contract
+    from training.registry import get_registry_settings
 
-    client = registry.configure(get_settings())
+    client = registry.configure(get_registry_settings())
     versions = registry.versions(client, _check_name(name))
     if not versions:
         console.print(f"{name}: no registered version")
@@ -280,9 +287,15 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
             *(f"{version['metrics'].get(metric, float('nan')):.4f}" for metric in headline),
         )
     console.print(table)
-    if registry.alias_version(client, name, registry.CHAMPION) is None:
+    champion = registry.alias_version(client, name, registry.CHAMPION)
+    if champion is None:
         console.print(f"{name} has no champion yet")
         raise typer.Exit(1)
+    try:
+        check_contract(client.get_model_version(name, champion).tags, name, champion)
+    except ContractMismatch as error:
+        console.print(f"[red]the champion cannot be served:[/red] {error}")
+        raise typer.Exit(1) from None
 
 
 @bench_app.command()

@@ -61,8 +61,9 @@ def _champion(as_of: pd.Timestamp):  # type: ignore[no-untyped-def]
     from training import registry
     from training.contract import PLACEMENT_SUCCESS as MODEL_NAME
     from training.promotion import load_fitted
+    from training.registry import get_registry_settings
 
-    client = registry.configure(get_settings())
+    client = registry.configure(get_registry_settings())
     version = registry.alias_version(client, MODEL_NAME, registry.CHAMPION)
     if version is None:
         console.print(
