@@ -42,6 +42,35 @@ def test_ready_once_both_champions_are_loaded(served: ServiceSettings) -> None:
         }
 
 
+def test_everyone_is_described_once_at_start_for_the_service_and_both_models(
+    served: ServiceSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot's view of everyone active on the service's date is the one both models
+    answer from: starting (and warming both models up) describes the date once, and a
+    recommendation and a candidate list after that describe it no more."""
+    from features import view
+    from service.state import snapshot
+    from training import contract
+
+    built: list[object] = []
+
+    def counted(*args: object, **kwargs: object) -> view.View:
+        built.append(args[1])
+        return view.build_view(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(snapshot, "build_view", counted)
+    monkeypatch.setattr(contract, "build_view", counted)
+    with TestClient(create_app(served)) as client:
+        assert client.get("/ready").status_code == 200
+        store = client.app.state.models  # type: ignore[attr-defined]
+        day = store.current().snapshot
+        person = str(day.view.frame.index[0])
+        post = str(day.positions.index[day.positions["rankable"]][0])
+        serving.trainings(store.get(MODEL_NAMES[0]), day, person, 3, [])
+        serving.candidates(store.get(MODEL_NAMES[1]), day, post, 3, False, None)
+    assert len(built) == 1
+
+
 def test_starts_from_the_cache_when_the_registry_is_unreachable(
     served: ServiceSettings, snapshot: Snapshot, no_retries: None
 ) -> None:
