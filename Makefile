@@ -45,7 +45,7 @@ chromium:
 
 bench: $(STAMP)
 	@command -v wrk > /dev/null || apt-get install -y -q wrk  # the load test's client (Debian)
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check features training service tests bench

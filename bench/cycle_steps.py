@@ -8,37 +8,29 @@ the newest held-out cycle, and promote through the gate (a refusal is a result, 
 Reported: each step's wall time and peak memory, and the time of the yearly cycle proper
 (from the new cycle's ingest to the promotions).
 
-On its own: ``python bench/cycle_steps.py [EMPLOYEES]`` (default: the province) replaces the
+Each command runs as the child of `bench.steps.cycle.command`, itself a fresh process started by
+`bench.harness.measure`, which reports the command's own peak memory.
+
+On its own: ``python -m bench.cycle_steps [EMPLOYEES]`` (default: the province) replaces the
 cycle's section of docs/benchmarks.md and leaves the other figures alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT, measure
+from bench.steps import cycle
+
 JENJANG = str(Path(sys.executable).with_name("jenjang"))
 START, END = "<!-- cycle -->", "<!-- /cycle -->"
 MODELS = ("training-recs", "placement-success")
-
-#: Runs one command and reports its wall time and peak memory (its own child's max RSS).
-_WRAP = """
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-print(json.dumps({"seconds": time.perf_counter() - start, "code": done.returncode,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "output": (done.stdout + done.stderr)[-4000:]}))
-"""
-
 
 #: A step: its label, the `jenjang` command, the exit codes that count as done.
 Step = tuple[str, list[str], tuple[int, ...]]
@@ -87,8 +79,7 @@ def steps(work: Path, employees: int | None) -> tuple[list[Step], list[Step]]:
 
 def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]]:
     """Run the cycle in `work`; one (what, figure) row per step and the totals."""
-    env = {
-        **os.environ,
+    settings = {
         "JENJANG_DATABASE_URL": f"sqlite:///{work / 'cycle.db'}",
         "JENJANG_TRACKING_URI": f"sqlite:///{work / 'cycle-mlflow.db'}",
         "JENJANG_ARTIFACT_ROOT": str(work / "cycle-artifacts"),
@@ -99,24 +90,17 @@ def cycle_rows(work: Path, employees: int | None = None) -> list[tuple[str, str]
     setup, yearly = steps(work, employees)
     timed = [(False, step) for step in setup] + [(True, step) for step in yearly]
     for in_year, (label, command, accepted) in timed:
-        done = subprocess.run(
-            [sys.executable, "-c", _WRAP, JENJANG, *command],
-            capture_output=True,
-            text=True,
-            cwd=work,
-            env=env,
-            check=True,
-        )
-        found = json.loads(done.stdout.strip().splitlines()[-1])
+        step = measure(cycle.command, argv=[JENJANG, *command], cwd=str(work), settings=settings)
+        found = step["result"]
         if found["code"] not in accepted:
             raise SystemExit(f"cycle step failed: {label}\n{found['output']}")
         if in_year:
-            yearly_seconds += found["seconds"]
+            yearly_seconds += step["seconds"]
         note = " (refused by the gate)" if found["code"] == 1 else ""
         rows.append(
             (
                 f"cycle: {label}{note}",
-                f"{found['seconds']:.1f} s, peak {found['peak_mib']:,.0f} MiB",
+                f"{step['seconds']:.1f} s, peak {found['peak_mib']:,.0f} MiB",
             )
         )
         print(rows[-1], flush=True)

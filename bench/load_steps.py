@@ -8,7 +8,7 @@ random structural posts, both signed in as an admin. Every suggestion request al
 audit-log row, as in production. Reported: requests/s, p50 and p99 latency, and errors.
 
 On its own (against the database and registry of the JENJANG_* settings, e.g. the demo's):
-``python bench/load_steps.py [WORKERS]``.
+``python -m bench.load_steps [WORKERS]``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.harness import ROOT
+
 CONNECTIONS = (1, 16, 64)
 SECONDS = 10
 PORT = 8765
@@ -46,7 +48,7 @@ end
 
 def load_rows(
     url: str, tracking: str, artifacts: str, work: Path, workers: int = 1
-) -> tuple[list, dict]:
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """Start the service (`workers` processes), load it with wrk, stop it; table rows and the
     figures."""
     env = os.environ | {
@@ -55,7 +57,7 @@ def load_rows(
         "JENJANG_ARTIFACT_ROOT": artifacts,
         "JENJANG_MODEL_CACHE_DIR": str(work / "service-cache"),
     }
-    people, posts, token = _prepare(url)
+    people, posts, credentials = _prepare(url)
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "jenjang"),
@@ -73,7 +75,7 @@ def load_rows(
     )
     try:
         started = _wait_ready(server)
-        token = _token(token)
+        token = _token(credentials)
         endpoints = {
             "trivial (/health)": ["/health"],
             "training recommendations (k=10)": [
@@ -157,7 +159,7 @@ def _token(credentials: tuple[str, str]) -> str:
         return str(json.loads(answer.read())["access_token"])
 
 
-def _wrk(paths: list[str], token: str, connections: int, work: Path) -> dict[str, float]:
+def _wrk(paths: list[str], token: str, connections: int, work: Path) -> dict[str, Any]:
     script = Path(tempfile.mkstemp(suffix=".lua", dir=work)[1])
     table = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
     script.write_text(LUA.format(paths=table, token=token))
@@ -182,7 +184,7 @@ def _wrk(paths: list[str], token: str, connections: int, work: Path) -> dict[str
     return _parse(done.stdout)
 
 
-def _parse(text: str) -> dict[str, float]:
+def _parse(text: str) -> dict[str, Any]:
     """Requests/s, p50 and p99 (ms) and error count from wrk's report."""
 
     def ms(value: str) -> float:
@@ -205,7 +207,9 @@ def _parse(text: str) -> dict[str, float]:
     }
 
 
-def _rows(figures: dict, started: float, workers: int) -> list[tuple[str, str]]:
+def _rows(
+    figures: dict[str, dict[int, dict[str, Any]]], started: float, workers: int
+) -> list[tuple[str, str]]:
     processes = f"{workers} worker process{'es' if workers > 1 else ''}"
     rows = [
         (
@@ -242,10 +246,9 @@ def _rows(figures: dict, started: float, workers: int) -> list[tuple[str, str]]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    from features.store.settings import get_settings
+    from training.registry import get_registry_settings
 
-    settings = get_settings()
+    settings = get_registry_settings()
     workers = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     with tempfile.TemporaryDirectory(prefix="jenjang-load-") as folder:
         rows, _ = load_rows(

@@ -4,7 +4,7 @@ Fits the chosen model and the alternatives tried on the *validation* round (the 
 test cycle) and prints their metrics side by side, so the choice in docs/placements.md can be
 rerun:
 
-    .venv/bin/python bench/placement_alternatives.py --dataset data/generated/province-seed42
+    .venv/bin/python -m bench.placement_alternatives --dataset data/generated/province-seed42
 
 Uses the database of the settings (`JENJANG_DATABASE_URL`) and the dataset's truth.
 """
@@ -12,21 +12,20 @@ Uses the database of the settings (`JENJANG_DATABASE_URL`) and the dataset's tru
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-from features.asof.post_pairs import CANDIDATE_FEATURES, SUCCESS_FEATURES  # noqa: E402
-from features.store.database import create_db_engine  # noqa: E402
-from features.store.personal import load_birth_dates  # noqa: E402
-from features.store.reads import load_records  # noqa: E402
-from features.store.settings import get_settings  # noqa: E402
-from training.placement.evaluation import evaluate_placements, test_round  # noqa: E402
+from features.asof.post_pairs import CANDIDATE_FEATURES, SUCCESS_FEATURES
+from features.planning.ranking import Scorer
+from features.store.database import create_db_engine
+from features.store.personal import load_birth_dates
+from features.store.reads import load_records
+from features.store.settings import get_settings
+from training.placement.evaluation import evaluate_placements, test_round
+from training.placement.kind import latest_placement_cycle, placement_split
 from training.placement.model import (
     Examples,
     FitOnly,
@@ -35,14 +34,13 @@ from training.placement.model import (
     logistic_pipeline,
     training_examples,
 )
-from training.placement.pipeline import latest_placement_cycle, placement_split  # noqa: E402
-from training.truth import PlacementTruth  # noqa: E402
+from training.truth import PlacementTruth
 
 
 class Alternative:
     """A classifier of success on some candidate features."""
 
-    def __init__(self, name: str, model, features: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, name: str, model: Any, features: list[str]) -> None:
         self.name, self.model, self.features = name, model, features
 
     def fit(self, examples: Examples) -> Alternative:
@@ -79,7 +77,7 @@ def main() -> None:
     examples = training_examples(records, split, births)
     chosen = SuccessModel().fit(examples)
     chosen.name = "chosen: logistic, the success features"
-    models = [chosen, FitOnly(), *(a.fit(examples) for a in alternatives())]
+    models: list[Scorer] = [chosen, FitOnly(), *(a.fit(examples) for a in alternatives())]
     test = test_round(records, validation_year, births, PlacementTruth.load(args.dataset))
     report = evaluate_placements(models, test)
     print(

@@ -1,67 +1,33 @@
-"""`make bench`: generation and ingestion at province scale, national generation rate, the
-models' training and quality, the service under load, and the analyst's yearly cycle.
+"""`make bench` (``python -m bench.run``): generation and ingestion at province scale, national
+generation rate, the models' training and quality, the service under load, and the analyst's
+yearly cycle.
 
-Each measured step runs in a fresh Python process that reports its own wall time and peak
-memory (max RSS), so steps do not inherit each other's memory. Writes docs/benchmarks.md with
-the machine, the command and the figures. Benchmarks are not tests: run them on a quiet
-machine and compare figures from the same run only.
+Each measured step (a function of `bench.steps`) runs in a fresh Python process that reports its
+own wall time and peak memory (max RSS), so steps do not inherit each other's memory
+(`bench.harness`). Writes docs/benchmarks.md with the machine, the command and the figures.
+Benchmarks are not tests: run them on a quiet machine and compare figures from the same run only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.cycle_steps import cycle_lines, cycle_rows
+from bench.harness import ROOT, measure
+from bench.load_steps import load_rows
+from bench.placement_steps import placement_rows
+from bench.recommender_steps import recommender_rows
+from bench.steps import dataset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 NATIONAL = 5_588_245
-
-#: Run inside the child: time `STEP`, then print {"seconds", "peak_mib", "result"} as JSON.
-_HARNESS = """
-import json, resource, time
-start = time.perf_counter()
-result = None
-{step}
-print(json.dumps({{"seconds": time.perf_counter() - start,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "result": result}}))
-"""
-
-GENERATE = """
-from pathlib import Path
-from dataclasses import replace
-from features.synth import GeneratorConfig, generate_dataset
-config = GeneratorConfig.for_scale({scale!r}, seed={seed})
-if {regions} is not None:
-    sizes = config.region_sizes()[:{regions}]
-    config = replace(config, regions=config.regions[:{regions}], employees=sum(sizes))
-result = sum(config.region_sizes())
-generate_dataset(config, Path({out!r}))
-"""
-
-INGEST = """
-from pathlib import Path
-from features.store.database import create_db_engine
-from features.ingest.upsert import ingest_folder
-r = ingest_folder(Path({folder!r}), create_db_engine({url!r}))
-result = {{"inserted": r.total("inserted"), "unchanged": r.total("unchanged")}}
-"""
-
-
-def measure(step: str) -> dict:
-    """Run `step` in a fresh interpreter; its time, peak memory and result."""
-    code = _HARNESS.format(step=step)
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -69,7 +35,7 @@ def main() -> None:
     province = work / "province"
     rows: list[tuple[str, str]] = []
 
-    gen = measure(GENERATE.format(scale="province", seed=42, regions=None, out=str(province)))
+    gen = measure(dataset.generate, scale="province", seed=42, regions=None, out=str(province))
     rows.append(
         (
             "province generation (31,898 ASN, 2016–2025, seed 42)",
@@ -78,14 +44,14 @@ def main() -> None:
     )
 
     url = f"sqlite:///{work / 'bench.db'}"
-    first = measure(INGEST.format(folder=str(province), url=url))
+    first = measure(dataset.ingest, folder=str(province), url=url)
     rows.append(
         (
             f"province ingestion into SQLite, first load ({first['result']['inserted']:,} rows)",
             f"{first['seconds']:.1f} s, peak {first['peak_mib']:,.0f} MiB",
         )
     )
-    again = measure(INGEST.format(folder=str(province), url=url))
+    again = measure(dataset.ingest, folder=str(province), url=url)
     rows.append(
         (
             f"re-ingesting the same files ({again['result']['unchanged']:,} rows "
@@ -97,9 +63,11 @@ def main() -> None:
     national = []
     for regions in (3, 6, 12):
         nat = measure(
-            GENERATE.format(
-                scale="national", seed=1, regions=regions, out=str(work / f"national-{regions}")
-            )
+            dataset.generate,
+            scale="national",
+            seed=1,
+            regions=regions,
+            out=str(work / f"national-{regions}"),
         )
         rate = nat["result"] / nat["seconds"]
         rows.append(
@@ -111,23 +79,15 @@ def main() -> None:
         )
         national.append((work / f"national-{regions}", nat["result"]))
 
-    from recommender_steps import recommender_rows
-
-    extra, training = recommender_rows(measure, work, url, str(province), national)
+    extra, training = recommender_rows(work, url, str(province), national)
     rows += extra
 
-    from placement_steps import placement_rows
-
-    extra, placements = placement_rows(measure, work, url, str(province))
+    extra, placements = placement_rows(work, url, str(province))
     rows += extra
-
-    from load_steps import load_rows
 
     tracking, artifacts = f"sqlite:///{work / 'mlflow.db'}", str(work / "artifacts")
     extra, _ = load_rows(url, tracking, artifacts, work)
     rows += extra
-
-    from cycle_steps import cycle_lines, cycle_rows
 
     cycle = cycle_lines(cycle_rows(work), "province, 31,898 ASN")
 
@@ -137,12 +97,18 @@ def main() -> None:
     write_report(rows, calibration, training, placements, cycle)
 
 
-def write_report(rows: list[tuple[str, str]], calibration, training, placements, cycle) -> None:  # type: ignore[no-untyped-def]
+def write_report(
+    rows: list[tuple[str, str]],
+    calibration: pd.DataFrame,
+    training: dict[str, Any],
+    placements: dict[str, Any],
+    cycle: list[str],
+) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         "# Benchmarks",
         "",
-        f"Produced by `make bench` (`python bench/run.py`) on {dt.date.today():%Y-%m-%d}; "
+        f"Produced by `make bench` (`python -m bench.run`) on {dt.date.today():%Y-%m-%d}; "
         f"machine: {machine}. Each step ran in its own process; peak is that process's max RSS.",
         "National generation runs region by region (one chunk each), so its peak memory stays "
         "that of one region whatever the number of regions: compare the two national rows.",
@@ -168,7 +134,7 @@ def write_report(rows: list[tuple[str, str]], calibration, training, placements,
     print("\n".join(lines))
 
 
-def metric_table(key: str, rows: dict, metrics: list[str]) -> list[str]:
+def metric_table(key: str, rows: dict[str, dict[str, float]], metrics: list[str]) -> list[str]:
     """A Markdown table: one row per key (model or weight), one column per metric."""
     lines = [f"| {key} | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
     for name, row in rows.items():
@@ -176,7 +142,7 @@ def metric_table(key: str, rows: dict, metrics: list[str]) -> list[str]:
     return lines
 
 
-def quality_lines(training: dict) -> list[str]:
+def quality_lines(training: dict[str, Any]) -> list[str]:
     """The training recommender's held-out metrics from the benchmark's training run."""
     metrics = ["ndcg@10", "recall@10", "coverage@10", "true_fit_gain@5", "true_competency_gain@5"]
     lines = [
@@ -209,7 +175,7 @@ def quality_lines(training: dict) -> list[str]:
     return lines
 
 
-def placement_lines(placements: dict) -> list[str]:
+def placement_lines(placements: dict[str, Any]) -> list[str]:
     """The placement-success model's held-out metrics and fairness from the benchmark's run."""
     metrics = ["ndcg@10", "auc", "true_success@1", "true_success@5"]
     overall = {
@@ -245,5 +211,4 @@ def placement_lines(placements: dict) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     main()

@@ -1,0 +1,54 @@
+"""How a benchmark step is measured: in a fresh Python process of its own.
+
+The parent (`measure`) runs ``python -m <the step's module> <step> '<JSON arguments>'`` from the
+repository's root; the child (`run_step`, called at the bottom of every module of `bench.steps`)
+times the step, reads the process's peak memory (max RSS) and prints one JSON line: ``seconds``,
+``peak_mib`` and the step's ``result``. A step never runs in the parent, so steps inherit neither
+each other's memory nor their warm caches and imports.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+
+P = ParamSpec("P")
+
+
+def measure(step: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> dict[str, Any]:
+    """Run `step` (a function of a `bench.steps` module) with these keyword arguments in a fresh
+    interpreter; its wall time, peak memory and result."""
+    if args:
+        raise TypeError("pass a step's arguments by name: they travel as a JSON object")
+    command = [sys.executable, "-m", step.__module__, step.__name__, json.dumps(kwargs)]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark step failed:\n{done.stderr}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def run_step(*steps: Callable[..., Any]) -> None:
+    """The child's side, for ``python -m bench.steps.<module> <step> ['<JSON arguments>']``:
+    run the named step with those arguments, then print its wall time, the process's peak
+    memory in MiB and the step's result as one JSON line (the last line of the output)."""
+    by_name = {step.__name__: step for step in steps}
+    if len(sys.argv) not in (2, 3) or sys.argv[1] not in by_name:
+        module = getattr(sys.modules["__main__"].__spec__, "name", "<module>")
+        names = ",".join(by_name)
+        raise SystemExit(f"usage: python -m {module} {{{names}}} ['<JSON arguments>']")
+    step = by_name[sys.argv[1]]
+    arguments = json.loads(sys.argv[2]) if len(sys.argv) == 3 else {}
+    start = time.perf_counter()
+    result = step(**arguments)
+    seconds = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}))
