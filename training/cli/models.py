@@ -47,7 +47,7 @@ def _check_name(name: str) -> str:
     return name
 
 
-@train_app.command("training-recs")
+@train_app.command(TRAINING_RECS)
 def train_training_recs(
     test_year: Annotated[
         int | None, typer.Option(help="Held-out cycle (default: the last complete one).")
