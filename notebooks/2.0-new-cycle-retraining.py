@@ -44,7 +44,7 @@ from training.registry import RegistrySettings as Settings
 from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 from training import registry
 from training.courses.kind import TrainConfig, TrainingRecs
-from training.courses.recommender import RecommenderConfig
+from training.courses.model import RecommenderConfig
 from training.drift import drift_report
 from training.placement.kind import PlacementConfig, PlacementSuccess
 from training.run import train

@@ -43,7 +43,7 @@ from training.registry import RegistrySettings as Settings
 from features.synth import GeneratorConfig, generate_dataset
 from training import registry
 from training.courses.kind import TrainConfig, TrainingRecs
-from training.courses.recommender import RecommenderConfig
+from training.courses.model import RecommenderConfig
 from training.placement.kind import PlacementConfig, PlacementSuccess
 from training.run import train
 

@@ -14,7 +14,7 @@ from service.settings import ServiceSettings
 from tests.factories.api import PASSWORD, Api
 from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
 from training.courses.kind import TrainConfig, TrainingRecs
-from training.courses.recommender import RecommenderConfig
+from training.courses.model import RecommenderConfig
 from training.placement.kind import PlacementConfig, PlacementSuccess
 from training.promotion import promote
 from training.run import train

@@ -23,7 +23,7 @@ from training import registry
 from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
 from training.contract import TRAINING_RECS as TRAININGS
 from training.courses.kind import TrainConfig, TrainingRecs
-from training.courses.recommender import RecommenderConfig
+from training.courses.model import RecommenderConfig
 from training.drift import drift_report
 from training.placement.kind import PlacementConfig, PlacementSuccess
 from training.promotion import PromotionRefused, compare, promote, rollback

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from features.asof.records import Records
 from features.store.database import create_db_engine
 from features.store.reads import load_records
-from training.courses.recommender import RecommenderConfig, TrainingRecommender
+from training.courses.model import RecommenderConfig, TrainingRecommender
 from training.registry import RegistrySettings as Settings
 from training.split import TemporalSplit, latest_complete_cycle
 

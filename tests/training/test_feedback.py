@@ -14,7 +14,7 @@ from features.store.database import audit_log, create_db_engine, feedback
 from features.store.settings import Settings
 from training.courses.batch import build_batch
 from training.courses.feedback import feedback_agreement, training_judgements
-from training.courses.recommender import TrainingRecommender
+from training.courses.model import TrainingRecommender
 from training.metrics import top_k
 from training.split import spine
 

@@ -19,8 +19,8 @@ from training import registry
 from training.contract import TRAINING_RECS as MODEL_NAME
 from training.contract import FeatureSetMismatch
 from training.courses.kind import TrainConfig, TrainingRecs
+from training.courses.model import RecommenderConfig
 from training.courses.pyfunc import TrainingRecsModel
-from training.courses.recommender import RecommenderConfig
 from training.promotion import PromotionRefused, promote, rollback
 from training.registry import RegistrySettings as Settings
 from training.run import train
@@ -187,7 +187,7 @@ def test_train_all_registers_both_challengers_and_stops_at_the_first_failure(
     from service.cli import app
     from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
     from training.courses import kind
-    from training.courses.recommender import RecommenderConfig
+    from training.courses.model import RecommenderConfig
 
     tiny = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
     monkeypatch.setattr(kind, "TrainConfig", functools.partial(TrainConfig, recommender=tiny))

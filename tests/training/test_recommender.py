@@ -10,7 +10,7 @@ import pytest
 from features.asof.records import Records
 from training.contract import UnknownEmployee
 from training.courses.inference import RecommendationEngine, Request
-from training.courses.recommender import TrainingRecommender
+from training.courses.model import TrainingRecommender
 from training.split import TemporalSplit
 
 
@@ -216,7 +216,7 @@ def _alone(
     """One person scored in a batch of their own: courses in list order with their scores."""
     from features.asof.course_pairs import allowed_matrix, taken_matrix
     from training.courses.batch import Batch
-    from training.courses.recommender import combine
+    from training.courses.model import combine
 
     frame = engine.frame.loc[[person]].reset_index(drop=True)
     taken = taken_matrix(frame, engine.taken.reset_index(drop=True), engine.catalogue)

@@ -24,7 +24,7 @@ from features.asof.course_pairs import pair_matrix
 from features.asof.frame import block
 from features.asof.records import Records
 from training.courses.batch import Batch, build_batch
-from training.courses.recommender import TrainingRecommender
+from training.courses.model import TrainingRecommender
 from training.fairness import selection_rates
 from training.metrics import per_row_metrics, summarise, top_k
 from training.split import TemporalSplit, labels, spine

@@ -21,8 +21,8 @@ from features.asof.frame import block, build_feature_frame
 from features.asof.records import Records, active_at
 from training.contract import MAX_K, UnknownEmployee
 from training.courses.batch import Batch
-from training.courses.explain import Explainer
-from training.courses.recommender import TrainingRecommender, combine
+from training.courses.model import TrainingRecommender, combine
+from training.courses.reasons import Explainer
 from training.metrics import top_k
 
 log = logging.getLogger(__name__)

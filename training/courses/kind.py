@@ -33,7 +33,7 @@ from training.courses.evaluation import (
 )
 from training.courses.feedback import feedback_agreement, training_judgements
 from training.courses.inference import OUTPUT_TYPES
-from training.courses.recommender import RecommenderConfig, TrainingRecommender
+from training.courses.model import RecommenderConfig, TrainingRecommender
 from training.courses.report import write_report
 from training.kind import ModelKind, RunData, Trained
 from training.registry import metric_name
