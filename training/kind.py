@@ -60,6 +60,7 @@ class ModelKind(ABC):
     name: ClassVar[str]  # the registered model's name
     artifact: ClassVar[str]  # the joblib artifact's name among the version's artifacts
     gated: ClassVar[tuple[str, ...]]  # metrics the promotion gate compares (higher is better)
+    headline: ClassVar[tuple[str, ...]]  # metrics `jenjang models status` shows per version
     pyfunc_entry: ClassVar[Path]  # the models-from-code file MLflow stores
     truth_dir: Path | None = None  # the generated dataset's hidden truth, for evaluation only
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from features.store.settings import get_settings
-from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS
+from training.contract import TRAINING_RECS
 
 if TYPE_CHECKING:
     from training.kind import ModelKind
@@ -24,11 +24,6 @@ models_app = typer.Typer(
 )
 console = Console()
 
-#: Headline metrics `jenjang models status` shows per registered model (MLflow metric names).
-HEADLINES = {
-    TRAINING_RECS: ("ndcg_at_10", "true_fit_gain_at_5"),
-    PLACEMENT_SUCCESS: ("ndcg_at_10", "auc", "true_success_at_1"),
-}
 HISTORY_COLUMNS = (
     "moved_at",
     "alias",
@@ -41,8 +36,11 @@ HISTORY_COLUMNS = (
 
 
 def _check_name(name: str) -> str:
-    if name not in HEADLINES:
-        console.print(f"[red]error:[/red] unknown model {name!r}; known: {', '.join(HEADLINES)}")
+    """`name` when a registered model kind has it (`training.kinds`), else a clear exit."""
+    from training.kinds import KINDS
+
+    if name not in KINDS:
+        console.print(f"[red]error:[/red] unknown model {name!r}; known: {', '.join(KINDS)}")
         raise typer.Exit(2)
     return name
 
@@ -275,7 +273,10 @@ def status(name: Annotated[str, typer.Argument(help="Registered model name.")]) 
         console.print(f"{name}: no registered version")
         raise typer.Exit(1)
     table = Table(title=f"{name}")
-    headline = HEADLINES[name]
+    from training.kinds import KINDS
+    from training.registry import metric_name
+
+    headline = [metric_name(m) for m in KINDS[name].headline]
     for column in ("version", "aliases", "created", "test_year", *headline):
         table.add_column(column)
     for version in versions:

@@ -60,6 +60,7 @@ class TrainingRecs(ModelKind):
     artifact = "recommender"
     #: Metrics the promotion gate compares (true gain only where a dataset's truth is known).
     gated = ("ndcg@10", "recall@10", "true_fit_gain@5")
+    headline = ("ndcg@10", "true_fit_gain@5")
     pyfunc_entry = Path(__file__).with_name("pyfunc_entry.py")
 
     def __init__(self, config: TrainConfig | None = None) -> None:

@@ -58,6 +58,7 @@ class PlacementSuccess(ModelKind):
     artifact = "success_model"
     #: Metrics the promotion gate compares (true success only where a truth is known).
     gated = ("ndcg@10", "auc", "true_success@1")
+    headline = ("ndcg@10", "auc", "true_success@1")
     pyfunc_entry = Path(__file__).with_name("pyfunc_entry.py")
 
     def __init__(self, config: PlacementConfig | None = None) -> None:
