@@ -30,6 +30,8 @@ demo: $(STAMP)
 		$(BIN)/jenjang models promote placement-success --truth $(DATASET) \
 			--reason "first champion of the demo"; }
 	$(BIN)/jenjang models status placement-success
+	@echo "== precomputing today's answers of the champions (jenjang score) =="
+	$(BIN)/jenjang score
 	$(BIN)/jenjang users demo
 	$(BIN)/jenjang serve --host 127.0.0.1 --port $(PORT)
 

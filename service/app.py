@@ -31,6 +31,7 @@ from service.settings import ServiceSettings, get_service_settings
 from service.state import serving
 from service.state.model_store import ModelStore
 from service.state.snapshot import build_snapshot, service_date
+from service.state.watch import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,23 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
         if ready.threads is not None:
             anyio.to_thread.current_default_thread_limiter().total_tokens = ready.threads
         app.state.engine = create_db_engine(ready.database_url)
+        watcher: Watcher | None = None
         try:
             migrate(app.state.engine)
-            snapshot = build_snapshot(app.state.engine, service_date(ready))
+            snapshot = build_snapshot(
+                app.state.engine, service_date(ready), ready.records_cache_folder()
+            )
             app.state.models = ModelStore(ready, prepare=serving.prepare)
             app.state.models.start(snapshot)
             app.state.audit_log = AuditLog(app.state.engine)
+            if ready.reload_poll_seconds > 0:  # every worker follows the registry and data
+                watcher = Watcher(app.state, ready.reload_poll_seconds).start()
             yield
         finally:
+            if watcher is not None:
+                watcher.stop()
+            if getattr(app.state, "audit_log", None) is not None:
+                app.state.audit_log.close()
             app.state.engine.dispose()
 
     return lifespan

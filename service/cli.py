@@ -151,6 +151,62 @@ def serve(
     uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
 
 
+@app.command()
+def score(
+    model: Annotated[
+        list[str] | None,
+        typer.Option(help="A model in service (default: every one that precomputes answers)."),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=50, help="Answers kept per subject (default: each model's; more: on demand)."
+        ),
+    ] = None,
+) -> None:
+    """Precompute the day's answers of the champions for everyone, where the service looks
+    them up (the service's date: JENJANG_AS_OF, else today). Run after a promotion and daily."""
+    import time
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from service.settings import ServiceSettings
+    from service.state.model_store import MODEL_NAMES
+    from service.state.precompute import score_day
+
+    names = tuple(model or MODEL_NAMES)
+    unknown = sorted(set(names) - set(MODEL_NAMES))
+    if unknown:
+        typer.echo(f"error: unknown model {unknown}; known: {', '.join(MODEL_NAMES)}", err=True)
+        raise typer.Exit(2)
+    start = time.perf_counter()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn()) as bar:
+
+        def track(name: str, total: int):  # type: ignore[no-untyped-def]
+            task = bar.add_task(f"scoring {name}", total=total)
+            return lambda done: bar.advance(task, done)
+
+        typer.echo("loading the records and the champions ...")
+        try:
+            scored = score_day(ServiceSettings(), names, depth, track)
+        except LookupError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from None
+    for one in scored:
+        typer.echo(
+            f"{one.model} v{one.version} on {one.as_of.date()}: {one.written.subjects} people, "
+            f"{one.written.rows} answers in {one.written.seconds:.0f} s → {one.written.folder}"
+        )
+    typer.echo(f"done in {time.perf_counter() - start:.0f} s")
+
+
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
     """Configure logging once, here (never at import time in library modules)."""

@@ -21,12 +21,19 @@ MIN_SECRET_LENGTH = 32
 
 class ServiceSettings(RegistrySettings):
     """``model_cache_dir``: where the last successfully loaded champion of each model is kept,
-    so the service can start from it when the registry is unreachable."""
+    so the service can start from it when the registry is unreachable. ``answers_dir``: the
+    day's precomputed answers (`jenjang score`)."""
 
     environment: Literal["demo", "production"] = "demo"
     secret_key: str | None = None
     token_minutes: int = 60
     model_cache_dir: str = "models/cache"
+    #: Where `jenjang score` writes the day's precomputed answers and the service reads them
+    #: (`training.answers`; partitioned by model, version, date and data snapshot).
+    answers_dir: str = "models/answers"
+    #: How often each worker looks for new champions or new data and reloads (0: never; a
+    #: reload then reaches only the worker asked by `POST /models/reload`).
+    reload_poll_seconds: float = 10.0
     #: The date answers hold for; today when unset (a demo or a rehearsal may pin it).
     as_of: dt.date | None = None
     #: Threads that run the synchronous endpoints of one worker process (None: anyio's 40).

@@ -16,6 +16,25 @@ from features.synth import GeneratorConfig, generate_dataset
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def records_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Settings the tests make: the records and frames cache of the session
+    (`features.store.reads.load_records`) in a temporary folder, so the checkout stays clean,
+    and services that reload only when asked (a test that follows the registry says so)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("records-cache")
+    chosen = {"JENJANG_RECORDS_CACHE": str(folder), "JENJANG_RELOAD_POLL_SECONDS": "0"}
+    before = {name: os.environ.get(name) for name in chosen}
+    os.environ.update(chosen)
+    yield folder
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 400-person Gorontalo dataset (seed 7), generated once per test session."""

@@ -32,6 +32,7 @@ ROOMS = (
     "training.kinds",
     "training.run",
     "training.contract",
+    "training.answers",
     "training.split",
     "training.truth",
     "training.metrics",
@@ -76,8 +77,8 @@ _FEATURES = {"features.store", "features.asof", "features.rules", "features.view
 _FEATURES |= {"features.planning"} | _BASE
 #: What each room may import besides itself. `features` imports nothing of ours; `training`
 #: imports `features`; `service` imports `features` and, of `training`, only the registry, the
-#: promotion gate and the pyfunc contract (`service.cli` assembles the one `jenjang` command
-#: from every package's subcommands).
+#: promotion gate, the pyfunc contract and the precomputed answers (`service.cli` assembles
+#: the one `jenjang` command from every package's subcommands).
 ALLOWED: dict[str, set[str]] = {
     "features": set(),
     "features.schema": {"features.reference"},
@@ -98,6 +99,7 @@ ALLOWED: dict[str, set[str]] = {
     "training.html": set(),
     "training.registry": {"features.store"},
     "training.contract": {"features.asof", "features.planning", "features.store", "features.view"},
+    "training.answers": set(),  # the day's precomputed answers: written by a job, served
     "training.kind": {"features.asof", "features.store", "training.split"},
     "training.run": {
         "features.asof",
@@ -137,7 +139,8 @@ ALLOWED: dict[str, set[str]] = {
     | {"training.courses", "training.placement", "training.analyses"},
     "service": set(),
     "service.settings": {"training.registry"},  # the registry's settings, plus the service's
-    "service.state": _FEATURES | {"service.settings", "training.contract", "training.registry"},
+    "service.state": _FEATURES
+    | {"service.settings", "training.answers", "training.contract", "training.registry"},
     "service.access": {"features.store", "service.settings", "service.state"},
     "service.dependencies": {"service.access", "service.state", "training.contract"},
     "service.api": _FEATURES
@@ -151,7 +154,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"service.errors", "service.settings", "service.state", "service.web"},
     "service.main": {"service.app"},
     "service.cli": {"features.cli", "features.store", "service.access", "service.settings"}
-    | {"training.cli"},
+    | {"service.state", "training.cli"},
 }
 
 
@@ -228,6 +231,7 @@ def test_the_flow_runs_one_way() -> None:
         if package == "service":
             into_training = {t for t in targets if t.startswith("training")}
             assert into_training <= {
+                "training.answers",
                 "training.registry",
                 "training.promotion",
                 "training.contract",

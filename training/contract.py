@@ -18,8 +18,10 @@ from __future__ import annotations
 import json
 import logging
 from abc import abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import joblib
@@ -125,16 +127,50 @@ class Data:
         )
 
     @classmethod
-    def from_database(cls, database_url: str) -> Data:
+    def from_database(cls, database_url: str, cache: Path | None = None) -> Data:
         from features.store.database import create_db_engine
         from features.store.personal import load_birth_dates
         from features.store.reads import load_records
 
         engine = create_db_engine(database_url)
         try:
-            return cls(load_records(engine), load_birth_dates(engine))
+            return cls(load_records(engine, cache=cache), load_birth_dates(engine))
         finally:
             engine.dispose()
+
+
+#: Data a process has already loaded, by database URL (`sharing_data`).
+_SHARED: dict[str, Data] = {}
+
+
+@contextmanager
+def sharing_data(database_url: str, data: Data) -> Iterator[None]:
+    """While inside, a model loaded in this process that reads `database_url` answers from
+    `data` (records already in memory) as long as the database still holds that snapshot.
+    A training run shares its records while MLflow checks the new model's input example,
+    which would otherwise load the whole database again."""
+    _SHARED[database_url] = data
+    try:
+        yield
+    finally:
+        _SHARED.pop(database_url, None)
+
+
+def shared_data(database_url: str) -> Data | None:
+    """The data shared for `database_url`, if the database still holds its snapshot."""
+    data = _SHARED.get(database_url)
+    if data is None:
+        return None
+    from features.store.database import create_db_engine
+    from features.store.reads import database_snapshot_id
+
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            current = database_snapshot_id(connection)
+    finally:
+        engine.dispose()
+    return data if current == data.records.snapshot_id else None
 
 
 class ServedModel(PythonModel):
@@ -164,7 +200,8 @@ class ServedModel(PythonModel):
         if self._data is None:
             from features.store.settings import get_settings
 
-            self._data = Data.from_database(self.database_url or get_settings().database_url)
+            url = self.database_url or get_settings().database_url
+            self._data = shared_data(url) or Data.from_database(url)
         return self._data
 
     def requests(
@@ -218,6 +255,22 @@ class Planner(Protocol):
     def plan(
         self, position_ids: list[str], as_of: pd.Timestamp, agencies: tuple[str, ...] | None
     ) -> tuple[Plan, Plan]: ...
+
+
+@runtime_checkable
+class Precomputing(Protocol):
+    """A served model whose answers of a day can be computed for every subject at once (the
+    training recommender): `jenjang score` writes them (`training.answers`), the service looks
+    them up. `precompute` yields chunks of answer rows, each subject's rows together and in
+    rank order, the first `depth` of each list (`depth`: the model's default); `types`: each
+    column's MLflow type, the stored schema."""
+
+    depth: int
+    types: dict[str, str]
+
+    def precompute(self, as_of: pd.Timestamp, depth: int) -> Iterator[list[dict[str, Any]]]: ...
+
+    def subjects(self, as_of: pd.Timestamp) -> int: ...
 
 
 def served(model: Any) -> ServedModel:

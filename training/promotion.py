@@ -101,7 +101,7 @@ def compare(
     engine = create_db_engine(settings.database_url)
     try:
         migrate(engine)
-        data = RunData.load(engine, load_records(engine))
+        data = RunData.load(engine, load_records(engine, cache=settings.records_cache_folder()))
         overall = kind.evaluate(models, data, test_year, people)
     finally:
         engine.dispose()  # the service calls this per request: no pool left behind

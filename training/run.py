@@ -13,6 +13,8 @@ import logging
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from features.asof.records import Records
 from features.store.database import create_db_engine, migrate
 from features.store.reads import load_records
 from training import registry
-from training.contract import CONTRACT_VERSION
+from training.contract import CONTRACT_VERSION, Data, sharing_data
 from training.kind import ModelKind, RunData, Trained
 from training.registry import RegistrySettings
 from training.split import TemporalSplit
@@ -60,15 +62,18 @@ class TrainResult:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def train(kind: ModelKind, settings: RegistrySettings) -> TrainResult:
-    """Fit, evaluate, log, register and set ``challenger``; returns the run and its report."""
+def train(kind: ModelKind, settings: RegistrySettings, on_lap: OnLap | None = None) -> TrainResult:
+    """Fit, evaluate, log, register and set ``challenger``; returns the run and its report.
+    `on_lap` is told each stage as it ends (loading, fitting, evaluating, logging)."""
+    clock = Stopwatch(on_lap)
     engine = create_db_engine(settings.database_url)
     migrate(engine)
-    records = load_records(engine)
+    records = load_records(engine, cache=settings.records_cache_folder())
     split = kind.split(records)
     log.info("%s: training on %s, testing on %d", kind.name, split.train_years, split.test_year)
-    clock = Stopwatch()
-    trained = kind.train(RunData.load(engine, records), split, clock.lap)
+    clock.lap("load_records")
+    data = RunData.load(engine, records)
+    trained = kind.train(data, split, clock.lap)
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"{kind.name}-{split.test_year}") as run:
         _log_run(kind, trained, split, records)
@@ -78,6 +83,7 @@ def train(kind: ModelKind, settings: RegistrySettings) -> TrainResult:
             trained.example,
             provenance(split, records),
             settings.database_url,
+            Data(records, data.protected["birth_date"]),
         )
     registry.move_alias(
         client,
@@ -122,17 +128,24 @@ def _log_run(kind: ModelKind, trained: Trained, split: TemporalSplit, records: R
         mlflow.log_artifacts(folder, artifact_path="evaluation")
 
 
-class Stopwatch:
-    """Seconds per stage of a run (reported by `make bench`)."""
+#: Told each finished stage of a run and its seconds (the CLI shows them as they come).
+OnLap = Callable[[str, float], None]
 
-    def __init__(self) -> None:
+
+class Stopwatch:
+    """Seconds per stage of a run (reported by `make bench`), each told to `on_lap`."""
+
+    def __init__(self, on_lap: OnLap | None = None) -> None:
         self.seconds: dict[str, float] = {}
+        self.on_lap = on_lap
         self._last = time.perf_counter()
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
         self.seconds[name] = now - self._last
         self._last = now
+        if self.on_lap is not None:
+            self.on_lap(name, self.seconds[name])
 
 
 def load_truth(folder: Path | None) -> Truth | None:
@@ -178,28 +191,37 @@ def register_pyfunc(
     input_example: pd.DataFrame,
     tags: dict[str, str],
     database_url: str,
+    data: Data | None = None,
 ) -> str:
     """Log `fitted` as the kind's joblib artifact of its models-from-code pyfunc, with the
     provenance `tags` as its metadata, register it under the kind's name and tag the new
-    version; returns the version."""
+    version; returns the version.
+
+    MLflow checks the logged model by loading it back and asking it the input example; with
+    `data` (the run's records), that model answers from them instead of reading the whole
+    database again.
+    """
     artifact, model_name = kind.artifact, kind.name
     with tempfile.TemporaryDirectory() as folder:
         model_path = Path(folder) / f"{artifact}.joblib"
         joblib.dump(fitted, model_path, compress=3)
         metadata_path = Path(folder) / "metadata.json"
         metadata_path.write_text(json.dumps(tags | {"model_name": model_name}))
-        info = mlflow.pyfunc.log_model(
-            name="model",
-            python_model=str(kind.pyfunc_entry),
-            artifacts={artifact: str(model_path), "metadata": str(metadata_path)},
-            signature=kind.signature(),
-            input_example=input_example,
-            # the service passes its own database; the default (without any password) lets MLflow
-            # validate the input example against the training database
-            model_config={"database_url": without_password(database_url)},
-            pip_requirements=PIP_REQUIREMENTS,
-            registered_model_name=model_name,
-        )
+        # the service passes its own database; the default (without any password) lets MLflow
+        # validate the input example against the training database
+        config = {"database_url": without_password(database_url)}
+        shared = sharing_data(config["database_url"], data) if data else nullcontext()
+        with shared:  # MLflow's check of the input example loads the model: no second read
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(kind.pyfunc_entry),
+                artifacts={artifact: str(model_path), "metadata": str(metadata_path)},
+                signature=kind.signature(),
+                input_example=input_example,
+                model_config=config,
+                pip_requirements=PIP_REQUIREMENTS,
+                registered_model_name=model_name,
+            )
     version = str(info.registered_model_version)
     client = mlflow.MlflowClient()
     for key, value in tags.items():

@@ -83,7 +83,8 @@ def training_features(
     out["years_since_training"] = (as_of - last).dt.days / DAYS_PER_YEAR
     out["courses_taken"] = by_person.size().astype(float)
     out["courses_taken"] = out["courses_taken"].fillna(0.0)
-    kinds = pd.crosstab(trainings["employee_id"], trainings["kind"])
+    # a group-by, not pd.crosstab: crosstab aggregates id strings in Python (a second a call)
+    kinds = trainings.groupby(["employee_id", "kind"]).size().unstack(fill_value=0)
     for kind in COURSE_KINDS:
         column = kinds[kind] if kind in kinds else pd.Series(dtype=float)
         out[f"courses_{kind}"] = column.reindex(out.index).fillna(0.0).astype(float)

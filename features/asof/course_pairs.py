@@ -202,6 +202,21 @@ def entry_view(
     }
 
 
+def gap_coverage(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndarray]:
+    """People × courses, three of the pair features at matrix cost: how much of the current
+    post's (``cover_current``) and the next step's (``cover_next``) gaps each course can close
+    at the person's levels, and whether it is their owed leadership course. The frame must
+    have no missing level (`features.asof.transformers.LevelImputer`)."""
+    view = entry_view(frame, catalogue)
+    reach = catalogue.entry_gain * view["in_band"]
+    owed = frame["leadership_course"].fillna("").to_numpy()
+    return {
+        "leadership_owed_course": (catalogue.ids[None, :] == owed[:, None]).astype(float),
+        "cover_current": np.minimum(reach, view["gap"]) @ catalogue.membership,
+        "cover_next": np.minimum(reach, view["gap_next"]) @ catalogue.membership,
+    }
+
+
 def pair_features(
     frame: pd.DataFrame,
     catalogue: Catalogue,

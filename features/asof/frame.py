@@ -10,7 +10,10 @@ level for every competency) feeds the employee × course pair features of
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -84,6 +87,19 @@ EMPLOYEE_FEATURES = [
 ]
 
 
+@cache
+def feature_code_version() -> str:
+    """A digest of the code and reference data feature frames are built from: a frame kept on
+    disk (`features.asof.records.FrameCache`) is found only by the code that built it, so a
+    changed builder never reads an old frame."""
+    root = Path(__file__).resolve().parent.parent  # features/
+    files = [*(root / "asof").glob("*.py"), *(root / "reference").glob("*.csv"), root / "schema.py"]
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def level_columns(prefix: str) -> list[str]:
     """Names of one competency block: ``level__M.01``, ``required__M.01``, …"""
     return [f"{prefix}__{code}" for code in competency_codes()]
@@ -135,8 +151,27 @@ def _block_columns() -> list[str]:
 def _frame_at(
     as_of: pd.Timestamp, employee_ids: pd.Series | list, records: Records
 ) -> pd.DataFrame:
-    """Features of the given people at one date (rows in the order of `employee_ids`)."""
+    """Features of the given people at one date (rows in the order of `employee_ids`).
+
+    Every builder works on whole tables, so describing a few people costs nearly as much as
+    describing everyone: the frame of everyone on the employees table is built once per date
+    and kept with the records (`Records.frames`), and each call takes its rows. People not on
+    the employees table at all are described directly.
+    """
     ids = pd.Index(pd.Series(employee_ids, dtype=object), name="employee_id")
+    known_ids = records["employees"]["employee_id"]
+    if not ids.isin(known_ids).all():
+        return _describe_at(as_of, ids, records)
+    everyone = records.frames.get(as_of)
+    if everyone is None:
+        everyone = _describe_at(as_of, pd.Index(known_ids, name="employee_id"), records)
+        everyone = everyone.set_index(pd.Index(everyone["employee_id"], name=None))
+        records.frames.put(as_of, everyone)
+    return everyone.reindex(ids).reset_index(drop=True)
+
+
+def _describe_at(as_of: pd.Timestamp, ids: pd.Index, records: Records) -> pd.DataFrame:
+    """Features of the people `ids` at one date, computed from the records."""
     positions = current_positions(records, as_of).reindex(ids)
     frame = positions.copy()
     frame["employee_id"] = ids

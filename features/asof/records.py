@@ -8,8 +8,11 @@ a model was trained on; it changes whenever an ingest changes the database.
 
 from __future__ import annotations
 
+import os
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -21,13 +24,75 @@ def _excluded(spec: Table) -> frozenset[str]:
     return frozenset(c.name for c in spec.columns if c.personal)
 
 
+class FrameCache:
+    """The feature frames of everyone at a few dates, kept with the records they describe.
+
+    Training asks for the same dates again and again (the level examples of each assessment
+    year, the uptake cycles, the evaluation), and the next command asks for them again: built
+    once per date and data snapshot, a frame is then only a row selection. In memory, the
+    least recently used date goes when `size` are kept (about 100 MB a date for a province);
+    with a `folder` (`features.store.reads.load_records` gives one per data snapshot and
+    version of the feature code), every frame is also kept on disk, where any later process on
+    the same snapshot finds it.
+    """
+
+    def __init__(self, size: int = 12, folder: Path | None = None) -> None:
+        self.size = size
+        self.folder = folder
+        self._frames: OrderedDict[pd.Timestamp, pd.DataFrame] = OrderedDict()
+
+    def get(self, as_of: pd.Timestamp) -> pd.DataFrame | None:
+        as_of = pd.Timestamp(as_of)
+        frame = self._frames.get(as_of)
+        if frame is not None:
+            self._frames.move_to_end(as_of)
+            return frame
+        stored = self._file(as_of)
+        if stored is None or not stored.exists():
+            return None
+        try:
+            frame = pd.read_pickle(stored)
+        except Exception:  # noqa: BLE001 — a damaged file is built again
+            return None
+        self._keep(as_of, frame)
+        return frame
+
+    def put(self, as_of: pd.Timestamp, frame: pd.DataFrame) -> None:
+        as_of = pd.Timestamp(as_of)
+        self._keep(as_of, frame)
+        stored = self._file(as_of)
+        if stored is not None:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            partial = stored.with_name(f".{stored.name}-{os.getpid()}")
+            frame.to_pickle(partial)
+            partial.replace(stored)  # whole or not at all
+
+    def clear(self) -> None:
+        """Forget the frames held in memory (those on disk stay)."""
+        self._frames.clear()
+
+    def _keep(self, as_of: pd.Timestamp, frame: pd.DataFrame) -> None:
+        self._frames[as_of] = frame
+        while len(self._frames) > self.size:
+            self._frames.popitem(last=False)
+
+    def _file(self, as_of: pd.Timestamp) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / f"frame-{as_of.strftime('%Y%m%d')}.pkl"
+
+
 @dataclass
 class Records:
-    """One typed DataFrame per canonical table, plus the id of the data snapshot."""
+    """One typed DataFrame per canonical table, plus the id of the data snapshot.
+
+    Treat the tables as read-only: feature frames built from them are cached (`frames`).
+    """
 
     tables: dict[str, pd.DataFrame]
     snapshot_id: str = "unknown"
     _empty: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    frames: FrameCache = field(default_factory=FrameCache, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self.tables:

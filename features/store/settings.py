@@ -7,6 +7,7 @@ The service extends these with its own. Nothing reads them at import time: call
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,13 +16,20 @@ class Settings(BaseSettings):
     """Where Jenjang keeps its data.
 
     ``database_url``: SQLAlchemy URL; SQLite file under ``data/`` by default, PostgreSQL in
-    production (``postgresql+psycopg://user@host/db``). The models' registry adds its own
+    production (``postgresql+psycopg://user@host/db``). ``records_cache``: where the tables
+    of each data snapshot are kept after the first read (`features.store.reads.load_records`).
+    The models' registry adds its own
     (`training.registry.RegistrySettings`), the service its own on top.
     """
 
     model_config = SettingsConfigDict(env_prefix="JENJANG_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///data/jenjang.db"
+    #: Folder where the typed tables of each data snapshot are kept once read (empty: off).
+    records_cache: str = "data/cache"
+
+    def records_cache_folder(self) -> Path | None:
+        return Path(self.records_cache) if self.records_cache.strip() else None
 
 
 @lru_cache

@@ -16,6 +16,7 @@ registry is unreachable at start, the service loads that version instead and say
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -32,6 +33,7 @@ import mlflow
 from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
 from training import registry
+from training.answers import AnswerKey, AnswerSet
 from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS, check_contract
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ class Loaded:
     model: Any  # mlflow.pyfunc.PyFuncModel
     source: str  # "registry" or "cache"
     loaded_at: dt.datetime
+    #: The day's precomputed answers of this version on the serving snapshot (`jenjang
+    #: score`), if written: requests are answered by lookup, the rest by the model.
+    answers: AnswerSet | None = None
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ class ModelStore:
             loaded = Loaded(
                 name, version, self._load_folder(folder), "registry", dt.datetime.now(dt.UTC)
             )
-            self._prepare(loaded, snapshot)
+            loaded = self._prepare(loaded, snapshot)
         except Exception as error:  # noqa: BLE001 — any failure must leave the old model serving
             self.errors[name] = f"{type(error).__name__}: {error}"
             log.warning("could not load the champion of %s: %s", name, self.errors[name])
@@ -186,7 +191,7 @@ class ModelStore:
             version = str(json.loads(marker.read_text())["version"])
             model = self._load_folder(self._folder(name) / version)
             loaded = Loaded(name, version, model, "cache", dt.datetime.now(dt.UTC))
-            self._prepare(loaded, snapshot)
+            loaded = self._prepare(loaded, snapshot)
         except Exception as error:  # noqa: BLE001
             self.errors[name] = self.errors.get(name, "") + f"; the cached one failed too: {error}"
             return None
@@ -209,9 +214,22 @@ class ModelStore:
                 shutil.rmtree(partial, ignore_errors=True)
         return folder
 
-    def _prepare(self, loaded: Loaded, snapshot: Snapshot) -> None:
+    def _prepare(self, loaded: Loaded, snapshot: Snapshot) -> Loaded:
+        """The model with the day's precomputed answers attached (if written), prepared."""
+        key = AnswerKey(loaded.name, loaded.version, snapshot.as_of.date(), snapshot.snapshot_id)
+        answers = AnswerSet.load(key, Path(self.settings.answers_dir))
+        if answers is not None:
+            log.info(
+                "%s v%s: precomputed answers for %d on %s",
+                key.model,
+                key.version,
+                len(answers),
+                key.as_of,
+            )
+        loaded = dataclasses.replace(loaded, answers=answers)
         if self.prepare is not None:
             self.prepare(loaded, snapshot)
+        return loaded
 
     def _remember(self, loaded: Any) -> None:
         """Mark the versions now serving as the ones to start from when the registry fails."""

@@ -52,7 +52,12 @@ def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
 def trainings(
     loaded: Loaded, snapshot: Snapshot, employee_id: str, k: int, kinds: list[str]
 ) -> list[dict[str, Any]]:
-    """The person's top-k courses with scores and reasons."""
+    """The person's top-k courses with scores and reasons: the day's precomputed answer when
+    there is one (`training.answers`), else the model's."""
+    if loaded.answers is not None and not kinds:
+        stored = loaded.answers.lookup(employee_id, k)
+        if stored is not None:
+            return stored
     request: dict[str, Any] = {"employee_id": employee_id, "k": k, "as_of": snapshot.as_of}
     if kinds:
         request["kinds"] = ",".join(kinds)
@@ -76,12 +81,37 @@ def candidates(
     }
     if agencies is not None:
         request["agencies"] = ",".join(agencies)
-    answer = _answer(loaded, request)
+    answer = None if include_ineligible else _stored(loaded, snapshot, position_id, k, agencies)
+    if answer is None:
+        answer = _answer(loaded, request)
     if agencies is not None:
         # a model logged before the agencies input would ignore it: never show anyone else
         scope = set(agencies)
         answer = [row for row in answer if snapshot.agency_of(row["employee_id"]) in scope]
     return [row | {"rank": rank} for rank, row in enumerate(answer, start=1)]
+
+
+def _stored(
+    loaded: Loaded,
+    snapshot: Snapshot,
+    position_id: str,
+    k: int,
+    agencies: tuple[str, ...] | None,
+) -> list[dict[str, Any]] | None:
+    """The post's precomputed eligible candidates (only from `agencies` when given), or None
+    when the day's set cannot say: no set, no such post in it, or too few of the agencies'
+    people among a list that may go on."""
+    if loaded.answers is None:
+        return None
+    if agencies is None:
+        return loaded.answers.lookup(position_id, k)
+    stored = loaded.answers.lookup(position_id, loaded.answers.depth)
+    if stored is None:
+        return None
+    scope = set(agencies)
+    mine = [row for row in stored if snapshot.agency_of(row["employee_id"]) in scope]
+    complete = len(stored) < loaded.answers.depth  # every eligible candidate is in it
+    return mine[:k] if len(mine) >= k or complete else None
 
 
 def plan(

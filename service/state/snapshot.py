@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -226,11 +227,11 @@ def _boxes() -> pd.DataFrame:
     return table.set_index(table["box"].astype(int))
 
 
-def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp) -> Snapshot:
-    """Load the records and describe everyone active on `as_of` (seconds at province scale)."""
-    with engine.connect() as connection:
-        snapshot_id = database_snapshot_id(connection)
-    records = load_records(engine)
+def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp, cache: Path | None = None) -> Snapshot:
+    """Load the records (from `cache` when this data snapshot was read before) and describe
+    everyone active on `as_of` (seconds at province scale)."""
+    records = load_records(engine, cache=cache)
+    snapshot_id = records.snapshot_id
     agencies = load_records(engine, ("agencies",))["agencies"]
     births = load_birth_dates(engine)
     view = build_view(records, as_of, births)
@@ -248,11 +249,13 @@ def service_date(settings: ServiceSettings) -> pd.Timestamp:
     return pd.Timestamp(settings.as_of or dt.date.today())
 
 
-def refreshed(engine: sa.Engine, current: Snapshot, as_of: pd.Timestamp) -> Snapshot:
+def refreshed(
+    engine: sa.Engine, current: Snapshot, as_of: pd.Timestamp, cache: Path | None = None
+) -> Snapshot:
     """A new snapshot when the database changed since `current` (an ingest) or the service's
     date moved on (a new day), else `current` itself."""
     with engine.connect() as connection:
         same_data = database_snapshot_id(connection) == current.snapshot_id
     if same_data and as_of == current.as_of:
         return current
-    return build_snapshot(engine, as_of)
+    return build_snapshot(engine, as_of, cache)

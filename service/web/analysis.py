@@ -227,7 +227,12 @@ def _reloaded(
     serving); one that waits for a reload under way says that."""
     state = request.app.state
     try:
-        snapshot = refreshed(state.engine, store.current().snapshot, service_date(state.settings))
+        snapshot = refreshed(
+            state.engine,
+            store.current().snapshot,
+            service_date(state.settings),
+            state.settings.records_cache_folder(),
+        )
         done = store.reload(snapshot)
     except ReloadBusy:
         return RedirectResponse("/model?ok=2", status.HTTP_303_SEE_OTHER)

@@ -30,15 +30,7 @@ def moving(served: ServiceSettings, tmp_path: Path) -> Iterator[tuple[TestClient
     from service.access.accounts import create_user
     from service.app import create_app
 
-    _copy(served.database_url, tmp_path / "jenjang.db")
-    _copy(served.tracking_uri, tmp_path / "mlflow.db")
-    settings = served.model_copy(
-        update={
-            "database_url": f"sqlite:///{tmp_path / 'jenjang.db'}",
-            "tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
-            "model_cache_dir": str(tmp_path / "cache"),
-        }
-    )
+    settings = _copied(served, tmp_path)
     client = registry.configure(settings)
     first = client.get_model_version(MODEL_NAME, "1")
     second = client.create_model_version(
@@ -51,6 +43,20 @@ def moving(served: ServiceSettings, tmp_path: Path) -> Iterator[tuple[TestClient
         yield app, settings
     mlflow.set_tracking_uri(served.tracking_uri)  # back to the shared store for later tests
     mlflow.set_registry_uri(served.tracking_uri)
+
+
+def _copied(served: ServiceSettings, folder: Path, **update: object) -> ServiceSettings:
+    """Settings on copies of the served database and registry in `folder`."""
+    _copy(served.database_url, folder / "jenjang.db")
+    _copy(served.tracking_uri, folder / "mlflow.db")
+    return served.model_copy(
+        update={
+            "database_url": f"sqlite:///{folder / 'jenjang.db'}",
+            "tracking_uri": f"sqlite:///{folder / 'mlflow.db'}",
+            "model_cache_dir": str(folder / "cache"),
+        }
+        | update
+    )
 
 
 def _copy(url: str, to: Path) -> None:
@@ -127,3 +133,60 @@ def test_a_move_whose_model_fails_to_load_says_so(
     assert _in_service(app) == "1"  # the old version keeps serving, and the page says so
     client = registry.configure(settings)
     assert registry.alias_version(client, MODEL_NAME, registry.CHAMPION) == "2"
+
+
+def test_every_worker_follows_a_new_champion_and_new_data(
+    served: ServiceSettings, tmp_path: Path
+) -> None:
+    """Two worker processes of one service (two apps on the same stores): a champion moved in
+    the registry, then newly ingested data, reach both without a reload request to either."""
+    import time
+
+    import sqlalchemy as sa
+
+    from features.store.database import create_db_engine
+    from service.app import create_app
+
+    settings = _copied(served, tmp_path, reload_poll_seconds=0.3)
+    client = registry.configure(settings)
+    first = client.get_model_version(MODEL_NAME, "1")
+    second = client.create_model_version(
+        MODEL_NAME, first.source, run_id=first.run_id, tags=first.tags
+    )
+
+    def until(check) -> bool:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            time.sleep(0.2)
+        return False
+
+    try:
+        with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
+            workers = (one, two)
+            assert [_in_service(w) for w in workers] == ["1", "1"]
+            client.set_registered_model_alias(MODEL_NAME, registry.CHAMPION, second.version)
+            assert until(lambda: [_in_service(w) for w in workers] == ["2", "2"])
+
+            before = [w.app.state.models.current().snapshot.snapshot_id for w in workers]  # type: ignore[attr-defined]
+            engine = create_db_engine(settings.database_url)
+            with engine.begin() as connection:  # an ingest, as far as the snapshot id can tell
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO ingest_batches (source, started_at, finished_at, inserted,"
+                        " updated, unchanged, warnings, counts) VALUES ('test',"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 0, 0, '{}')"
+                    )
+                )
+            engine.dispose()
+
+            def refreshed() -> bool:
+                now = [w.app.state.models.current().snapshot.snapshot_id for w in workers]  # type: ignore[attr-defined]
+                return all(a != b for a, b in zip(now, before, strict=True))
+
+            assert until(refreshed)
+            assert [w.get("/ready").status_code for w in workers] == [200, 200]
+    finally:
+        mlflow.set_tracking_uri(served.tracking_uri)
+        mlflow.set_registry_uri(served.tracking_uri)

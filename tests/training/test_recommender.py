@@ -25,8 +25,12 @@ def _with(records: Records, **tables: pd.DataFrame) -> Records:
     return Records({**records.tables, **tables}, records.snapshot_id)
 
 
-def test_nothing_already_completed_is_recommended(engine: RecommendationEngine) -> None:
-    taken = engine.taken.groupby(level=0)["course_id"].apply(set)
+def test_nothing_already_completed_is_recommended(
+    engine: RecommendationEngine, small_records: Records
+) -> None:
+    records = small_records["training_records"]
+    known = records[records["recorded_at"] < engine.as_of].dropna(subset=["course_id"])
+    taken = known.groupby("employee_id")["course_id"].apply(set)
     people = [p for p in engine.frame.index if p in taken.index][:40]
     assert len(people) >= 20
     for person in people:
@@ -200,33 +204,16 @@ def test_level_estimator_inputs_are_locked() -> None:
 def test_an_answer_does_not_depend_on_who_else_was_scored(
     tiny_recommender: TrainingRecommender, small_records: Records, split
 ) -> None:  # type: ignore[no-untyped-def]
-    """The engine scores everyone at once; each person's answer must equal what scoring that
-    person alone gives (scores are scaled within a person's row, not across the batch)."""
-    everyone = RecommendationEngine(tiny_recommender, small_records, split.cutoff, chunk=97)
-    for person in everyone.frame.index[:: max(1, len(everyone.frame) // 12)]:
-        alone = _alone(everyone, tiny_recommender, str(person))
-        answer = everyone.recommend(Request(str(person), 10))
-        assert list(answer["course_id"]) == list(alone.index[: len(answer)])
-        np.testing.assert_allclose(answer["score"], alone.to_numpy()[: len(answer)], atol=1e-6)
-
-
-def _alone(
-    engine: RecommendationEngine, recommender: TrainingRecommender, person: str
-) -> pd.Series:
-    """One person scored in a batch of their own: courses in list order with their scores."""
-    from features.asof.course_pairs import allowed_matrix, taken_matrix
-    from training.courses.batch import Batch
-    from training.courses.model import combine
-
-    frame = engine.frame.loc[[person]].reset_index(drop=True)
-    taken = taken_matrix(frame, engine.taken.reset_index(drop=True), engine.catalogue)
-    allowed = allowed_matrix(frame, taken, engine.catalogue)
-    batch = Batch(
-        engine.as_of, frame, engine.catalogue, engine.uptake, taken, allowed, engine.records
-    )
-    row = int(engine.row[person])
-    parts = recommender.components(batch, engine.levels[[row]])
-    scores = combine(parts, allowed, recommender.config)[0]
-    order = np.argsort(-np.where(allowed[0], scores, -np.inf), kind="stable")
-    order = order[allowed[0, order]]
-    return pd.Series(scores[order], index=engine.catalogue.ids[order])
+    """A batch job scores people in chunks, a request scores one person: the same person must
+    get the same list and scores either way (scores are scaled within a person's row)."""
+    engine = RecommendationEngine(tiny_recommender, small_records, split.cutoff)
+    for rows, chunk in engine.chunks(size=97):
+        for i, row in list(enumerate(rows))[:: max(1, len(rows) // 4)]:
+            alone = engine.score(np.array([row]))
+            together = engine.answer(int(row), chunk, i, 10)
+            by_itself = engine.answer(int(row), alone, 0, 10)
+            assert [r["course_id"] for r in together] == [r["course_id"] for r in by_itself]
+            np.testing.assert_allclose(
+                [r["score"] for r in together], [r["score"] for r in by_itself], atol=1e-6
+            )
+            assert [r["reasons"] for r in together] == [r["reasons"] for r in by_itself]

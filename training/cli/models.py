@@ -88,13 +88,30 @@ def train_placements(
     _train(PlacementSuccess(config), "held-out round", drop=("vacancies",))
 
 
+#: What a run does after each stage the kinds name (`training.run.Stopwatch`), for the status.
+NEXT_STAGE = {
+    "load_records": "building examples and fitting",
+    "examples": "fitting the model",
+    "fit_learned": "fitting the baselines",
+    "fit_baselines": "evaluating on the held-out cycle",
+    "fit": "evaluating on the held-out round",
+    "evaluate": "logging to MLflow and registering",
+}
+
+
 def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
     """Train `kind`, print its overall metrics per model and register it as challenger."""
     from training.registry import get_registry_settings
     from training.run import train
 
     try:
-        result = train(kind, get_registry_settings())
+        with console.status(f"{kind.name}: loading the records ...") as status:
+
+            def show(stage: str, seconds: float) -> None:
+                console.print(f"  {kind.name}: {stage.replace('_', ' ')} done in {seconds:.0f} s")
+                status.update(f"{kind.name}: {NEXT_STAGE.get(stage, 'working')} ...")
+
+            result = train(kind, get_registry_settings(), show)
     except (ValueError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None

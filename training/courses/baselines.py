@@ -91,9 +91,10 @@ class GapRule:
         return self
 
     def scores(self, batch: Batch) -> np.ndarray:
-        owed = batch.pair_matrix("leadership_owed_course")
-        current = batch.pair_matrix("cover_current")
-        following = batch.pair_matrix("cover_next")
+        cover = batch.coverage()
+        owed, current, following = (
+            cover[name] for name in ("leadership_owed_course", "cover_current", "cover_next")
+        )
         return OWED_FIRST * owed + current + 1e-3 * following
 
 

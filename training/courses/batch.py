@@ -18,12 +18,16 @@ from features.asof.course_pairs import (
     Uptake,
     allowed_matrix,
     course_uptake,
-    pair_features,
+    gap_coverage,
     taken_matrix,
 )
 from features.asof.frame import build_feature_frame
 from features.asof.records import Records
 from features.asof.transformers import LevelImputer
+
+#: People whose pair features are computed together (people × catalogue rows: 2,000 × 232 is
+#: about half a million), so memory stays bounded whatever the size of the batch.
+CHUNK_PEOPLE = 2000
 
 
 @dataclass
@@ -38,7 +42,8 @@ class Batch:
     allowed: np.ndarray
     records: Records
     _imputed: pd.DataFrame | None = field(default=None, repr=False)
-    _pairs: pd.DataFrame | None = field(default=None, repr=False)
+    #: results computed once per batch by whoever needs them (the truth's gains, say)
+    memo: dict[object, object] = field(default_factory=dict, repr=False)
 
     @property
     def employee_ids(self) -> np.ndarray:
@@ -50,21 +55,20 @@ class Batch:
             self._imputed = LevelImputer().fit(self.frame).transform(self.frame)
         return self._imputed
 
-    def pairs(self) -> pd.DataFrame:
-        """Pair features of every person × course, person-major (computed once)."""
-        if self._pairs is None:
-            n, k = len(self.frame), len(self.catalogue.ids)
-            rows, cols = np.divmod(np.arange(n * k), k)
-            self._pairs = pair_features(self.imputed(), self.catalogue, self.uptake, rows, cols)
-        return self._pairs
+    def coverage(self) -> dict[str, np.ndarray]:
+        """`gap_coverage` of everyone on the family-mean imputed levels, people × courses,
+        `CHUNK_PEOPLE` people at a time (their people × course-entry views stay small)."""
+        imputed = self.imputed()
+        parts = [
+            gap_coverage(imputed.iloc[start : start + CHUNK_PEOPLE], self.catalogue)
+            for start in range(0, len(imputed), CHUNK_PEOPLE)
+        ]
+        if not parts:
+            return gap_coverage(imputed, self.catalogue)
+        return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
-    def pair_matrix(self, name: str) -> np.ndarray:
-        """One numeric pair feature as a people × courses matrix."""
-        values = self.pairs()[name].to_numpy(dtype=float)
-        return values.reshape(len(self.frame), len(self.catalogue.ids))
-
-    def subset(self, mask: np.ndarray) -> Batch:
-        """The batch restricted to the rows where `mask` is True."""
+    def subset(self, mask: np.ndarray | slice) -> Batch:
+        """The batch restricted to the rows where `mask` is True (or to a slice of rows)."""
         return Batch(
             self.as_of,
             self.frame[mask].reset_index(drop=True),

@@ -24,7 +24,7 @@ from features.asof.course_pairs import pair_matrix
 from features.asof.frame import block
 from features.asof.records import Records
 from training.courses.batch import Batch, build_batch
-from training.courses.model import TrainingRecommender
+from training.courses.model import TrainingRecommender, combine, first_stage
 from training.fairness import selection_rates
 from training.metrics import per_row_metrics, summarise, top_k
 from training.split import TemporalSplit, labels, spine
@@ -86,10 +86,7 @@ def evaluate(
     `protected` (sex and birth date by employee), the fairness audit too (`fairness`)."""
     started = pair_matrix(batch.employee_ids, batch.catalogue.ids, labels(records, test_year))
     relevant = started & batch.allowed
-    gains = None
-    if truth is not None:
-        required = block(batch.frame, "required")
-        gains = truth.gains(batch.employee_ids, test_year, required, batch.catalogue)
+    gains = true_gains(batch, test_year, truth) if truth is not None else None
     overall, families, agencies, rows = {}, [], [], {}
     advancing = batch.catalogue.courses["kind"].isin(ADVANCING_KINDS).to_numpy()
     # who is offered a career-opening course; "historical": who really started one
@@ -117,6 +114,16 @@ def evaluate(
         if protected is not None
         else pd.DataFrame(),
     )
+
+
+def true_gains(batch: Batch, test_year: int, truth: Truth) -> dict[str, np.ndarray]:
+    """The hidden truth's gains of every course for everyone in `batch` (computed once per
+    batch: the trade-off table asks again for the same people)."""
+    key = ("true_gains", test_year, id(truth))
+    if key not in batch.memo:
+        required = block(batch.frame, "required")
+        batch.memo[key] = truth.gains(batch.employee_ids, test_year, required, batch.catalogue)
+    return batch.memo[key]  # type: ignore[return-value]
 
 
 def smallest_impact_ratio(table: pd.DataFrame) -> float:
@@ -192,14 +199,45 @@ def tradeoff(
     Documents the choice of `gain_rank_weight`: more weight on expected gain helps more, but
     lists drift from what people take up. Nothing is chosen here from the truth.
     """
-    rows = []
+    parts = recommender.components(batch)  # scored once; only the list's blend changes
+    variants = []
     for weight in weights:
-        variant = copy.copy(recommender)
-        variant.config = dataclasses.replace(recommender.config, gain_rank_weight=weight)
-        variant.name = f"gain_rank_weight={weight}"
-        report = evaluate([variant], batch, records, test_year, truth)
-        rows.append(report.overall.iloc[0].rename(weight))
-    return pd.DataFrame(rows).rename_axis("gain_rank_weight")
+        config = dataclasses.replace(recommender.config, gain_rank_weight=weight)
+        variants.append(Fixed(str(weight), combine(parts, batch.allowed, config)))
+    overall = evaluate(variants, batch, records, test_year, truth).overall
+    overall.index = pd.Index(list(weights), name="gain_rank_weight")
+    return overall
+
+
+def first_stage_recall(
+    recommender: TrainingRecommender, batch: Batch, people: int = 2000, seed: int = 0
+) -> float:
+    """Of the courses in the top 10 when the uptake model scores every course, the share the
+    first stage keeps (`training.courses.model.first_stage`), on a sample of `people`."""
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(len(batch.frame), dtype=bool)
+    chosen[rng.choice(len(chosen), min(people, len(chosen)), replace=False)] = True
+    sample = batch.subset(chosen)
+    everything = copy.copy(recommender)
+    everything.config = dataclasses.replace(recommender.config, candidates=0)
+    parts = everything.components(sample)
+    top = top_k(combine(parts, sample.allowed, everything.config), sample.allowed, 10)
+    gain = parts.gain_current + recommender.config.next_step_weight * parts.gain_next
+    kept = first_stage(sample, gain, recommender.config)
+    listed = top >= 0
+    person = np.broadcast_to(np.arange(len(top))[:, None], top.shape)
+    return float(kept[person[listed], top[listed]].mean()) if listed.any() else float("nan")
+
+
+class Fixed:
+    """Scores already computed for a batch, as a `Scorer`."""
+
+    def __init__(self, name: str, values: np.ndarray) -> None:
+        self.name = name
+        self.values = values
+
+    def scores(self, batch: Batch) -> np.ndarray:
+        return self.values
 
 
 def level_errors(

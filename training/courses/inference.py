@@ -9,14 +9,17 @@ then only scores one person's candidates, so an answer takes milliseconds. The M
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from features.asof.course_history import recorded, taken_pairs
-from features.asof.course_pairs import Catalogue, allowed_matrix, course_uptake, taken_matrix
+from features.asof.course_pairs import Catalogue, allowed_matrix, course_uptake
 from features.asof.frame import block, build_feature_frame
 from features.asof.records import Records, active_at
 from training.contract import MAX_K, UnknownEmployee
@@ -68,21 +71,24 @@ class Request:
 
 @dataclass(frozen=True)
 class Scored:
-    """Everyone's scored candidates at one date (people × catalogue), for answering by row."""
+    """Some people's scored candidates at one date (people × catalogue) and their estimated
+    levels (people × competencies), row `i` being the `i`-th person asked for."""
 
     scores: np.ndarray
     gain: np.ndarray
     uptake: np.ndarray
     allowed: np.ndarray
+    levels: np.ndarray
 
 
 class RecommendationEngine:
     """A fitted recommender plus the records of one date, ready to answer per person.
 
-    Everyone active is scored once when the engine is built (in chunks, so memory stays
-    bounded while scoring); a request then only picks the person's row, filters it and explains
-    the top k: a few milliseconds, which a service under load needs. Scores are scaled within
-    each person's row, so an answer does not depend on who else was scored.
+    Building one only gathers what every answer shares (everyone's features on the date,
+    recent uptake, who took what): seconds, not the minute that scoring everyone costs. A
+    person is scored when first asked (milliseconds) and kept, up to `kept` people; a batch
+    job scores everyone chunk by chunk (`score`, `answers`) in bounded memory. Scores are scaled
+    within each person's row, so an answer does not depend on who else was scored with it.
     """
 
     def __init__(
@@ -90,8 +96,8 @@ class RecommendationEngine:
         recommender: TrainingRecommender,
         records: Records,
         as_of: pd.Timestamp | None = None,
-        chunk: int = 2000,
         frame: pd.DataFrame | None = None,
+        kept: int = 4096,
     ) -> None:
         """`frame`: everyone's features on `as_of` when already built (a `View`'s frame),
         else they are built here."""
@@ -104,20 +110,48 @@ class RecommendationEngine:
         frame = frame[frame["position_id"].notna()]
         self.frame = frame.set_index("employee_id", drop=False)
         self.uptake = course_uptake(records, self.catalogue, self.as_of)
-        taken = taken_pairs(recorded(records, self.as_of))
-        self.taken = taken.set_index("employee_id", drop=False).sort_index()
+        self.row = {person: i for i, person in enumerate(self.frame.index)}
+        self.taken = _taken_by_row(
+            taken_pairs(recorded(records, self.as_of)), self.row, self.catalogue
+        )
         self.titles = records["positions"].set_index("position_id")["title"]
         self.share = recommender.effects_.for_catalogue(self.catalogue)
-        # levels depend on nothing the request changes: estimate everyone's once
-        self.levels = recommender.estimate_levels(self._batch(slice(None), with_taken=False))
-        self.scored = self._score_everyone(chunk)
-        self.row = {person: i for i, person in enumerate(self.frame.index)}
         # what the reasons read of each person, as plain dicts (a frame row costs milliseconds)
         self.people: list[dict[str, Any]] = self.frame[EXPLAINED].to_dict("records")  # type: ignore[assignment]
         self.blocks = {
             prefix: block(self.frame, prefix) for prefix in ("required", "next_required", "level")
         }
+        self.kept = kept
+        self._scored: OrderedDict[int, Scored] = OrderedDict()
         log.info("recommendation engine ready for %d people at %s", len(self.frame), self.as_of)
+
+    def score(self, rows: np.ndarray) -> Scored:
+        """Score the people at frame positions `rows` together (a chunk of a batch job)."""
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        taken = self.taken[rows].toarray().astype(bool)
+        allowed = allowed_matrix(frame, taken, self.catalogue)
+        batch = Batch(self.as_of, frame, self.catalogue, self.uptake, taken, allowed, self.records)
+        levels = self.recommender.estimate_levels(batch)
+        parts = self.recommender.components(batch, levels)
+        scores = combine(parts, allowed, self.recommender.config)
+        return Scored(scores, parts.gain_current, parts.uptake, allowed, levels)
+
+    def scored(self, row: int) -> Scored:
+        """One person's scores (computed on first use and kept)."""
+        if row in self._scored:
+            self._scored.move_to_end(row)
+            return self._scored[row]
+        one = self.score(np.array([row]))
+        self._scored[row] = one
+        while len(self._scored) > self.kept:
+            self._scored.popitem(last=False)
+        return one
+
+    def chunks(self, size: int = 2000) -> Iterator[tuple[np.ndarray, Scored]]:
+        """Everyone's scores, `size` people at a time (frame positions and their scores)."""
+        for start in range(0, len(self.frame), size):
+            rows = np.arange(start, min(start + size, len(self.frame)))
+            yield rows, self.score(rows)
 
     def recommend(self, request: Request) -> pd.DataFrame:
         """The top-k courses for one person with scores and reasons (OUTPUT_COLUMNS)."""
@@ -132,22 +166,30 @@ class RecommendationEngine:
                 f"employee {request.employee_id!r} is not active with a known position "
                 f"on {self.as_of.date()}"
             )
-        k = max(1, min(int(request.k), MAX_K))
         row = self.row[request.employee_id]
-        allowed = self.scored.allowed[row]
-        if request.kinds:
-            allowed = allowed & self.catalogue.courses["kind"].isin(request.kinds).to_numpy()
-        scores = self.scored.scores[row]
+        return self.answer(row, self.scored(row), 0, request.k, request.kinds)
+
+    def answer(
+        self, row: int, scored: Scored, i: int, k: int, kinds: tuple[str, ...] = ()
+    ) -> list[dict[str, object]]:
+        """The answer rows of the person at frame position `row`, whose scores are row `i` of
+        `scored`."""
+        k = max(1, min(int(k), MAX_K))
+        allowed = scored.allowed[i]
+        if kinds:
+            allowed = allowed & self.catalogue.courses["kind"].isin(kinds).to_numpy()
+        scores = scored.scores[i]
         order = np.argsort(-np.where(allowed, scores, -np.inf), kind="stable")
         order = order[allowed[order]][:k]
-        explainer = self._explainer(row)
+        explainer = self._explainer(row, scored.levels[i])
         as_of = self.as_of.date().isoformat()
+        employee_id = str(self.frame.index[row])
         rows = []
         for rank, course in enumerate(order, start=1):
             info = self.catalogue.rows[course]
             rows.append(
                 {
-                    "employee_id": request.employee_id,
+                    "employee_id": employee_id,
                     "rank": rank,
                     "course_id": info["course_id"],
                     "title_id": info["title_id"],
@@ -156,15 +198,25 @@ class RecommendationEngine:
                     "delivery": info["delivery"],
                     "jp": int(info["jp"]),
                     "score": round(float(scores[course]), 6),
-                    "expected_gain": round(float(self.scored.gain[row, course]), 6),
-                    "uptake_probability": round(float(self.scored.uptake[row, course]), 6),
+                    "expected_gain": round(float(scored.gain[i, course]), 6),
+                    "uptake_probability": round(float(scored.uptake[i, course]), 6),
                     "reasons": explainer.reasons(int(course)),
                     "as_of": as_of,
                 }
             )
         return rows
 
-    def _explainer(self, row: int) -> Explainer:
+    def answers(self, k: int, size: int = 2000) -> Iterator[list[dict[str, object]]]:
+        """Every person's top-k answer with reasons, one chunk of people at a time (what
+        `jenjang score` writes)."""
+        for rows, scored in self.chunks(size):
+            yield [
+                answer
+                for i, row in enumerate(rows)
+                for answer in self.answer(int(row), scored, i, k)
+            ]
+
+    def _explainer(self, row: int, levels: np.ndarray) -> Explainer:
         person = self.people[row]
         title = str(self.titles.get(person["position_id"], person["position_id"]))
         return Explainer(
@@ -172,55 +224,52 @@ class RecommendationEngine:
             self.blocks["required"][row],
             self.blocks["next_required"][row],
             self.blocks["level"][row],
-            self.levels[row],
+            levels,
             self.catalogue,
             self.share,
             title,
             self.uptake.by_family.get(str(person["family"])),
         )
 
-    def _batch(self, rows: slice, with_taken: bool = True) -> Batch:
-        """A scoring batch of some of the engine's people, with what each may still take."""
-        frame = self.frame.iloc[rows].reset_index(drop=True)
-        shape = (len(frame), len(self.catalogue.ids))
-        taken = (
-            taken_matrix(frame, self.taken.reset_index(drop=True), self.catalogue)
-            if with_taken
-            else np.zeros(shape, dtype=bool)
-        )
-        allowed = allowed_matrix(frame, taken, self.catalogue) if with_taken else taken
-        return Batch(self.as_of, frame, self.catalogue, self.uptake, taken, allowed, self.records)
 
-    def _score_everyone(self, chunk: int) -> Scored:
-        parts = []
-        for start in range(0, len(self.frame), chunk):
-            rows = slice(start, start + chunk)
-            batch = self._batch(rows)
-            components = self.recommender.components(batch, self.levels[rows])
-            scores = combine(components, batch.allowed, self.recommender.config)
-            parts.append((scores, components.gain_current, components.uptake, batch.allowed))
-        if not parts:
-            empty = np.zeros((0, len(self.catalogue.ids)))
-            return Scored(empty, empty, empty, empty.astype(bool))
-        return Scored(*(np.concatenate(column) for column in zip(*parts, strict=True)))
+def _taken_by_row(
+    pairs: pd.DataFrame, row: dict[str, int], catalogue: Catalogue
+) -> sparse.csr_matrix:
+    """Who took what, as a sparse people (engine rows) × courses matrix: a chunk's rows are a
+    slice, not a search through every record."""
+    column = {course: j for j, course in enumerate(catalogue.ids)}
+    people = pairs["employee_id"].map(row)
+    courses = pairs["course_id"].map(column)
+    keep = people.notna() & courses.notna()
+    shape = (len(row), len(catalogue.ids))
+    ones = np.ones(int(keep.sum()), dtype=np.int8)
+    matrix = sparse.coo_matrix(
+        (ones, (people[keep].astype(int), courses[keep].astype(int))), shape=shape
+    )
+    return matrix.tocsr()
 
 
 def recommend_everyone(engine: RecommendationEngine, k: int = 10) -> pd.DataFrame:
-    """Top-k courses of every person of the engine's date (batch scoring, without reasons).
+    """Top-k courses of every person of the engine's date (batch scoring, without reasons),
+    chunk by chunk.
 
     Returns employee_id, rank, course_id, score, expected_gain, uptake_probability.
     """
-    scored = engine.scored
-    top = top_k(scored.scores, scored.allowed, k)
-    person, rank = np.nonzero(top >= 0)
-    course = top[person, rank]
-    return pd.DataFrame(
-        {
-            "employee_id": engine.frame["employee_id"].to_numpy()[person],
-            "rank": rank + 1,
-            "course_id": engine.catalogue.ids[course],
-            "score": scored.scores[person, course],
-            "expected_gain": scored.gain[person, course],
-            "uptake_probability": scored.uptake[person, course],
-        }
-    )
+    parts = []
+    for rows, scored in engine.chunks():
+        top = top_k(scored.scores, scored.allowed, k)
+        person, rank = np.nonzero(top >= 0)
+        course = top[person, rank]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "employee_id": engine.frame["employee_id"].to_numpy()[rows[person]],
+                    "rank": rank + 1,
+                    "course_id": engine.catalogue.ids[course],
+                    "score": scored.scores[person, course],
+                    "expected_gain": scored.gain[person, course],
+                    "uptake_probability": scored.uptake[person, course],
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()

@@ -25,6 +25,7 @@ from training.courses.evaluation import (
     FAIRNESS_K,
     EvaluationReport,
     evaluate,
+    first_stage_recall,
     level_errors,
     smallest_impact_ratio,
     target_check,
@@ -74,6 +75,7 @@ class TrainingRecs(ModelKind):
     def train(self, data: RunData, split: TemporalSplit, lap: Callable[[str], None]) -> Trained:
         config, records = self.config, data.records
         learned = TrainingRecommender(config.recommender).fit(records, split)
+        records.frames.clear()  # the training dates' frames: evaluation needs the test date's
         lap("fit_learned")
         baselines = [cls().fit(records, split) for cls in BASELINES]
         lap("fit_baselines")
@@ -87,6 +89,7 @@ class TrainingRecs(ModelKind):
         report = evaluate(models, batch, records, split.test_year, truth, data.protected)
         trade = tradeoff(learned, batch, records, split.test_year, truth)
         levels = level_errors(learned, batch, split.test_year, truth) if truth is not None else {}
+        recall = {"first_stage_recall_at_10": first_stage_recall(learned, batch, seed=config.seed)}
         judged = training_judgements(data.engine)  # what ASN said of earlier suggestions
         agreement = feedback_agreement(learned, records, judged) if len(judged) else {}
         lap("evaluate")
@@ -104,9 +107,10 @@ class TrainingRecs(ModelKind):
             | {"evaluation_people": len(batch.frame)},
             metrics=_metrics(report)
             | levels
+            | recall
             | {k: v for k, v in agreement.items() if not np.isnan(v)},
             write_report=lambda folder: write_report(report, folder, context, trade),
-            extras={"tradeoff": trade, "level_errors": levels},
+            extras={"tradeoff": trade, "level_errors": levels} | recall,
         )
 
     def evaluate(

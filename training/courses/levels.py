@@ -41,6 +41,9 @@ LEVEL_FEATURES = [
     "courses_taken",
 ]
 
+#: People estimated together (their rows are people × competencies).
+CHUNK_PEOPLE = 5000
+
 #: Share of the assessment rows held out to measure the estimates' error.
 HOLDOUT_SHARE = 0.2
 
@@ -82,9 +85,10 @@ class LevelEstimator:
         )
         keep = ~np.isnan(target)
         rows, target, people = rows[keep], target[keep], people[keep]
-        unique = np.unique(people)
+        # people as integer codes: sorting millions of id strings (np.isin) took half a minute
+        codes, unique = pd.factorize(people, sort=True)
         rng = np.random.default_rng(self.random_state)
-        held_out = np.isin(people, unique[rng.random(len(unique)) < HOLDOUT_SHARE])
+        held_out = (rng.random(len(unique)) < HOLDOUT_SHARE)[codes]
         if held_out.all() or not held_out.any():
             held_out = np.zeros(len(target), dtype=bool)
         self.model.fit(rows[~held_out], target[~held_out])
@@ -158,10 +162,14 @@ class LevelEstimator:
     def estimate(
         self, frame: pd.DataFrame, records: Records, catalogue: Catalogue, effects: CourseEffects
     ) -> np.ndarray:
-        """Estimated levels (people × competencies), clipped to the 1–5 scale."""
-        rows = self.rows(frame, records, catalogue, effects)
-        predicted = self.model.predict(rows).reshape(len(frame), len(competency_codes()))
-        return np.clip(predicted, 1.0, 5.0)
+        """Estimated levels (people × competencies), clipped to the 1–5 scale; `CHUNK_PEOPLE`
+        people at a time, so the rows (people × competencies) stay bounded in memory."""
+        parts = [np.empty((0, len(competency_codes())))]
+        for start in range(0, len(frame), CHUNK_PEOPLE):
+            chunk = frame.iloc[start : start + CHUNK_PEOPLE]
+            rows = self.rows(chunk, records, catalogue, effects)
+            parts.append(self.model.predict(rows).reshape(len(chunk), len(competency_codes())))
+        return np.clip(np.concatenate(parts), 1.0, 5.0)
 
 
 def _competency_fields() -> np.ndarray:

@@ -3,8 +3,9 @@
 The fitted `TrainingRecommender` is a joblib artifact (MLflow's default skops format refuses
 gradient-boosting models). The model answers from the `Data` handed to it (`use_data`: the
 service's snapshot, tests, batch jobs) or read from the database named by
-``model_config["database_url"]``. The first request of a date scores everyone active on it
-(about a minute at province scale, on the date's shared `View`); later ones read a row.
+``model_config["database_url"]``. The first request of a date gathers what every answer of
+that date shares (seconds, on the date's shared `View`); each person is then scored when first
+asked. `precompute` gives everyone's answers at once, for `jenjang score`.
 
 Input: a DataFrame with ``employee_id`` and optionally ``k`` (default 10, at most 50), ``kinds``
 (comma-separated course kinds) and ``as_of`` (a date, default today); or the same as a list of
@@ -14,13 +15,26 @@ with its reasons.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from features import reference
-from training.contract import ServedModel, comma_list, list_length, request_date, subject
-from training.courses.inference import OUTPUT_COLUMNS, RecommendationEngine, Request
+from training.contract import (
+    ServedModel,
+    comma_list,
+    list_length,
+    refuse_before_cutoff,
+    request_date,
+    subject,
+)
+from training.courses.inference import (
+    OUTPUT_COLUMNS,
+    OUTPUT_TYPES,
+    RecommendationEngine,
+    Request,
+)
 
 #: Course kinds a request may filter on (the catalogue's vocabulary).
 COURSE_KINDS_ALL = tuple(sorted(reference.vocabulary("course_kind")))
@@ -32,7 +46,11 @@ class TrainingRecsModel(ServedModel):
     artifact = "recommender"
     key = "employee_id"
     columns = OUTPUT_COLUMNS
+    types = OUTPUT_TYPES
     structured = ("reasons",)
+    #: Courses kept per person by `jenjang score` (the pages and the API ask for 10 unless
+    #: told otherwise; a longer list is scored on demand).
+    depth = 10
 
     def engine(self, as_of: pd.Timestamp) -> RecommendationEngine:
         """The engine of one date (built on first use, a few seconds at province scale)."""
@@ -57,3 +75,13 @@ class TrainingRecsModel(ServedModel):
 
     def respond(self, request: Request, as_of: pd.Timestamp, i: int) -> list[dict[str, Any]]:
         return self.engine(as_of).recommend_rows(request)
+
+    def precompute(self, as_of: pd.Timestamp, depth: int) -> Iterator[list[dict[str, Any]]]:
+        """Everyone's first `depth` courses with reasons, chunk by chunk (`jenjang score`):
+        the very rows `respond` gives, computed for everyone at once."""
+        refuse_before_cutoff(as_of, self.cutoff, 0)
+        return self.engine(as_of).answers(depth)
+
+    def subjects(self, as_of: pd.Timestamp) -> int:
+        """How many people `precompute` answers for on `as_of`."""
+        return len(self.engine(as_of).frame)

@@ -17,6 +17,7 @@ fills several vacancies at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,20 @@ import pandas as pd
 
 from features.planning.plans import Plan, greedy_plan, placement_plan
 from features.planning.ranking import rank_candidates, vacancy_matrix
-from features.view import vacancy_post
-from training.contract import ServedModel, comma_list, flag, list_length, request_date, subject
+from features.view import STRUCTURAL_FAMILIES, vacancy_post
+from training.contract import (
+    ServedModel,
+    comma_list,
+    flag,
+    list_length,
+    refuse_before_cutoff,
+    request_date,
+    subject,
+)
 from training.placement.model import RANKING_TYPES
+
+#: Posts ranked per chunk of `precompute` (one Parquet part each).
+POSTS_PER_CHUNK = 100
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,11 @@ class PlacementModel(ServedModel):
     artifact = "success_model"
     key = "position_id"
     columns = list(RANKING_TYPES)
+    types = RANKING_TYPES
     structured = ("failed_rules", "reasons")
+    #: Candidates kept per post by `jenjang score`: enough for a planner scoped to some
+    #: agencies to find theirs among them, more often than not.
+    depth = 50
 
     def parse(
         self, row: dict[str, Any], i: int, today: pd.Timestamp
@@ -74,6 +90,27 @@ class PlacementModel(ServedModel):
             view, post, self.fitted, request.k, request.include_ineligible, among
         )
         return ranked.to_dict("records")  # type: ignore[return-value]
+
+    def precompute(self, as_of: pd.Timestamp, depth: int) -> Iterator[list[dict[str, Any]]]:
+        """The first `depth` eligible candidates of every structural post, from everyone,
+        `POSTS_PER_CHUNK` posts at a time (`jenjang score`): the rows `respond` gives."""
+        refuse_before_cutoff(as_of, self.cutoff, 0)
+        posts = self._rankable()
+        for start in range(0, len(posts), POSTS_PER_CHUNK):
+            yield [
+                row
+                for post in posts[start : start + POSTS_PER_CHUNK]
+                for row in self.respond(Ranking(post, depth, False, None), as_of, 0)
+            ]
+
+    def subjects(self, as_of: pd.Timestamp) -> int:
+        """How many posts `precompute` ranks candidates for."""
+        return len(self._rankable())
+
+    def _rankable(self) -> list[str]:
+        positions = self.data().records["positions"]
+        rankable = positions[positions["family"].isin(STRUCTURAL_FAMILIES)]
+        return sorted(rankable["position_id"].astype(str))
 
     def plan(
         self, position_ids: list[str], as_of: pd.Timestamp, agencies: tuple[str, ...] | None

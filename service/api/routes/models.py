@@ -53,7 +53,12 @@ def reload_models(request: Request, store: StoreDep, account: ModelOperator) -> 
     the answer says why; new data waits until every model loads on it. One reload at a time
     (409 otherwise); with several worker processes, each reloads on its own request."""
     state = request.app.state
-    snapshot = refreshed(state.engine, store.current().snapshot, service_date(state.settings))
+    snapshot = refreshed(
+        state.engine,
+        store.current().snapshot,
+        service_date(state.settings),
+        state.settings.records_cache_folder(),
+    )
     done = store.reload(snapshot)
     return ReloadAnswer(
         reloaded=done.reloaded,

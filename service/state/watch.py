@@ -1,0 +1,67 @@
+"""Every worker follows the database and the registry: a promotion, a rollback or newly
+ingested data reaches each worker process, not only the one that was asked to reload.
+
+A thread per worker looks every `reload_poll_seconds`: when the database holds another data
+snapshot (or the service's date moved on) or the registry names other champions than those
+serving, it reloads the way `POST /models/reload` does (new models prepared beside the old ones
+and swapped in with their data in one step). Several workers therefore converge on the same
+versions and data within one interval, through the database and the registry they share, with
+no signal sent to a process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from service.state.model_store import ModelStore, ReloadBusy
+from service.state.snapshot import refreshed, service_date
+from training import registry
+
+log = logging.getLogger(__name__)
+
+
+def behind(state: Any) -> bool:
+    """Reload if the data or the champions moved since what is serving; True if it did."""
+    store: ModelStore = state.models
+    current = store.current()
+    settings = state.settings
+    snapshot = refreshed(
+        state.engine, current.snapshot, service_date(settings), settings.records_cache_folder()
+    )
+    client = registry.configure(settings)
+    champions = {n: registry.alias_version(client, n, registry.CHAMPION) for n in store.names}
+    serving = {n: (m.version if (m := current.models.get(n)) else None) for n in store.names}
+    if snapshot is current.snapshot and champions == serving:
+        return False
+    done = store.reload(snapshot)
+    log.info("followed the registry and the data: reloaded %s", done.reloaded or "nothing")
+    return True
+
+
+class Watcher:
+    """The thread that keeps one worker up to date (`behind`), stopped with the service."""
+
+    def __init__(self, state: Any, interval: float) -> None:
+        self.state = state
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reload-watcher", daemon=True)
+
+    def start(self) -> Watcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                behind(self.state)
+            except ReloadBusy:
+                pass  # another reload is under way: look again next time
+            except Exception as error:  # noqa: BLE001 — the service keeps serving what it has
+                log.warning("could not follow the registry and the data: %s", error)
