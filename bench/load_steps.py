@@ -41,7 +41,8 @@ CANDIDATES_P99_MS = 50.0
 BARE_SHARE = 0.80
 RSS_TARGET_MIB = 1536
 
-#: The framework's own ceiling: a FastAPI app with one route, run by uvicorn like the service.
+#: The framework's own ceiling: a FastAPI app with the service's /health alone, run by uvicorn
+#: as `jenjang serve` runs the service (one worker, access log at level info).
 BARE_APP = """
 from fastapi import FastAPI
 import uvicorn
@@ -50,11 +51,11 @@ app = FastAPI()
 
 
 @app.get("/health")
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="info")
 """
 
 LUA = """
@@ -134,7 +135,9 @@ def _bare(work: Path) -> subprocess.Popen:  # type: ignore[type-arg]
     """A bare FastAPI app on `BARE_PORT`, ready to answer."""
     script = work / "bare_app.py"
     script.write_text(BARE_APP.replace("{port}", str(BARE_PORT)))
-    bare = subprocess.Popen([sys.executable, str(script)], stderr=subprocess.DEVNULL)
+    bare = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     for _ in range(100):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{BARE_PORT}/health", timeout=2):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -102,8 +103,9 @@ def ingest(
 
     settings = get_settings()
     engine = create_db_engine(settings.database_url)
+    started = time.perf_counter()
     try:
-        with console.status(f"ingesting {folder} …"):
+        with console.status(f"ingesting {folder}: reading, validating, writing …"):
             result = ingest_folder(folder, engine)
     except IngestRejected as rejected:
         print_problems(rejected.report.problems, rejected.report, report)
@@ -114,7 +116,10 @@ def ingest(
     for name, counts in result.counts.items():
         table.add_row(name, f"{counts.inserted:,}", f"{counts.updated:,}", f"{counts.unchanged:,}")
     console.print(table)
-    console.print(f"database: {engine.url.render_as_string(hide_password=True)}")
+    console.print(
+        f"database: {engine.url.render_as_string(hide_password=True)} "
+        f"(ingested in {time.perf_counter() - started:.0f} s)"
+    )
 
 
 @app.command()

@@ -104,8 +104,8 @@ service_routes = APIRouter(tags=["service"])
 
 
 @service_routes.get("/health")
-def health() -> dict[str, str]:
-    """Alive: the process answers."""
+async def health() -> dict[str, str]:
+    """Alive: the process answers (on the event loop: a probe needs no worker thread)."""
     return {"status": "ok"}
 
 

@@ -147,7 +147,10 @@ def serve(
         # the demo generates its secret: one for all workers, or a token works on one only
         os.environ["JENJANG_SECRET_KEY"] = secrets.token_urlsafe(48)
     migrate(create_db_engine(settings.database_url))  # once, before the workers start
-    typer.echo(f"Jenjang API on http://{host}:{port} (docs: http://{host}:{port}/docs)")
+    typer.echo(
+        f"starting the Jenjang API for http://{host}:{port} (docs: /docs); "
+        "uvicorn says when it listens"
+    )
     uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
 
 
@@ -163,6 +166,9 @@ def score(
             min=1, max=50, help="Answers kept per subject (default: each model's; more: on demand)."
         ),
     ] = None,
+    again: Annotated[
+        bool, typer.Option("--again", help="Write the day's answers even if already written.")
+    ] = False,
 ) -> None:
     """Precompute the day's answers of the champions for everyone, where the service looks
     them up (the service's date: JENJANG_AS_OF, else today). Run after a promotion and daily."""
@@ -195,14 +201,15 @@ def score(
 
         typer.echo("loading the records and the champions ...")
         try:
-            scored = score_day(ServiceSettings(), names, depth, track)
+            scored = score_day(ServiceSettings(), names, depth, track, again)
         except LookupError as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None
     for one in scored:
+        how = "already written" if one.written.seconds == 0 else f"{one.written.seconds:.0f} s"
         typer.echo(
-            f"{one.model} v{one.version} on {one.as_of.date()}: {one.written.subjects} people, "
-            f"{one.written.rows} answers in {one.written.seconds:.0f} s → {one.written.folder}"
+            f"{one.model} v{one.version} on {one.as_of.date()}: {one.written.subjects} subjects, "
+            f"{one.written.rows} answers ({how}) → {one.written.folder}"
         )
     typer.echo(f"done in {time.perf_counter() - start:.0f} s")
 

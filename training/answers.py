@@ -141,6 +141,15 @@ def write_answers(
     return Written(final, subjects, rows, time.perf_counter() - start)
 
 
+def already_written(key: AnswerKey, root: Path) -> Written | None:
+    """What was written for `key`, if a complete set is there (its manifest says so)."""
+    manifest_file = key.folder(root) / MANIFEST
+    if not manifest_file.exists():
+        return None
+    manifest = json.loads(manifest_file.read_text())
+    return Written(key.folder(root), int(manifest["subjects"]), int(manifest["rows"]), 0.0)
+
+
 class AnswerSet:
     """A day's precomputed answers, looked up by subject.
 

@@ -101,6 +101,13 @@ def _store(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def same_batch(connection: sa.Connection, snapshot_id: str) -> bool:
+    """Whether the database's last ingest batch is the one `snapshot_id` was taken after: one
+    cheap query, where the full id counts every table (a watcher asks every few seconds)."""
+    batch = connection.execute(sa.text("SELECT max(batch_id) FROM ingest_batches")).scalar()
+    return snapshot_id.startswith(f"db-b{batch or 0}-")
+
+
 def database_snapshot_id(connection: sa.Connection) -> str:
     """A short id of the database's state: its last ingest batch (number and time) and row
     counts. Any ingest, even one that changes nothing, gives a new id."""

@@ -21,7 +21,7 @@ import pandas as pd
 from service.settings import ServiceSettings
 from service.state.snapshot import service_date
 from training import registry
-from training.answers import AnswerKey, Written, write_answers
+from training.answers import AnswerKey, Written, already_written, write_answers
 from training.contract import Data, Precomputing, check_contract, served
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,12 @@ def score_day(
     names: tuple[str, ...],
     depth: int | None = None,
     progress: Progress | None = None,
+    again: bool = False,
 ) -> list[Scored]:
     """Write the day's answers of each named champion that can precompute them (the others
     are answered on demand and are skipped), each list `depth` deep (default: the model's
-    own). Raises LookupError when a model has no champion."""
+    own). A set already written for the same version, date and data is kept unless `again`
+    (its answers would be the same). Raises LookupError when a model has no champion."""
     as_of = service_date(settings)
     client = registry.configure(settings)
     data = Data.from_database(settings.database_url, settings.records_cache_folder())
@@ -65,6 +67,10 @@ def score_day(
             continue
         model.use_data(data)
         key = AnswerKey(name, version, as_of.date(), data.records.snapshot_id)
+        existing = None if again else already_written(key, Path(settings.answers_dir))
+        if existing is not None:
+            out.append(Scored(name, version, as_of, existing))
+            continue
         told = progress(name, model.subjects(as_of)) if progress else None
         deep = depth or model.depth
         written = write_answers(

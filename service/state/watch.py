@@ -1,12 +1,12 @@
 """Every worker follows the database and the registry: a promotion, a rollback or newly
 ingested data reaches each worker process, not only the one that was asked to reload.
 
-A thread per worker looks every `reload_poll_seconds`: when the database holds another data
-snapshot (or the service's date moved on) or the registry names other champions than those
-serving, it reloads the way `POST /models/reload` does (new models prepared beside the old ones
-and swapped in with their data in one step). Several workers therefore converge on the same
-versions and data within one interval, through the database and the registry they share, with
-no signal sent to a process.
+A thread per worker looks every `reload_poll_seconds` (two cheap queries: the last ingest
+batch and the champions' versions): when the database holds a newer ingest (or the service's
+date moved on) or the registry names other champions than those serving, it reloads the way
+`POST /models/reload` does (new models prepared beside the old ones and swapped in with their
+data in one step). Several workers therefore converge on the same versions and data within one
+interval, through the database and the registry they share, with no signal sent to a process.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 import threading
 from typing import Any
 
+from features.store.reads import same_batch
 from service.state.model_store import ModelStore, ReloadBusy
 from service.state.snapshot import refreshed, service_date
 from training import registry
@@ -27,9 +28,13 @@ def behind(state: Any) -> bool:
     store: ModelStore = state.models
     current = store.current()
     settings = state.settings
-    snapshot = refreshed(
-        state.engine, current.snapshot, service_date(settings), settings.records_cache_folder()
-    )
+    snapshot = current.snapshot
+    with state.engine.connect() as connection:
+        ingested = not same_batch(connection, snapshot.snapshot_id)
+    if ingested or service_date(settings) != snapshot.as_of:
+        snapshot = refreshed(
+            state.engine, snapshot, service_date(settings), settings.records_cache_folder()
+        )
     client = registry.configure(settings)
     champions = {n: registry.alias_version(client, n, registry.CHAMPION) for n in store.names}
     serving = {n: (m.version if (m := current.models.get(n)) else None) for n in store.names}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -175,7 +176,10 @@ def compare(
 
     settings = get_registry_settings()
     try:
-        comparison = run_compare(settings, _check_name(name), truth, people)
+        started = time.perf_counter()
+        with console.status(f"{name}: scoring champion and challenger on the held-out cycle ..."):
+            comparison = run_compare(settings, _check_name(name), truth, people)
+        console.print(f"  compared in {time.perf_counter() - started:.0f} s")
     except (ValueError, LookupError, FileNotFoundError) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
