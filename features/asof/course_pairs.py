@@ -164,12 +164,17 @@ def taken_matrix(frame: pd.DataFrame, taken: pd.DataFrame, catalogue: Catalogue)
     return pair_matrix(frame["employee_id"].to_numpy(), catalogue.ids, taken)
 
 
+def owed_matrix(frame: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    """People × courses: True at the leadership course each person's post makes them owe."""
+    owed = frame["leadership_course"].fillna("").to_numpy()
+    return catalogue.ids[None, :] == owed[:, None]
+
+
 def allowed_matrix(frame: pd.DataFrame, taken: np.ndarray, catalogue: Catalogue) -> np.ndarray:
     """What may be suggested: not taken, prerequisites done, mandated only to those who owe it."""
     mandate = catalogue.courses["mandatory_for"].fillna("").to_numpy()
-    owed = frame["leadership_course"].fillna("").to_numpy()
     allowed = ~taken & (mandate == "")[None, :]
-    allowed |= (catalogue.ids[None, :] == owed[:, None]) & ~taken
+    allowed |= owed_matrix(frame, catalogue) & ~taken
     for k, prerequisites in enumerate(catalogue.prerequisites):
         if len(prerequisites):
             allowed[:, k] &= taken[:, prerequisites].all(axis=1)
@@ -209,9 +214,8 @@ def gap_coverage(frame: pd.DataFrame, catalogue: Catalogue) -> dict[str, np.ndar
     have no missing level (`features.asof.transformers.LevelImputer`)."""
     view = entry_view(frame, catalogue)
     reach = catalogue.entry_gain * view["in_band"]
-    owed = frame["leadership_course"].fillna("").to_numpy()
     return {
-        "leadership_owed_course": (catalogue.ids[None, :] == owed[:, None]).astype(float),
+        "leadership_owed_course": owed_matrix(frame, catalogue).astype(float),
         "cover_current": np.minimum(reach, view["gap"]) @ catalogue.membership,
         "cover_next": np.minimum(reach, view["gap_next"]) @ catalogue.membership,
     }

@@ -23,7 +23,7 @@ from features.asof.course_pairs import Catalogue, allowed_matrix, course_uptake
 from features.asof.frame import block, build_feature_frame
 from features.asof.records import Records, active_at
 from training.contract import MAX_K, UnknownEmployee
-from training.courses.batch import Batch
+from training.courses.batch import CHUNK_PEOPLE, Batch
 from training.courses.model import TrainingRecommender, combine
 from training.courses.reasons import Explainer
 from training.metrics import top_k
@@ -147,7 +147,7 @@ class RecommendationEngine:
             self._scored.popitem(last=False)
         return one
 
-    def chunks(self, size: int = 2000) -> Iterator[tuple[np.ndarray, Scored]]:
+    def chunks(self, size: int = CHUNK_PEOPLE) -> Iterator[tuple[np.ndarray, Scored]]:
         """Everyone's scores, `size` people at a time (frame positions and their scores)."""
         for start in range(0, len(self.frame), size):
             rows = np.arange(start, min(start + size, len(self.frame)))
@@ -206,7 +206,7 @@ class RecommendationEngine:
             )
         return rows
 
-    def answers(self, k: int, size: int = 2000) -> Iterator[list[dict[str, object]]]:
+    def answers(self, k: int, size: int = CHUNK_PEOPLE) -> Iterator[list[dict[str, object]]]:
         """Every person's top-k answer with reasons, one chunk of people at a time (what
         `jenjang score` writes)."""
         for rows, scored in self.chunks(size):

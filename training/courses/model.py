@@ -33,6 +33,7 @@ from features.asof.course_pairs import (
     PAIR_CATEGORICAL,
     PAIR_NUMERIC,
     Catalogue,
+    owed_matrix,
     pair_features,
     pair_matrix,
 )
@@ -236,8 +237,8 @@ class TrainingRecommender:
         uptake = np.zeros(batch.allowed.shape)
         if len(rows):
             uptake[rows, cols] = self.uptake_.predict_proba(pairs)[:, 1]
-        owed = batch.catalogue.ids[None, :] == batch.frame["leadership_course"].to_numpy()[:, None]
-        return Components(levels, gain_current, gain_next, uptake, owed.astype(float))
+        owed = owed_matrix(batch.frame, batch.catalogue).astype(float)
+        return Components(levels, gain_current, gain_next, uptake, owed)
 
     def scores(self, batch: Batch, parts: Components | None = None) -> np.ndarray:
         parts = parts or self.components(batch)
@@ -251,7 +252,7 @@ def first_stage(batch: Batch, gain: np.ndarray, config: RecommenderConfig) -> np
     score; the rest of a person's candidates rank after these (their uptake counts as 0).
 
     `candidates` ≤ 0 or ≥ the catalogue scores every pair. Evaluation reports how many of the
-    full ranking's top 10 the first stage keeps (``first_stage_recall@10``).
+    full ranking's top 10 the first stage keeps (``first_stage_recall_at_10``).
     """
     allowed = batch.allowed
     n, k = allowed.shape
@@ -263,8 +264,7 @@ def first_stage(batch: Batch, gain: np.ndarray, config: RecommenderConfig) -> np
     helpful = top_k(gain, allowed, 2 * config.helpful_slots)
     for chosen in (popular, helpful):
         keep[np.broadcast_to(person, chosen.shape)[chosen >= 0], chosen[chosen >= 0]] = True
-    owed = batch.catalogue.ids[None, :] == batch.frame["leadership_course"].to_numpy()[:, None]
-    return (keep | owed) & allowed
+    return (keep | owed_matrix(batch.frame, batch.catalogue)) & allowed
 
 
 def family_uptake(batch: Batch) -> np.ndarray:
