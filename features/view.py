@@ -70,6 +70,19 @@ class View:
     standards: pd.DataFrame
     _eligibility: dict[str, RuleResult] = field(default_factory=dict, repr=False)
     _people: People | None = field(default=None, repr=False)
+    _standard_rows: dict[str, int] | None = field(default=None, repr=False)
+    _standard_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+
+    def standard(self, position_id: str) -> np.ndarray:
+        """The post's required level per competency (0 = not in its standard, and for a post
+        without one): a row of one array, for answers that need it per request."""
+        if self._standard_rows is None:
+            self._standard_values = self.standards.to_numpy(dtype=float)
+            self._standard_rows = {str(p): i for i, p in enumerate(self.standards.index)}
+        row = self._standard_rows.get(position_id)
+        if row is None:
+            return np.zeros(self.standards.shape[1])
+        return self._standard_values[row]
 
     @property
     def people(self) -> People:

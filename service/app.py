@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from features.store.database import create_db_engine, migrate
 from service import web as pages
 from service.access.audit import AuditLog
+from service.access.security import VerifiedTokens
 from service.api.routes import agencies, auth, employees, feedback, models, positions
 from service.api.schemas import Problem
 from service.errors import add_error_handlers
@@ -56,9 +57,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     for routes in (auth, employees, positions, agencies, feedback, models):
         api.include_router(routes.router)
+    # Starlette tries routes in order: the probes first, then the API, then the pages, so
+    # /health answers without matching its path against every page's pattern.
+    app.include_router(service_routes)
     app.include_router(api)
     app.include_router(pages.router)
-    app.include_router(service_routes)
     app.mount(
         "/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"
     )
@@ -75,6 +78,7 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = ready
+        app.state.tokens = VerifiedTokens(ready)
         if ready.threads is not None:
             anyio.to_thread.current_default_thread_limiter().total_tokens = ready.threads
         app.state.engine = create_db_engine(ready.database_url)

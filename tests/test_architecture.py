@@ -33,6 +33,7 @@ ROOMS = (
     "training.run",
     "training.contract",
     "training.answers",
+    "training.evaluations",
     "training.split",
     "training.truth",
     "training.metrics",
@@ -100,6 +101,7 @@ ALLOWED: dict[str, set[str]] = {
     "training.registry": {"features.store"},
     "training.contract": {"features.asof", "features.planning", "features.store", "features.view"},
     "training.answers": set(),  # the day's precomputed answers: written by a job, served
+    "training.evaluations": set(),  # the gate's evaluations, kept per question
     "training.kind": {"features.asof", "features.store", "training.split"},
     "training.run": {
         "features.asof",
@@ -118,6 +120,7 @@ ALLOWED: dict[str, set[str]] = {
         "features.asof",
         "features.store",
         "training.contract",
+        "training.evaluations",
         "training.kind",
         "training.kinds",
         "training.registry",

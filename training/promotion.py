@@ -17,13 +17,16 @@ from typing import Any
 import joblib
 import mlflow
 import pandas as pd
+import sqlalchemy as sa
 
 from features.asof.frame import FEATURE_SET_VERSION
+from features.asof.records import Records
 from features.store.database import create_db_engine, migrate
 from features.store.reads import load_records
 from training import registry
 from training.contract import CONTRACT_VERSION, TRAINING_RECS, check_contract
-from training.kind import RunData
+from training.evaluations import Question, known, remember
+from training.kind import ModelKind, RunData
 from training.kinds import kind_of
 from training.registry import RegistrySettings
 from training.split import cycle_start
@@ -87,27 +90,61 @@ def compare(
         log.warning("%s champion v%s was built for another pyfunc contract", name, champion)
         empty = pd.DataFrame(columns=["challenger", "champion", "passes", "relative"])
         return Comparison(champion, challenger, -1, empty, True, settings.promotion_tolerance)
-    new, new_tags = load_fitted(name, challenger)
-    test_year = int(new_tags["test_year"])
-    models = [new]
+    challenger_of = client.get_model_version(name, challenger)
+    test_year = int(challenger_of.tags["test_year"])
+    versions = {challenger: challenger_of.run_id or str(challenger_of.source)}
     if champion != challenger:
-        old, old_tags = load_fitted(name, champion)
-        if pd.Timestamp(old_tags["training_cutoff"]) > cycle_start(test_year):
+        if pd.Timestamp(champion_tags["training_cutoff"]) > cycle_start(test_year):
             raise ValueError(
-                f"champion v{champion} was trained with data up to {old_tags['training_cutoff']}, "
-                f"after the start of the challenger's test cycle {test_year}: not comparable"
+                f"champion v{champion} was trained with data up to "
+                f"{champion_tags['training_cutoff']}, after the start of the challenger's test "
+                f"cycle {test_year}: not comparable"
             )
-        models.append(old)
+        champion_of = client.get_model_version(name, champion)
+        versions[champion] = champion_of.run_id or str(champion_of.source)
     engine = create_db_engine(settings.database_url)
     try:
         migrate(engine)
-        data = RunData.load(engine, load_records(engine, cache=settings.records_cache_folder()))
-        overall = kind.evaluate(models, data, test_year, people)
+        records = load_records(engine, cache=settings.records_cache_folder())
+        overall = _evaluated(kind, engine, records, versions, test_year, people, settings)
     finally:
         engine.dispose()  # the service calls this per request: no pool left behind
     return _verdict(
         overall, champion, challenger, test_year, settings.promotion_tolerance, kind.gated
     )
+
+
+def _evaluated(
+    kind: ModelKind,
+    engine: sa.Engine,
+    records: Records,
+    versions: dict[str, str],
+    test_year: int,
+    people: int | None,
+    settings: RegistrySettings,
+) -> pd.DataFrame:
+    """The gated metrics of each version (by number, with its run id) on `test_year`: read back
+    when this very question was answered before (`training.evaluations`), else evaluated, all
+    missing versions on one batch."""
+    kept = settings.records_cache_folder()
+    folder = None if kept is None else kept / "evaluations"
+    truth = str(Path(kind.truth_dir).resolve()) if kind.truth_dir else "none"
+    questions = {
+        version: Question(kind.name, version, run, test_year, records.snapshot_id, people, truth)
+        for version, run in versions.items()
+    }
+    rows = {f"v{v}": found for v, q in questions.items() if (found := known(q, folder))}
+    missing = [version for version in versions if f"v{version}" not in rows]
+    if missing:
+        models = [load_fitted(kind.name, version)[0] for version in missing]
+        overall = kind.evaluate(models, RunData.load(engine, records), test_year, people)
+        for version in missing:
+            values = overall.loc[f"v{version}"].to_dict()
+            rows[f"v{version}"] = {m: float(values[m]) for m in kind.gated if m in values}
+            remember(questions[version], rows[f"v{version}"], folder)
+    else:
+        log.info("%s: the evaluations on %d were kept: none run again", kind.name, test_year)
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def _verdict(

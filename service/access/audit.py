@@ -9,12 +9,14 @@ ids only (no names, NIPs or birth dates), and nothing of them goes to the applic
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -66,7 +68,37 @@ class AuditLog:
         self._writer.start()
 
     def record(self, account: Account, suggestion: Suggestion) -> str:
-        """Write one answer to the audit log; returns its suggestion id once it is committed."""
+        """Write one answer to the audit log; returns its suggestion id once it is committed
+        (blocks the calling thread until then: for the pages' worker threads)."""
+        done = threading.Event()
+        failure: list[Exception] = []
+
+        def settle(error: Exception | None) -> None:
+            failure.extend([error] if error is not None else [])
+            done.set()
+
+        suggestion_id = self._enqueue(account, suggestion, settle)
+        done.wait()
+        if failure:
+            raise failure[0]
+        return suggestion_id
+
+    async def record_async(self, account: Account, suggestion: Suggestion) -> str:
+        """`record` for a route on the event loop: waits for the commit without holding a
+        thread, so answers served from precomputed sets never leave the loop."""
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
+
+        def settle(error: Exception | None) -> None:  # on the writer thread
+            loop.call_soon_threadsafe(_settle, committed, error)
+
+        suggestion_id = self._enqueue(account, suggestion, settle)
+        await committed
+        return suggestion_id
+
+    def _enqueue(
+        self, account: Account, suggestion: Suggestion, settle: Callable[[Exception | None], None]
+    ) -> str:
         suggestion_id = uuid.uuid4().hex
         row = {
             "suggestion_id": suggestion_id,
@@ -75,11 +107,7 @@ class AuditLog:
             "role": account.role,
             **{name: getattr(suggestion, name) for name in SUGGESTION_COLUMNS},
         }
-        pending = _Pending(row)
-        self._waiting.put(pending)
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
+        self._waiting.put(_Pending(row, settle))
         return suggestion_id
 
     def close(self) -> None:
@@ -119,17 +147,26 @@ class AuditLog:
         except Exception as failure:  # noqa: BLE001 — handed to every waiting request
             error = failure
         for pending in group:
-            pending.error = error
-            pending.done.set()
+            pending.settle(error)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
-    """One answer's audit row, waiting for its group's commit."""
+    """One answer's audit row, waiting for its group's commit; `settle` tells its request
+    (with the error, if the commit failed)."""
 
     row: dict[str, Any]
-    done: threading.Event = field(default_factory=threading.Event)
-    error: Exception | None = None
+    settle: Callable[[Exception | None], None]
+
+
+def _settle(committed: asyncio.Future[None], error: Exception | None) -> None:
+    """On the event loop: release the request (unless it was cancelled meanwhile)."""
+    if committed.done():
+        return
+    if error is None:
+        committed.set_result(None)
+    else:
+        committed.set_exception(error)
 
 
 SUGGESTION_COLUMNS = (

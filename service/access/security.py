@@ -8,10 +8,13 @@ forged or expired token; `require_roles(...)` answers 403 for a role that may no
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import jwt
+from cachetools import LRUCache
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
@@ -40,6 +43,39 @@ def issue_token(account: Account, settings: ServiceSettings) -> str:
 
 def read_token(token: str, settings: ServiceSettings) -> Account:
     """The account a valid token names; 401 for anything else."""
+    return _verified(token, settings)[0]
+
+
+class VerifiedTokens:
+    """Tokens whose signature was already checked, with the account each names and its expiry.
+
+    A client sends the same token with every request of a session, and checking its signature
+    costs about as much as serving a precomputed answer; so a token is verified once and then
+    recognised by its exact text until it expires (checked on every use). Bounded: the least
+    recently used tokens are verified again when they come back. Thread-safe (the pages' worker
+    threads and the event loop share it)."""
+
+    def __init__(self, settings: ServiceSettings, size: int = 4096) -> None:
+        self.settings = settings
+        self._seen: LRUCache[str, tuple[Account, float]] = LRUCache(maxsize=size)
+        self._lock = threading.Lock()
+
+    def account(self, token: str) -> Account:
+        """The account `token` names; 401 for a forged or expired one."""
+        with self._lock:
+            seen = self._seen.get(token)
+        if seen is not None:
+            if time.time() >= seen[1]:
+                raise _unauthorised("the token has expired: sign in again")
+            return seen[0]
+        account, expires = _verified(token, self.settings)
+        with self._lock:
+            self._seen[token] = (account, expires)
+        return account
+
+
+def _verified(token: str, settings: ServiceSettings) -> tuple[Account, float]:
+    """The account a valid token names and when the token expires (epoch seconds)."""
     try:
         claims = jwt.decode(
             token,
@@ -51,25 +87,28 @@ def read_token(token: str, settings: ServiceSettings) -> Account:
         raise _unauthorised("the token has expired: sign in again") from None
     except jwt.InvalidTokenError:
         raise _unauthorised("the token is not valid") from None
-    return Account(
+    account = Account(
         claims["sub"],
         claims["role"],
         claims.get("employee_id"),
         tuple(claims.get("agencies") or ()),
     )
+    return account, float(claims["exp"])
 
 
-def current_account(request: Request, token: Annotated[str, Depends(oauth2_scheme)]) -> Account:
-    return read_token(token, request.app.state.settings)
+async def current_account(
+    request: Request, token: Annotated[str, Depends(oauth2_scheme)]
+) -> Account:
+    return request.app.state.tokens.account(token)  # type: ignore[no-any-return]
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def require_roles(*roles: str) -> Callable[[Account], Account]:
+def require_roles(*roles: str) -> Callable[[Account], Awaitable[Account]]:
     """A dependency that lets only `roles` through (403 otherwise)."""
 
-    def guard(account: CurrentAccount) -> Account:
+    async def guard(account: CurrentAccount) -> Account:
         if account.role not in roles:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

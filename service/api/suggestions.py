@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from fastapi import HTTPException
+from fastapi.concurrency import run_in_threadpool
+from pydantic import TypeAdapter
 
 from features import reference
 from features.asof.fit import competency_fit
@@ -26,7 +28,6 @@ from service.api.schemas import (
     CandidateSuggestions,
     CareerPathAnswer,
     FeedbackOut,
-    FitItem,
     ModelRef,
     NextStep,
     PlanSuggestions,
@@ -56,25 +57,57 @@ def audited(
     """Write what is about to be suggested to the audit log; the envelope every suggestion
     answer carries (suggestion id, model and version, data snapshot, date). `model` is None
     for answers from rules and fit alone."""
-    suggestion_id = audit_log.record(
-        account,
-        audit.Suggestion(
-            kind=kind,
-            subject=subject,
-            model_name=model.name if model else None,
-            model_version=model.version if model else None,
-            data_snapshot=snapshot.snapshot_id,
-            as_of=snapshot.as_of.date(),
-            request=request,
-            returned=returned,
-        ),
+    suggestion = _suggestion(snapshot, model, kind, subject, request, returned)
+    return _envelope(audit_log.record(account, suggestion), snapshot, model)
+
+
+async def audited_async(
+    account: Account,
+    audit_log: audit.AuditLog,
+    snapshot: Snapshot,
+    model: Loaded | None,
+    *,
+    kind: str,
+    subject: str,
+    request: dict[str, Any],
+    returned: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """`audited` for routes on the event loop: waits for the commit without a thread."""
+    suggestion = _suggestion(snapshot, model, kind, subject, request, returned)
+    return _envelope(await audit_log.record_async(account, suggestion), snapshot, model)
+
+
+def _suggestion(
+    snapshot: Snapshot,
+    model: Loaded | None,
+    kind: str,
+    subject: str,
+    request: dict[str, Any],
+    returned: list[dict[str, Any]],
+) -> audit.Suggestion:
+    return audit.Suggestion(
+        kind=kind,
+        subject=subject,
+        model_name=model.name if model else None,
+        model_version=model.version if model else None,
+        data_snapshot=snapshot.snapshot_id,
+        as_of=snapshot.as_of.date(),
+        request=request,
+        returned=returned,
     )
+
+
+def _envelope(suggestion_id: str, snapshot: Snapshot, model: Loaded | None) -> dict[str, Any]:
     return {
         "suggestion_id": suggestion_id,
         "model": ModelRef(name=model.name, version=model.version) if model else None,
         "data_snapshot": snapshot.snapshot_id,
         "as_of": snapshot.as_of.date(),
     }
+
+
+#: Validates a whole list of rows in one call (pydantic's core), not item by item.
+TRAINING_ITEMS = TypeAdapter(list[TrainingItem])
 
 
 def training_suggestions(
@@ -88,25 +121,45 @@ def training_suggestions(
 ) -> TrainingSuggestions:
     """A person's recommended courses with reasons, audited (raises outside the scope)."""
     check_employee(account, snapshot, employee_id)
-    items = [
-        TrainingItem.model_validate(row)
-        for row in serving.trainings(model, snapshot, employee_id, k, kinds)
-    ]
+    rows = serving.trainings(model, snapshot, employee_id, k, kinds)
+    items = TRAINING_ITEMS.validate_python(rows)
     envelope = audited(
-        account,
-        audit_log,
-        snapshot,
-        model,
-        kind="training",
-        subject=employee_id,
-        request={"k": k, "kinds": kinds},
-        returned=[{"id": i.course_id, "score": i.score} for i in items],
+        account, audit_log, snapshot, model, **_training_audit(employee_id, items, k, kinds)
     )
-    return TrainingSuggestions(
-        **envelope,
-        employee_id=employee_id,
-        items=items,
-    )
+    return TrainingSuggestions(**envelope, employee_id=employee_id, items=items)
+
+
+async def answer_trainings(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    employee_id: str,
+    k: int,
+    kinds: list[str],
+) -> TrainingSuggestions:
+    """`training_suggestions` on the event loop, for the API: the day's precomputed answer is
+    looked up there (a fraction of a millisecond); only a person the model must score goes to a
+    worker thread."""
+    check_employee(account, snapshot, employee_id)
+    rows = serving.stored_trainings(model, employee_id, k, kinds)
+    if rows is None:
+        rows = await run_in_threadpool(serving.trainings, model, snapshot, employee_id, k, kinds)
+    items = TRAINING_ITEMS.validate_python(rows)
+    what = _training_audit(employee_id, items, k, kinds)
+    envelope = await audited_async(account, audit_log, snapshot, model, **what)
+    return TrainingSuggestions(**envelope, employee_id=employee_id, items=items)
+
+
+def _training_audit(
+    employee_id: str, items: list[TrainingItem], k: int, kinds: list[str]
+) -> dict[str, Any]:
+    return {
+        "kind": "training",
+        "subject": employee_id,
+        "request": {"k": k, "kinds": kinds},
+        "returned": [{"id": i.course_id, "score": i.score} for i in items],
+    }
 
 
 def career_paths(
@@ -249,74 +302,133 @@ def candidate_suggestions(
 ) -> CandidateSuggestions:
     """Ranked candidates for a post from the caller's scope, explained and audited."""
     check_position(account, snapshot, position_id)
-    agencies = individual_agencies(account)
-    if from_agency is not None:
-        if agencies is not None and from_agency not in agencies:
-            raise NotFound(f"no agency {from_agency!r} in your scope")
-        agencies = (from_agency,)
+    agencies = _candidate_scope(account, from_agency)
+    items = candidate_items(snapshot, model, position_id, k, include_ineligible, agencies)
+    what = _candidates_audit(position_id, items, k, include_ineligible, from_agency)
+    envelope = audited(account, audit_log, snapshot, model, **what)
+    return CandidateSuggestions(**envelope, position_id=position_id, items=items)
+
+
+async def answer_candidates(
+    account: Account,
+    snapshot: Snapshot,
+    model: Loaded,
+    audit_log: audit.AuditLog,
+    position_id: str,
+    k: int,
+    include_ineligible: bool,
+    from_agency: str | None,
+) -> CandidateSuggestions:
+    """`candidate_suggestions` on the event loop, for the API. The explained list (fit per
+    competency, failed rules in words) costs milliseconds to build, so it is built once per
+    question in a worker thread and kept in the model's memo: the model and the snapshot it
+    answers from never change while it serves."""
+    check_position(account, snapshot, position_id)
+    agencies = _candidate_scope(account, from_agency)
+    key = ("candidates", position_id, k, include_ineligible, agencies)
+    items: list[Candidate] | None = model.memo.get(key)
+    if items is None:
+        items = await run_in_threadpool(
+            candidate_items, snapshot, model, position_id, k, include_ineligible, agencies
+        )
+        model.memo[key] = items
+    what = _candidates_audit(position_id, items, k, include_ineligible, from_agency)
+    envelope = await audited_async(account, audit_log, snapshot, model, **what)
+    return CandidateSuggestions(**envelope, position_id=position_id, items=items)
+
+
+def candidate_items(
+    snapshot: Snapshot,
+    model: Loaded,
+    position_id: str,
+    k: int,
+    include_ineligible: bool,
+    agencies: tuple[str, ...] | None,
+) -> list[Candidate]:
+    """The post's ranked candidates among `agencies` (None: everyone), explained."""
     ranked = serving.candidates(model, snapshot, position_id, k, include_ineligible, agencies)
     post = snapshot.position(position_id)
-    items = _candidates(snapshot, ranked, position_id, str(post["family"]))
-    envelope = audited(
-        account,
-        audit_log,
-        snapshot,
-        model,
-        kind="candidates",
-        subject=position_id,
-        request={"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
-        returned=[{"id": c.employee_id, "score": c.score} for c in items],
-    )
-    return CandidateSuggestions(
-        **envelope,
-        position_id=position_id,
-        items=items,
-    )
+    return _candidates(snapshot, ranked, position_id, str(post["family"]))
+
+
+def _candidate_scope(account: Account, from_agency: str | None) -> tuple[str, ...] | None:
+    """The agencies whose people may be proposed: the caller's, narrowed to `from_agency`."""
+    agencies = individual_agencies(account)
+    if from_agency is None:
+        return agencies
+    if agencies is not None and from_agency not in agencies:
+        raise NotFound(f"no agency {from_agency!r} in your scope")
+    return (from_agency,)
+
+
+def _candidates_audit(
+    position_id: str,
+    items: list[Candidate],
+    k: int,
+    include_ineligible: bool,
+    from_agency: str | None,
+) -> dict[str, Any]:
+    return {
+        "kind": "candidates",
+        "subject": position_id,
+        "request": {"k": k, "include_ineligible": include_ineligible, "from_agency": from_agency},
+        "returned": [{"id": c.employee_id, "score": c.score} for c in items],
+    }
+
+
+#: Validates a whole list of candidates in one call (pydantic's core), not item by item.
+CANDIDATES = TypeAdapter(list[Candidate])
 
 
 def _candidates(
     snapshot: Snapshot, ranked: list[dict[str, Any]], position_id: str, family: str
 ) -> list[Candidate]:
+    """The ranked rows with fit per competency of the post's standard and failed rules in
+    words; the arithmetic is done for all candidates at once."""
     view = snapshot.view
     result = view.eligibility(family)
-    required = view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
+    required = view.standard(position_id)
     people = [str(row["employee_id"]) for row in ranked]
-    rows = [snapshot.row(p) for p in people]
-    levels = view.levels[rows]
+    levels = view.levels[[snapshot.row(p) for p in people]]
     fit = competency_fit(levels, required)  # all candidates at once
     inside = np.flatnonzero(required > 0)
-    names = _competency_names()
+    names = [_competency_names()[c] for c in inside]
+    wanted = required[inside].tolist()
+    have = levels[:, inside].tolist()
+    short = fit.shortfall[:, inside].tolist()
+    over = fit.surplus[:, inside].tolist()
     out = []
     for i, row in enumerate(ranked):
-        items = [
-            FitItem(
-                competency_code=names[c][0],
-                name_id=names[c][1],
-                name_en=names[c][2],
-                required_level=float(required[c]),
-                level=round(float(levels[i, c]), 3),
-                shortfall=round(float(fit.shortfall[i, c]), 3),
-                surplus=round(float(fit.surplus[i, c]), 3),
-            )
-            for c in inside
-        ]
         out.append(
-            Candidate(
-                rank=int(row["rank"]),
-                employee_id=people[i],
-                agency_id=str(view.frame["agency_id"].iloc[rows[i]]),
-                score=round(float(row["score"]), 6),
-                fit_score=round(float(row["fit_score"]), 4),
-                eligible=bool(row["eligible"]),
-                eligible_from=row["eligible_from"] or None,
-                failed_rules=messages(result, people[i]) if not row["eligible"] else [],  # type: ignore[arg-type]
-                fit=items,
-                talent_box=None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
-                rating_last=None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
-                reasons=row.get("reasons", []),
-            )
+            {
+                "rank": row["rank"],
+                "employee_id": people[i],
+                "agency_id": snapshot.agency_of(people[i]),
+                "score": round(float(row["score"]), 6),
+                "fit_score": round(float(row["fit_score"]), 4),
+                "eligible": bool(row["eligible"]),
+                "eligible_from": row["eligible_from"] or None,
+                "failed_rules": [] if row["eligible"] else messages(result, people[i]),
+                "fit": [
+                    {
+                        "competency_code": code,
+                        "name_id": name_id,
+                        "name_en": name_en,
+                        "required_level": need,
+                        "level": round(level, 3),
+                        "shortfall": round(shortfall, 3),
+                        "surplus": round(surplus, 3),
+                    }
+                    for (code, name_id, name_en), need, level, shortfall, surplus in zip(
+                        names, wanted, have[i], short[i], over[i], strict=True
+                    )
+                ],
+                "talent_box": None if pd.isna(row["talent_box"]) else int(row["talent_box"]),
+                "rating_last": None if pd.isna(row["rating_last"]) else float(row["rating_last"]),
+                "reasons": row.get("reasons", []),
+            }
         )
-    return out
+    return CANDIDATES.validate_python(out)
 
 
 @cache

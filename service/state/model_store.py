@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import json
 import logging
 import shutil
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import mlflow
+from cachetools import LRUCache
 
 from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
@@ -40,6 +42,9 @@ log = logging.getLogger(__name__)
 
 #: The models in service (their names are the contract's).
 MODEL_NAMES = (TRAINING_RECS, PLACEMENT_SUCCESS)
+#: Built answers kept per model in service (`Loaded.memo`): a list of ten explained candidates
+#: is some tens of kB, so this bounds the memo to a few tens of MB.
+MEMO_SIZE = 1024
 
 
 class ModelUnavailable(RuntimeError):
@@ -62,6 +67,12 @@ class Loaded:
     #: The day's precomputed answers of this version on the serving snapshot (`jenjang
     #: score`), if written: requests are answered by lookup, the rest by the model.
     answers: AnswerSet | None = None
+    #: Explained answers already built by this version on its snapshot, by question (the
+    #: service's routes fill it on the event loop): both never change while it serves, so an
+    #: answer asked again is not built again. Bounded, least recently used first out.
+    memo: LRUCache[tuple[Any, ...], Any] = field(
+        init=False, repr=False, default_factory=lambda: LRUCache(maxsize=MEMO_SIZE)
+    )
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,19 @@ class Serving:
         if name not in self.models:
             raise ModelUnavailable(f"{name} is not available: see /ready")
         return self.models[name]
+
+
+def _settle_heap() -> None:
+    """Keep the garbage collector off what the service now holds.
+
+    The data, models and answers in service are hundreds of thousands of long-lived Python
+    objects; a full collection walks them all (0.35 s at province scale), and its pause lands
+    on whatever requests are in flight. After a start or a reload this collects what the
+    previous `Serving` left, then freezes everything alive into the collector's permanent
+    generation (`gc.freeze`), so later collections see only what requests allocate."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -109,6 +133,7 @@ class ModelStore:
                 loaded[name] = found
         self._serving = Serving(snapshot, loaded)
         self._remember(loaded.values())
+        _settle_heap()
 
     def reload(self, snapshot: Snapshot) -> Reload:
         """Load the current champions on `snapshot` (the one in use, or a newer one) and swap
@@ -129,6 +154,7 @@ class ModelStore:
                 return Reload([], failed, data_refreshed=False)
             self._serving = Serving(snapshot, {**current.models, **new})
             self._remember(new.values())
+            _settle_heap()
             return Reload(sorted(new), failed, data_refreshed=refreshed)
         finally:
             self._reloading.release()
@@ -239,8 +265,12 @@ class ModelStore:
                 marker.write_text(json.dumps({"version": model.version}))
 
     def _load_folder(self, folder: Path) -> Any:
+        """The pyfunc in `folder`. MLflow's check of the model's pip requirements against the
+        installed packages is skipped (`suppress_warnings`): it scans every installed package
+        (2 of the service's 10 s start) to print warnings, while what this code can load is
+        decided by the contract version (`check_contract`) before the load."""
         config = {"database_url": self.settings.database_url}
-        return mlflow.pyfunc.load_model(str(folder), model_config=config)
+        return mlflow.pyfunc.load_model(str(folder), model_config=config, suppress_warnings=True)
 
     def _folder(self, name: str) -> Path:
         return Path(self.settings.model_cache_dir) / name

@@ -54,14 +54,24 @@ def trainings(
 ) -> list[dict[str, Any]]:
     """The person's top-k courses with scores and reasons: the day's precomputed answer when
     there is one (`training.answers`), else the model's."""
-    if loaded.answers is not None and not kinds:
-        stored = loaded.answers.lookup(employee_id, k)
-        if stored is not None:
-            return stored
+    stored = stored_trainings(loaded, employee_id, k, kinds)
+    if stored is not None:
+        return stored
     request: dict[str, Any] = {"employee_id": employee_id, "k": k, "as_of": snapshot.as_of}
     if kinds:
         request["kinds"] = ",".join(kinds)
     return _answer(loaded, request)
+
+
+def stored_trainings(
+    loaded: Loaded, employee_id: str, k: int, kinds: list[str]
+) -> list[dict[str, Any]] | None:
+    """The person's top-k courses from the day's precomputed set, or None when the set cannot
+    say (no set, a person not in it, a filter on kinds): a lookup, cheap enough for the event
+    loop."""
+    if loaded.answers is None or kinds:
+        return None
+    return loaded.answers.lookup(employee_id, k)
 
 
 def candidates(

@@ -11,8 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.settings import ServiceSettings
+from service.state.precompute import score_day
 from tests.factories.api import PASSWORD, Api
 from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
+from training.contract import TRAINING_RECS
 from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.model import RecommenderConfig
 from training.placement.kind import PlacementConfig, PlacementSuccess
@@ -122,3 +124,13 @@ def snapshot(served: ServiceSettings):  # type: ignore[no-untyped-def]
     from service.state.snapshot import build_snapshot, service_date
 
     return build_snapshot(create_db_engine(served.database_url), service_date(served))
+
+
+@pytest.fixture(scope="session")
+def scored(served: ServiceSettings, tmp_path_factory: pytest.TempPathFactory) -> ServiceSettings:
+    """The champions' answers of the service's date written into a folder of their own."""
+    settings = served.model_copy(update={"answers_dir": str(tmp_path_factory.mktemp("answers"))})
+    written = {one.model: one.written for one in score_day(settings, (TRAINING_RECS, PLACEMENTS))}
+    assert written[TRAINING_RECS].subjects > 300 and written[TRAINING_RECS].rows > 3000
+    assert written[PLACEMENTS].subjects > 10  # every structural post
+    return settings

@@ -146,3 +146,39 @@ def test_feedback_export_from_the_command_line(
     assert len(table) == 1 and table.loc[0, "item_id"] == "C002"
     assert table.loc[0, "model_version"] == 7 and table.loc[0, "reason"] == "sudah ikut"
     assert "username" not in table.columns
+
+
+def test_a_verified_token_is_recognised_until_it_expires_and_a_forged_one_never(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The service checks a token's signature once, then recognises it; its expiry still
+    counts on every request, and a token signed with another key is refused every time."""
+    import time
+
+    from fastapi import HTTPException
+
+    from service.access import security
+    from service.access.accounts import Account
+    from service.settings import ServiceSettings
+
+    settings = ServiceSettings(secret_key="k" * 40, token_minutes=1)
+    tokens = security.VerifiedTokens(settings)
+    planner = Account("planner-1", "planner", None, ("A1",))
+    token = security.issue_token(planner, settings)
+    assert tokens.account(token) == planner
+    checks = []
+    monkeypatch.setattr(security, "_verified", lambda t, s: checks.append(t) or (planner, 0.0))
+    assert tokens.account(token) == planner and checks == []  # recognised, not checked again
+
+    monkeypatch.undo()
+    later = time.time() + 120  # past its minute
+    monkeypatch.setattr(time, "time", lambda: later)
+    with pytest.raises(HTTPException) as expired:
+        tokens.account(token)
+    assert expired.value.status_code == 401 and "expired" in str(expired.value.detail)
+
+    forged = security.issue_token(planner, ServiceSettings(secret_key="x" * 40))
+    for _ in range(2):
+        with pytest.raises(HTTPException) as refused:
+            tokens.account(forged)
+        assert refused.value.status_code == 401

@@ -4,6 +4,7 @@ group instead of returning unaudited suggestions."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from concurrent.futures import ThreadPoolExecutor
@@ -72,5 +73,35 @@ def test_a_failed_commit_fails_its_answers(engine: sa.Engine) -> None:
             connection.execute(sa.text("DROP TABLE audit_log"))
         with pytest.raises(sa.exc.DBAPIError):
             log.record(account, _shown(2))
+    finally:
+        log.close()
+
+
+def test_answers_on_the_event_loop_wait_for_their_commit_without_threads(
+    engine: sa.Engine,
+) -> None:
+    """The API's routes await the commit on the event loop: hundreds of concurrent answers,
+    one thread (the writer), every row committed before its answer returns, and a failed
+    commit raised in each waiting answer."""
+    account = create_user(engine, "audit-loop", "correct horse battery", "analyst")
+    log = AuditLog(engine)
+
+    async def answer(i: int) -> str:
+        suggestion_id = await log.record_async(account, _shown(i))
+        assert find(engine, suggestion_id) is not None  # committed before it returned
+        return suggestion_id
+
+    async def many() -> list[str]:
+        return await asyncio.gather(*(answer(i) for i in range(300)))
+
+    try:
+        ids = asyncio.run(many())
+        assert len(set(ids)) == 300
+        assert log.commits < 300 / 4
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP TABLE feedback"))
+            connection.execute(sa.text("DROP TABLE audit_log"))
+        with pytest.raises(sa.exc.DBAPIError):
+            asyncio.run(log.record_async(account, _shown(301)))
     finally:
         log.close()

@@ -11,22 +11,12 @@ import mlflow
 import pytest
 from fastapi.testclient import TestClient
 
+from service.api import suggestions
 from service.settings import ServiceSettings
-from service.state.precompute import score_day
 from tests.factories.api import PASSWORD
 from training.answers import AnswerSet
 from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
 from training.contract import TRAINING_RECS, Data, served
-
-
-@pytest.fixture(scope="module")
-def scored(served: ServiceSettings, tmp_path_factory: pytest.TempPathFactory) -> ServiceSettings:
-    """The champions' answers of the service's date written into a folder of their own."""
-    settings = served.model_copy(update={"answers_dir": str(tmp_path_factory.mktemp("answers"))})
-    written = {one.model: one.written for one in score_day(settings, (TRAINING_RECS, PLACEMENTS))}
-    assert written[TRAINING_RECS].subjects > 300 and written[TRAINING_RECS].rows > 3000
-    assert written[PLACEMENTS].subjects > 10  # every structural post
-    return settings
 
 
 def _stored(settings: ServiceSettings, name: str = TRAINING_RECS) -> AnswerSet:
@@ -95,6 +85,23 @@ def test_the_service_answers_from_the_precomputed_set(scored: ServiceSettings) -
         filtered = client.get(url, headers=headers, params={"k": 5, "kind": "technical"})
         assert filtered.status_code == 200
         assert {r["kind"] for r in filtered.json()["items"]} <= {"technical"}
+
+        # a post's explained candidates are built once per question, then kept
+        snapshot = client.app.state.models.current().snapshot  # type: ignore[attr-defined]
+        post = str(snapshot.positions.index[snapshot.positions["rankable"]][0])
+        asked = f"/api/v1/positions/{post}/candidates"
+        first = client.get(asked, headers=headers, params={"k": 5})
+        assert first.status_code == 200, first.text
+
+        def built_again(*args: object) -> None:
+            raise AssertionError("the same question's answer was built twice")
+
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(suggestions, "candidate_items", built_again)
+            again = client.get(asked, headers=headers, params={"k": 5})
+        assert again.status_code == 200
+        assert again.json()["items"] == first.json()["items"]
+        assert again.json()["suggestion_id"] != first.json()["suggestion_id"]  # audited anew
 
 
 def test_precomputed_candidates_equal_the_models_own(scored: ServiceSettings) -> None:

@@ -21,7 +21,7 @@ from training.contract import FeatureSetMismatch
 from training.courses.kind import TrainConfig, TrainingRecs
 from training.courses.model import RecommenderConfig
 from training.courses.pyfunc import TrainingRecsModel
-from training.promotion import PromotionRefused, promote, rollback
+from training.promotion import PromotionRefused, compare, promote, rollback
 from training.registry import RegistrySettings as Settings
 from training.run import train
 
@@ -111,6 +111,15 @@ def test_gate_refuses_a_worse_challenger_until_forced_and_history_answers(
     with pytest.raises(PromotionRefused) as refused:
         promote(store_settings, truth_dir=small_dataset)
     assert refused.value.evidence["passed"] is False
+
+    # asked again, the gate reads its evaluations back instead of running them again
+    def evaluated_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the same question was evaluated twice")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(TrainingRecs, "evaluate", evaluated_again)
+        again = compare(store_settings, truth_dir=small_dataset)
+    assert again.evidence() == refused.value.evidence
     _the_comparison_report_says_it_fails(store_settings, small_dataset, tmp_path, monkeypatch)
     with pytest.raises(ValueError, match="needs a --reason"):
         promote(store_settings, force=True)

@@ -17,7 +17,7 @@ from service.api.schemas import (
     Profile,
     TrainingSuggestions,
 )
-from service.api.suggestions import career_paths, training_suggestions
+from service.api.suggestions import answer_trainings, career_paths
 from service.dependencies import AuditDep, SnapshotDep, TrainingModelDep
 from training.contract import MAX_K
 
@@ -43,7 +43,7 @@ def profile(employee_id: EmployeeId, account: CurrentAccount, snapshot: Snapshot
 
 
 @router.get("/{employee_id}/trainings", responses=ERRORS | {503: {"model": Problem}})
-def trainings(
+async def trainings(
     employee_id: EmployeeId,
     account: CurrentAccount,
     snapshot: SnapshotDep,
@@ -56,7 +56,7 @@ def trainings(
 ) -> TrainingSuggestions:
     """Recommended trainings, best first, each with its score and the reasons behind it."""
     kinds = sorted({str(k.value) for k in kind or []})
-    return training_suggestions(account, snapshot, model, audit_log, employee_id, k, kinds)
+    return await answer_trainings(account, snapshot, model, audit_log, employee_id, k, kinds)
 
 
 @router.get("/{employee_id}/paths", responses=ERRORS | {422: {"model": Problem}})

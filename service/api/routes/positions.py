@@ -22,7 +22,7 @@ from service.api.schemas import (
     PositionPage,
     Problem,
 )
-from service.api.suggestions import candidate_suggestions, placement_plan
+from service.api.suggestions import answer_candidates, placement_plan
 from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
 from training.contract import MAX_K
 
@@ -36,7 +36,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 MAX_PAGE = 500
 
 
-def planner(account: CurrentAccount) -> Account:
+async def planner(account: CurrentAccount) -> Account:
     """HR planners, admins and analysts granted agencies; never ASN."""
     if account.role == "asn" or individual_agencies(account) == ():
         raise forbidden(f"the {account.role} role may not see posts and candidates")
@@ -80,7 +80,7 @@ def position(position_id: PositionId, account: Planner, snapshot: SnapshotDep) -
 
 
 @router.get("/positions/{position_id}/candidates", responses=ERRORS | {422: {"model": Problem}})
-def candidates(
+async def candidates(
     position_id: PositionId,
     account: Planner,
     snapshot: SnapshotDep,
@@ -97,7 +97,7 @@ def candidates(
     """Candidates ranked by predicted success in the post, each with eligibility (failed rules
     in words, and when time will satisfy them), fit per competency, talent box and reasons.
     Only people in the caller's scope are proposed."""
-    return candidate_suggestions(
+    return await answer_candidates(
         account, snapshot, model, audit_log, position_id, k, include_ineligible, from_agency
     )
 
