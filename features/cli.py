@@ -23,6 +23,8 @@ console = Console()
 log = logging.getLogger(__name__)
 
 SHOWN_PROBLEMS = 40
+#: What an ingest does after each step (the status line says it while it runs).
+NEXT_STEP = {"validate": "writing the tables in one transaction"}
 
 
 @app.command()
@@ -103,10 +105,18 @@ def ingest(
 
     settings = get_settings()
     engine = create_db_engine(settings.database_url)
-    started = time.perf_counter()
+    started = last = time.perf_counter()
+
+    def done(step: str) -> None:  # each step as it ends, with its time
+        nonlocal last
+        now = time.perf_counter()
+        console.print(f"  {step} done in {now - last:.1f} s", highlight=False)
+        status.update(f"ingesting {folder}: {NEXT_STEP.get(step, 'writing the next table')} …")
+        last = now
+
     try:
-        with console.status(f"ingesting {folder}: reading, validating, writing …"):
-            result = ingest_folder(folder, engine)
+        with console.status(f"ingesting {folder}: reading and validating every table …") as status:
+            result = ingest_folder(folder, engine, on_step=done)
     except IngestRejected as rejected:
         print_problems(rejected.report.problems, rejected.report, report)
         console.print(f"[red]rejected[/red]: {rejected}")

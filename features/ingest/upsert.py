@@ -72,13 +72,22 @@ class IngestRejected(Exception):
         super().__init__(f"{len(report.errors)} errors in the export; nothing was written")
 
 
-def ingest_folder(folder: Path, engine: sa.Engine, today: dt.date | None = None) -> IngestResult:
-    """Validate `folder` and load it into `engine` in one transaction (see module doc)."""
+def ingest_folder(
+    folder: Path,
+    engine: sa.Engine,
+    today: dt.date | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Validate `folder` and load it into `engine` in one transaction (see module doc).
+    `on_step` is told each step as it ends ("validate", then "write <table>" per table), so a
+    terminal can show where a minute-long ingest is."""
     migrate(engine)
     report = validate_folder(folder, engine=engine, today=today)
     if not report.ok:
         raise IngestRejected(report)
-    return load_report(report, engine, source=str(folder))
+    if on_step is not None:
+        on_step("validate")
+    return load_report(report, engine, source=str(folder), on_step=on_step)
 
 
 def load_report(
@@ -88,6 +97,7 @@ def load_report(
     inspect: Callable[[UpsertPlan], None] | None = None,
     check: Callable[[sa.Connection], None] | None = None,
     rejected: Mapping[str, int] | None = None,
+    on_step: Callable[[str], None] | None = None,
 ) -> IngestResult:
     """Write a validated report's tables in one transaction and record the batch.
 
@@ -95,6 +105,7 @@ def load_report(
     ingests cannot both pass it); `inspect` sees each table's plan before it is written (the
     cycle report counts the new rows by the year of their facts). An exception from either
     rolls everything back. `rejected` (rows left out, per table) is recorded with the batch.
+    `on_step` is told each table once it is written.
     """
     if not report.ok:
         raise IngestRejected(report)
@@ -111,6 +122,8 @@ def load_report(
                 apply_upsert(connection, plan)
                 counts[name] = plan.counts
                 log.info("table %s: %s", name, counts[name])
+                if on_step is not None:
+                    on_step(f"write {name}")
         result = IngestResult(0, report, counts)
         batch = connection.execute(
             ingest_batches.insert().values(

@@ -35,7 +35,9 @@ def test_round_trip_then_reingest_changes_nothing(tmp_path: Path, sqlite_engine:
         )
     assert list(stored["rating"]) == ["baik", "baik", "sangat_baik"]
     assert stored["score"].iloc[0] == pytest.approx(84.5)
-    second = ingest_folder(folder, sqlite_engine, today=TODAY)
+    steps: list[str] = []
+    second = ingest_folder(folder, sqlite_engine, today=TODAY, on_step=steps.append)
+    assert steps == ["validate", *(f"write {table}" for table in second.counts)]  # as they end
     assert second.total("inserted") == 0 and second.total("updated") == 0
     assert second.total("unchanged") == sum(first.counts[t].inserted for t in second.counts)
     assert "courses" not in second.counts  # the seeded catalogue is not seeded again
