@@ -156,7 +156,7 @@ class AnswerSet:
 
     The rows stay columnar in memory, as read: one Arrow record batch per written part, its
     text columns dictionary-encoded (a course's title, or a reason sentence shared by many
-    people, is held once: the province's training answers take 195 MB instead of 320 MB). A
+    people, is held once: about two thirds of the plain size for the province's answers). A
     subject's rows are contiguous within one part; a lookup slices them out of each column and
     turns only those into Python values.
     """
@@ -166,14 +166,13 @@ class AnswerSet:
         self.depth = int(manifest["depth"])
         self.subject = str(manifest["subject"])
         self.structured = tuple(manifest.get("structured", ()))
-        self.batches = table.to_batches()
-        self.nbytes = table.nbytes
+        batches = table.to_batches()
         self._columns = [
             {name: _Column.of(batch.column(name)) for name in batch.schema.names}
-            for batch in self.batches
+            for batch in batches
         ]
         self._where: dict[str, tuple[int, int, int]] = {}
-        for number, batch in enumerate(self.batches):
+        for number, batch in enumerate(batches):
             self._index(number, batch.column(self.subject))
 
     def _index(self, number: int, subjects: pa.Array) -> None:

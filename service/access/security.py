@@ -41,11 +41,6 @@ def issue_token(account: Account, settings: ServiceSettings) -> str:
     return jwt.encode(claims, _secret(settings), algorithm=ALGORITHM)
 
 
-def read_token(token: str, settings: ServiceSettings) -> Account:
-    """The account a valid token names; 401 for anything else."""
-    return _verified(token, settings)[0]
-
-
 class VerifiedTokens:
     """Tokens whose signature was already checked, with the account each names and its expiry.
 

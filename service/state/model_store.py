@@ -92,7 +92,8 @@ def _settle_heap() -> None:
     """Keep the garbage collector off what the service now holds.
 
     The data, models and answers in service are hundreds of thousands of long-lived Python
-    objects; a full collection walks them all (0.35 s at province scale), and its pause lands
+    objects; a full collection walks them all (a noticeable fraction of a second at province
+    scale), and its pause lands
     on whatever requests are in flight. After a start or a reload this collects what the
     previous `Serving` left, then freezes everything alive into the collector's permanent
     generation (`gc.freeze`), so later collections see only what requests allocate."""
