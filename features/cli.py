@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,6 +18,7 @@ from features.store.settings import get_settings
 
 if TYPE_CHECKING:
     from features.ingest.validation import Problem, ValidationReport
+    from features.synth.config import GeneratorConfig
 
 app = typer.Typer(help="Data: synthetic generator, validation, ingestion.", no_args_is_help=True)
 console = Console()
@@ -43,11 +45,25 @@ def generate(
             "the other options are read from its manifest."
         ),
     ] = None,
+    regions: Annotated[
+        int | None,
+        typer.Option(help="National only: the first N of the 552 regions (about 10,000 ASN each)."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="National only: regions simulated at once (default: the CPU count)."),
+    ] = None,
 ) -> None:
-    """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/)."""
+    """Generate a synthetic ASN dataset with hidden ground truth (in OUT/truth/).
+
+    The province is one file per table; a national dataset is Parquet partitioned by region
+    (OUT/<table>/region=<code>/), its regions simulated in parallel: same seed, same bytes,
+    whatever the number of workers."""
     from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 
     try:
+        if scale != "national" and (regions is not None or workers is not None):
+            raise ValueError("--regions and --workers are for --scale national")
         if next_cycle_of is not None:
             given = (
                 employees is not None,
@@ -69,11 +85,35 @@ def generate(
             config = GeneratorConfig.for_scale(
                 scale, employees=employees, seed=seed, file_format=file_format
             )
-        summary = generate_dataset(config, out, progress=True)
+            if regions is not None:
+                config = config.first_regions(regions)
+        if config.scale == "national":
+            summary = _generate_national(config, out, workers or os.cpu_count() or 1)
+        else:
+            summary = generate_dataset(config, out, progress=True)
     except ValueError as error:
         console.print(Text(f"error: {error}", style="red"))
         raise typer.Exit(2) from None
     console.print(f"[green]wrote[/green] {out}: {summary}")
+
+
+def _generate_national(config: GeneratorConfig, out: Path, workers: int) -> dict[str, int]:
+    """The national generator with a bar of ASN written and the time it took."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from features.synth.partitioned import generate_partitioned
+
+    console.print(
+        f"simulating {len(config.regions)} regions ({config.employees:,} ASN) on {workers} "
+        f"worker processes into {out}/<table>/region=<code>/"
+    )
+    start = time.perf_counter()
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress("ASN written", *columns, console=console) as bar:
+        task = bar.add_task("regions", total=sum(config.region_sizes()))
+        summary = generate_partitioned(config, out, workers, lambda n: bar.advance(task, n))
+    console.print(f"done in {time.perf_counter() - start:.0f} s")
+    return summary
 
 
 @app.command()

@@ -11,6 +11,7 @@ import typer
 
 from features.cli import app as data_app
 from training.cli.analyses import analyses_app
+from training.cli.batch import batch_app
 from training.cli.cycle import cycle_app
 from training.cli.models import bench_app, models_app, train_app
 from training.cli.placements import placements_app
@@ -27,6 +28,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(placements_app, name="placements")
 app.add_typer(analyses_app, name="analyses")
 app.add_typer(cycle_app, name="cycle")
+app.add_typer(batch_app, name="batch")
 
 users_app = typer.Typer(help="The service's accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")

@@ -1,7 +1,9 @@
-"""Shared fixtures: small generated datasets, fresh SQLite and PostgreSQL databases."""
+"""Shared fixtures: small generated datasets, fresh SQLite and PostgreSQL databases, and the
+session's champions of both models (`served`)."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +14,13 @@ import sqlalchemy as sa
 from features.ingest.upsert import ingest_folder
 from features.store.database import create_db_engine
 from features.synth import GeneratorConfig, generate_dataset
+from service.settings import ServiceSettings
+from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
+from training.courses.kind import TrainConfig, TrainingRecs
+from training.courses.model import RecommenderConfig
+from training.placement.kind import PlacementConfig, PlacementSuccess
+from training.promotion import promote
+from training.run import train
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -81,3 +90,27 @@ def postgres_engine() -> Iterator[sa.Engine]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
+
+
+@pytest.fixture(scope="session")
+def served(
+    small_database: str, small_dataset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ServiceSettings:
+    """Settings of a service whose two models each have a champion (version 1)."""
+    folder = tmp_path_factory.mktemp("service")
+    copy = folder / "jenjang.db"
+    shutil.copyfile(small_database.removeprefix("sqlite:///"), copy)
+    settings = ServiceSettings(
+        database_url=f"sqlite:///{copy}",
+        tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
+        artifact_root=str(folder / "artifacts"),
+        model_cache_dir=str(folder / "cache"),
+    )
+    train(TrainingRecs(TrainConfig(truth_dir=small_dataset, recommender=TINY)), settings)
+    promote(settings, reason="service tests")
+    train(PlacementSuccess(PlacementConfig(truth_dir=small_dataset)), settings)
+    promote(settings, PLACEMENTS, reason="service tests")
+    return settings

@@ -47,6 +47,7 @@ ROOMS = (
     "training.courses",
     "training.placement",
     "training.analyses",
+    "training.national",
     "training.cli",
     "service",
     "service.settings",
@@ -86,7 +87,7 @@ ALLOWED: dict[str, set[str]] = {
     "features.reference": set(),
     "features.store": {"features.schema", "features.asof"},  # reads return asof's `Records`
     "features.ingest": {"features.store"} | _BASE,
-    "features.synth": _BASE,
+    "features.synth": {"features.store"} | _BASE,  # only `regions`: the layout it writes
     "features.asof": _BASE,
     "features.rules": {"features.asof"} | _BASE,
     "features.view": {"features.asof", "features.rules"},
@@ -135,11 +136,13 @@ ALLOWED: dict[str, set[str]] = {
         "training.courses",  # course effects learned from re-assessments
         "training.truth",
     },
+    "training.national": {"features.asof", "features.store"}
+    | {"training.answers", "training.contract", "training.registry"},
     "training.cli": _FEATURES
     | {"features.cli", "features.ingest"}
     | {f"training.{room}" for room in ("kind", "kinds", "run", "contract", "registry")}
     | {f"training.{room}" for room in ("promotion", "drift", "comparison_report", "truth")}
-    | {"training.courses", "training.placement", "training.analyses"},
+    | {"training.courses", "training.placement", "training.analyses", "training.national"},
     "service": set(),
     "service.settings": {"training.registry"},  # the registry's settings, plus the service's
     "service.state": _FEATURES

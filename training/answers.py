@@ -100,9 +100,7 @@ def write_answers(
     """
     schema = pa.schema([(c, ARROW_TYPES[t]) for c, t in types.items()]) if types else None
     start = time.perf_counter()
-    final = key.folder(root)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=".writing-", dir=final.parent))
+    partial = partial_folder(key, root)
     subjects = rows = 0
     try:
         for number, chunk in enumerate(chunks):
@@ -117,29 +115,54 @@ def write_answers(
             subjects, rows = subjects + people, rows + len(chunk)
             if progress is not None:
                 progress(people)
-        manifest = {
-            "model": key.model,
-            "version": key.version,
-            "as_of": key.as_of.isoformat(),
-            "snapshot_id": key.snapshot_id,
-            "subject": subject,
-            "depth": depth,
-            "structured": list(structured),
-            "subjects": subjects,
-            "rows": rows,
-            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        }
-        (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
-        if final.exists():  # replace the old set in two renames, never half of each
-            old = final.with_name(f".old-{final.name}-{time.time_ns()}")
-            final.rename(old)
-            partial.rename(final)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            partial.rename(final)
+        publish(partial, key, root, subject, depth, structured, subjects, rows)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return Written(final, subjects, rows, time.perf_counter() - start)
+    return Written(key.folder(root), subjects, rows, time.perf_counter() - start)
+
+
+def partial_folder(key: AnswerKey, root: Path) -> Path:
+    """A new hidden folder beside the set's place, for a job to write the set into before
+    `publish` moves it there."""
+    final = key.folder(root)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=".writing-", dir=final.parent))
+
+
+def publish(
+    partial: Path,
+    key: AnswerKey,
+    root: Path,
+    subject: str,
+    depth: int,
+    structured: tuple[str, ...],
+    subjects: int,
+    rows: int,
+) -> Path:
+    """Write the manifest into `partial` (a complete set) and move it into `key`'s place: an
+    earlier set for the key is replaced in two renames, never half of each."""
+    manifest = {
+        "model": key.model,
+        "version": key.version,
+        "as_of": key.as_of.isoformat(),
+        "snapshot_id": key.snapshot_id,
+        "subject": subject,
+        "depth": depth,
+        "structured": list(structured),
+        "subjects": subjects,
+        "rows": rows,
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
+    final = key.folder(root)
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{time.time_ns()}")
+        final.rename(old)
+        partial.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        partial.rename(final)
+    return final
 
 
 def already_written(key: AnswerKey, root: Path) -> Written | None:

@@ -28,6 +28,7 @@ import joblib
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
+from features.asof.course_pairs import UptakeCounts
 from features.asof.frame import FEATURE_SET_VERSION
 from features.asof.records import Records
 from features.planning.plans import Plan
@@ -114,11 +115,16 @@ class Dated(dict[pd.Timestamp, T]):
 
 @dataclass
 class Data:
-    """What models answer from: records, birth dates, and the views built from them."""
+    """What models answer from: records, birth dates, and the views built from them.
+
+    `population`: counts over the whole population by date, when `records` hold only part of
+    it (one region of a national batch job, `training.national`): what a model reads of
+    everyone (the recent uptake of each course) then is the whole's, not the part's."""
 
     records: Records
     birth_dates: pd.Series  # index employee_id; the legal age limit only, never a feature
     views: Dated[View] = field(default_factory=Dated)
+    population: dict[pd.Timestamp, UptakeCounts] = field(default_factory=dict)
 
     def view(self, as_of: pd.Timestamp) -> View:
         """Everyone active on `as_of`, described once however many models ask."""

@@ -124,8 +124,46 @@ class Uptake:
     by_family: dict[str, np.ndarray]
 
 
-def course_uptake(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -> Uptake:
-    """Course uptake in the 12 months before `as_of`, from records known by then."""
+@dataclass(frozen=True)
+class UptakeCounts:
+    """The counts behind `Uptake`: takers per course in the year (overall and per family) and
+    the active people they are shares of. Counts of disjoint parts of the population (the
+    regions of a national batch job) add up to the counts of the whole, so each part can be
+    counted where it is and the shares taken once, over everyone."""
+
+    takers: np.ndarray  # per course
+    family_takers: dict[str, np.ndarray]
+    people: int
+    family_people: dict[str, int]
+
+    def __add__(self, other: UptakeCounts) -> UptakeCounts:
+        families = self.family_takers.keys() | other.family_takers.keys()
+        none = np.zeros_like(self.takers)
+        return UptakeCounts(
+            self.takers + other.takers,
+            {
+                f: self.family_takers.get(f, none) + other.family_takers.get(f, none)
+                for f in sorted(families)
+            },
+            self.people + other.people,
+            {
+                f: self.family_people.get(f, 0) + other.family_people.get(f, 0)
+                for f in sorted(self.family_people.keys() | other.family_people.keys())
+            },
+        )
+
+    def shares(self) -> Uptake:
+        return Uptake(
+            overall=self.takers / max(self.people, 1),
+            by_family={
+                family: n / max(self.family_people.get(family, 1), 1)
+                for family, n in self.family_takers.items()
+            },
+        )
+
+
+def uptake_counts(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -> UptakeCounts:
+    """Who took each course in the 12 months before `as_of`, from records known by then."""
     positions = current_positions(records, as_of)
     positions = positions[positions.index.isin(active_at(records, as_of)["employee_id"])]
     trainings = known(records["training_records"], as_of)
@@ -136,14 +174,21 @@ def course_uptake(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -
     takers = recent[["employee_id", "course_id"]].drop_duplicates()
     takers = takers.assign(family=takers["employee_id"].map(positions["family"]))
     index = pd.Index(catalogue.ids)
-    counts = takers.groupby("course_id").size().reindex(index, fill_value=0).to_numpy()
-    overall = counts / max(len(positions), 1)
-    by_family = {}
-    sizes = positions["family"].value_counts()
-    for family, rows in takers.groupby("family"):
-        n = rows.groupby("course_id").size().reindex(index, fill_value=0).to_numpy()
-        by_family[str(family)] = n / max(int(sizes.get(family, 1)), 1)
-    return Uptake(overall=overall, by_family=by_family)
+    by_family = {
+        str(family): rows.groupby("course_id").size().reindex(index, fill_value=0).to_numpy()
+        for family, rows in takers.groupby("family")
+    }
+    return UptakeCounts(
+        takers=takers.groupby("course_id").size().reindex(index, fill_value=0).to_numpy(),
+        family_takers=by_family,
+        people=len(positions),
+        family_people={str(f): int(n) for f, n in positions["family"].value_counts().items()},
+    )
+
+
+def course_uptake(records: Records, catalogue: Catalogue, as_of: pd.Timestamp) -> Uptake:
+    """Course uptake in the 12 months before `as_of`, from records known by then."""
+    return uptake_counts(records, catalogue, as_of).shares()
 
 
 def pair_matrix(

@@ -130,7 +130,7 @@ class _Sink:
         self.rows = 0
 
     def write(self, frame: pd.DataFrame) -> None:
-        table = _to_arrow(frame, self.schema)
+        table = to_arrow(frame, self.schema)
         self.rows += table.num_rows
         if self.file_format == "csv":
             frame = table.to_pandas(date_as_object=True)
@@ -146,11 +146,11 @@ class _Sink:
             self.writer.close()
 
 
-def _canonical_schema(name: str) -> pa.Schema:
+def canonical_schema(name: str) -> pa.Schema:
     return pa.schema([(c.name, _ARROW[c.dtype]) for c in TABLES[name].columns])
 
 
-def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
     if schema is None:
         return pa.Table.from_pandas(frame, preserve_index=False)
     arrays = []
@@ -164,27 +164,27 @@ def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None) -> pa.Table:
 
 def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False) -> dict[str, int]:
     """Generate the dataset into `out` (emptied first); returns rows written per table."""
-    _prepare_output(out)
+    prepare_output(out)
     root = np.random.SeedSequence(config.seed)
     course_seed, *region_seeds = root.spawn(len(config.regions) + 1)
     courses = build_course_book(np.random.default_rng(course_seed))
     catalogues = Catalogues.load()
     suffix = config.file_format
     sinks = {
-        name: _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name))
+        name: _Sink(out / f"{name}.{suffix}", suffix, canonical_schema(name))
         for name in TABLES
         if name not in CATALOGUE_TABLES
     }
     truth: dict[str, _Sink] = {}
     issuer = NipIssuer()
     for name in CATALOGUE_TABLES:
-        _Sink(out / f"{name}.{suffix}", suffix, _canonical_schema(name)).write(reference.load(name))
+        _Sink(out / f"{name}.{suffix}", suffix, canonical_schema(name)).write(reference.load(name))
     with Progress(disable=not progress) as bar:
         task = bar.add_task("simulating regions", total=len(config.regions))
         for number, (region, size, seed) in enumerate(_regions(config, region_seeds)):
             rng = np.random.default_rng(seed)
             world = simulate_region(config, region, size, rng, catalogues, courses)
-            observer = Observer(world, number, extraction_date(config), _noise_seed(seed), issuer)
+            observer = Observer(world, number, extraction_date(config), noise_seed(seed), issuer)
             observable, hidden = observer.tables()
             for name, frame in observable.items():
                 if len(frame):
@@ -197,12 +197,12 @@ def generate_dataset(config: GeneratorConfig, out: Path, progress: bool = False)
             bar.advance(task)
     for sink in [*sinks.values(), *truth.values()]:
         sink.close()
-    _truth_courses(courses, out / TRUTH_DIR)
-    _manifest(config, out, {n: s.rows for n, s in sinks.items()})
+    write_truth_courses(courses, out / TRUTH_DIR)
+    write_manifest(config, out, {n: s.rows for n, s in sinks.items()})
     return {n: s.rows for n, s in sinks.items()}
 
 
-def _prepare_output(out: Path) -> None:
+def prepare_output(out: Path) -> None:
     """Empty `out` for a new dataset — only when it is empty or holds an earlier dataset.
 
     Refusing other folders keeps a mistyped ``--out`` from deleting somebody's files.
@@ -221,7 +221,7 @@ def _prepare_output(out: Path) -> None:
     (out / TRUTH_DIR / "manifest.json").write_text(json.dumps({"complete": False}))
 
 
-def _noise_seed(region: np.random.SeedSequence) -> np.random.SeedSequence:
+def noise_seed(region: np.random.SeedSequence) -> np.random.SeedSequence:
     """The observer's seed: a child of the region's that the simulation never draws from."""
     return np.random.SeedSequence(region.entropy, spawn_key=(*region.spawn_key, NOISE_KEY))
 
@@ -232,7 +232,7 @@ def _regions(
     yield from zip(config.regions, config.region_sizes(), seeds, strict=True)
 
 
-def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-def]
+def write_truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-def]
     pd.DataFrame(
         {
             "course_id": courses.courses["course_id"],
@@ -242,10 +242,15 @@ def _truth_courses(courses, folder: Path) -> None:  # type: ignore[no-untyped-de
     ).to_parquet(folder / "courses.parquet", index=False)
 
 
-def _manifest(config: GeneratorConfig, out: Path, rows: dict[str, int]) -> None:
+def write_manifest(
+    config: GeneratorConfig, out: Path, rows: dict[str, int], layout: str = "files"
+) -> None:
+    """Mark the dataset complete, with what made it. `layout`: one file per table ("files") or
+    a folder per table partitioned by region ("partitioned", `features.synth.partitioned`)."""
     constants = _mechanism_constants()
     manifest = {
         "complete": True,
+        "layout": layout,
         "generator_version": GENERATOR_VERSION,
         "config": {**asdict(config), "regions": [asdict(r) for r in config.regions]},
         "extraction_date": extraction_date(config).isoformat(),

@@ -118,6 +118,14 @@ class GeneratorConfig:
             config = replace(config, employees=employees)
         return config
 
+    def first_regions(self, count: int) -> GeneratorConfig:
+        """Only the first `count` regions, each as large as in the whole (a national dataset
+        of 10 regions is about 100,000 ASN: the sizes of a scaling curve, a small test)."""
+        if not 1 <= count <= len(self.regions):
+            raise ValueError(f"--regions must be from 1 to {len(self.regions)}, not {count}")
+        sizes = self.region_sizes()[:count]
+        return replace(self, regions=self.regions[:count], employees=sum(sizes))
+
     def region_sizes(self) -> list[int]:
         """Active ASN per region at the end, summing exactly to `employees`."""
         total = sum(r.share for r in self.regions)

@@ -1,9 +1,8 @@
-"""Fixtures for the service tests: both models trained small and promoted in a temporary MLflow
-store, once per session, with a copy of the small database."""
+"""Fixtures for the service tests: the champions of the session (`served`, tests/conftest.py)
+over PostgreSQL too, clients with accounts of every role, and the day's answers precomputed."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,34 +14,6 @@ from service.state.precompute import score_day
 from tests.factories.api import PASSWORD, Api
 from training.contract import PLACEMENT_SUCCESS as PLACEMENTS
 from training.contract import TRAINING_RECS
-from training.courses.kind import TrainConfig, TrainingRecs
-from training.courses.model import RecommenderConfig
-from training.placement.kind import PlacementConfig, PlacementSuccess
-from training.promotion import promote
-from training.run import train
-
-TINY = RecommenderConfig(people_per_cycle=400, uptake_max_iter=40, level_max_iter=40)
-
-
-@pytest.fixture(scope="session")
-def served(
-    small_database: str, small_dataset: Path, tmp_path_factory: pytest.TempPathFactory
-) -> ServiceSettings:
-    """Settings of a service whose two models each have a champion (version 1)."""
-    folder = tmp_path_factory.mktemp("service")
-    copy = folder / "jenjang.db"
-    shutil.copyfile(small_database.removeprefix("sqlite:///"), copy)
-    settings = ServiceSettings(
-        database_url=f"sqlite:///{copy}",
-        tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
-        artifact_root=str(folder / "artifacts"),
-        model_cache_dir=str(folder / "cache"),
-    )
-    train(TrainingRecs(TrainConfig(truth_dir=small_dataset, recommender=TINY)), settings)
-    promote(settings, reason="service tests")
-    train(PlacementSuccess(PlacementConfig(truth_dir=small_dataset)), settings)
-    promote(settings, PLACEMENTS, reason="service tests")
-    return settings
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import sparse
 
 from features.asof.course_history import recorded, taken_pairs
-from features.asof.course_pairs import Catalogue, allowed_matrix, course_uptake
+from features.asof.course_pairs import Catalogue, Uptake, allowed_matrix, course_uptake
 from features.asof.frame import block, build_feature_frame
 from features.asof.records import Records, active_at
 from training.contract import MAX_K, UnknownEmployee
@@ -98,9 +98,11 @@ class RecommendationEngine:
         as_of: pd.Timestamp | None = None,
         frame: pd.DataFrame | None = None,
         kept: int = 4096,
+        uptake: Uptake | None = None,
     ) -> None:
         """`frame`: everyone's features on `as_of` when already built (a `View`'s frame),
-        else they are built here."""
+        else they are built here. `uptake`: the recent uptake of courses when `records` hold
+        only part of the population (a region of a national batch job), else counted here."""
         self.recommender = recommender
         self.records = records
         self.as_of = pd.Timestamp(as_of or pd.Timestamp.now().normalize())
@@ -109,7 +111,7 @@ class RecommendationEngine:
             frame = build_feature_frame(active_at(records, self.as_of), records)
         frame = frame[frame["position_id"].notna()]
         self.frame = frame.set_index("employee_id", drop=False)
-        self.uptake = course_uptake(records, self.catalogue, self.as_of)
+        self.uptake = uptake or course_uptake(records, self.catalogue, self.as_of)
         self.row = {person: i for i, person in enumerate(self.frame.index)}
         self.taken = _taken_by_row(
             taken_pairs(recorded(records, self.as_of)), self.row, self.catalogue

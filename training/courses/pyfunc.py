@@ -57,7 +57,10 @@ class TrainingRecsModel(ServedModel):
         data = self.data()
 
         def build(day: pd.Timestamp) -> RecommendationEngine:
-            return RecommendationEngine(self.fitted, data.records, day, frame=data.view(day).frame)
+            counts = data.population.get(day)
+            uptake = counts.shares() if counts is not None else None
+            frame = data.view(day).frame
+            return RecommendationEngine(self.fitted, data.records, day, frame=frame, uptake=uptake)
 
         return self.dated.get_or_build(as_of, build)  # type: ignore[no-any-return]
 

@@ -1,0 +1,142 @@
+"""`jenjang batch score --engine spark`: the country's answers are the province path's answers.
+
+A national job is only worth its name if it says, person by person, what `jenjang score` would
+say with the same model on the same day, however Spark cuts the work and whatever fails on the
+way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mlflow
+import pandas as pd
+import pytest
+
+from features.asof.records import from_frames
+from features.schema import TABLES
+from tests.national.conftest import AS_OF
+from training.answers import MANIFEST
+from training.contract import TRAINING_RECS, Data, served
+from training.national.scoring import read_answers, score_country
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
+
+KEY = ["employee_id", "rank"]
+
+
+def _run(
+    spark: SparkSession,
+    data: Path,
+    out: Path,
+    champion_model: tuple[str, Path],
+    partitions: int | None = None,
+    fail_once: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    version, folder = champion_model
+    written = score_country(
+        spark,
+        data,
+        out,
+        folder,
+        TRAINING_RECS,
+        version,
+        AS_OF,
+        partitions=partitions,
+        fail_once=fail_once,
+    )
+    manifest = json.loads((written.folder / MANIFEST).read_text())
+    answers = read_answers(written.folder).sort_values(KEY, ignore_index=True)
+    return answers, manifest
+
+
+def _in_process(data: Path, folder: Path) -> pd.DataFrame:
+    """What the province path answers for everyone of the whole dataset at once."""
+    tables = {}
+    for name in TABLES:
+        national = data / f"{name}.parquet"
+        if national.is_file():
+            tables[name] = pd.read_parquet(national)
+        elif (data / name).is_dir():
+            tables[name] = pd.concat(
+                [pd.read_parquet(p) for p in sorted((data / name).glob("region=*/*.parquet"))],
+                ignore_index=True,
+            )
+    births = tables["employees"].set_index("employee_id")["birth_date"]
+    model = served(mlflow.pyfunc.load_model(str(folder), suppress_warnings=True))
+    model.use_data(Data(from_frames(tables), pd.to_datetime(births)))
+    rows = [row for chunk in model.precompute(AS_OF, model.depth) for row in chunk]  # type: ignore[attr-defined]
+    frame = pd.DataFrame(rows)
+    frame["reasons"] = [json.dumps(r, ensure_ascii=False) for r in frame["reasons"]]
+    return frame.sort_values(KEY, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def by_region(
+    spark: SparkSession,
+    national_dataset: Path,
+    champion_model: tuple[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The job as run by default: one task per region."""
+    return _run(spark, national_dataset, tmp_path_factory.mktemp("out"), champion_model)
+
+
+def test_every_person_gets_the_answer_of_the_province_path(
+    by_region: tuple[pd.DataFrame, dict[str, object]],
+    national_dataset: Path,
+    champion_model: tuple[str, Path],
+) -> None:
+    answers, manifest = by_region
+    expected = _in_process(national_dataset, champion_model[1])
+    assert len(expected) > 5000  # 3 regions of about 500 active people, 10 courses each
+    assert expected["employee_id"].nunique() > 1000
+    pd.testing.assert_frame_equal(answers[list(expected.columns)], expected, check_dtype=False)
+    # what the service needs beside the answer: which version said it, on which day, where
+    assert set(answers["model_version"]) == {champion_model[0]}
+    assert set(answers["as_of"]) == {AS_OF.date().isoformat()}
+    assert set(answers["region"]) == {"R000", "R001", "R002"}
+    assert set(answers.groupby("employee_id")["region"].nunique()) == {1}
+    assert manifest["subjects"] == expected["employee_id"].nunique()
+    assert manifest["rows"] == len(expected)
+    assert manifest["version"] == champion_model[0] and manifest["depth"] == 10
+    # every answer explains itself, the popularity reason counted over the whole country
+    reasons = [r for text in answers["reasons"] for r in json.loads(text)]
+    assert len(reasons) >= len(answers) and all(r["code"] for r in reasons)
+    assert any(r["code"] == "popular_in_family" for r in reasons)
+
+
+def test_partition_boundaries_change_nothing(
+    spark: SparkSession,
+    national_dataset: Path,
+    champion_model: tuple[str, Path],
+    by_region: tuple[pd.DataFrame, dict[str, object]],
+    tmp_path: Path,
+) -> None:
+    for partitions in (1, 7):
+        answers, _ = _run(
+            spark, national_dataset, tmp_path / str(partitions), champion_model, partitions
+        )
+        pd.testing.assert_frame_equal(answers, by_region[0])
+
+
+def test_a_failed_task_is_retried_without_writing_any_answer_twice(
+    spark: SparkSession,
+    national_dataset: Path,
+    champion_model: tuple[str, Path],
+    by_region: tuple[pd.DataFrame, dict[str, object]],
+    tmp_path: Path,
+) -> None:
+    """The task holding R001 fails on its first attempt after yielding R001's answers: Spark
+    tries it again, and only the second attempt's rows are in the set."""
+    answers, manifest = _run(
+        spark, national_dataset, tmp_path, champion_model, partitions=2, fail_once=("R001",)
+    )
+    assert not answers.duplicated(KEY).any()
+    pd.testing.assert_frame_equal(answers, by_region[0])
+    assert manifest["rows"] == len(by_region[0])
+    assert not list(tmp_path.rglob(".writing-*"))  # nothing half-written left behind

@@ -1,0 +1,242 @@
+"""`jenjang batch score --engine spark`: everyone's top-k trainings with reasons, nationally.
+
+1. The driver takes the champion's version from the registry, downloads that version once and
+   ships it with the job (`SparkContext.addFile`): the version in the registry is the version
+   that scores, on this machine or on a cluster's executors.
+2. Stage one counts, region by region, what the model reads of everyone (the year's uptake of
+   each course, `features.asof.course_pairs.uptake_counts`); the counts add up to the country's.
+3. Stage two (`mapInPandas` over the regions) reads each region's Parquet files and asks the
+   pyfunc for everyone's answers, exactly as `jenjang score` does for a province: the same
+   pandas builders compute the day's point-in-time features, the same engine ranks each
+   person's candidate courses (what they may take: not taken, prerequisites done, mandated
+   only to those who owe it) and explains the first `depth`. A region is one task's work, so a
+   worker holds one region, never the country.
+4. Spark writes the answers as Parquet partitioned by region into a hidden folder beside the
+   answer set's place (`training.answers.AnswerKey`): the model, its version, the date and the
+   data snapshot. The set is moved into place with its manifest once the job has succeeded, so
+   a reader finds all of it or none. A failed task is retried by Spark, whose output committer
+   keeps the files of the successful attempt only: no answer is written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mlflow
+import pandas as pd
+import pyarrow.parquet as pq
+
+from features.asof.course_pairs import Catalogue, UptakeCounts, uptake_counts
+from features.store.reads import FEATURE_TABLES
+from features.store.regions import folder_snapshot_id, region_records, regions_of
+from training import registry
+from training.answers import AnswerKey, Written, partial_folder, publish
+from training.contract import Data, Precomputing, ServedModel, check_contract, served
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+#: What stage one reads of a region: who is active where, and who took which course.
+COUNTED_TABLES = (
+    "employees",
+    "positions",
+    "position_history",
+    "training_records",
+    "courses",
+    "course_competencies",
+    "course_prerequisites",
+)
+#: Columns every answer row carries besides the model's own (the region is the partition).
+VERSION_COLUMN = "model_version"
+
+
+class InjectedFailure(RuntimeError):
+    """A task failed on purpose (`Job.fail_once`): how the tests check Spark's retries."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One national scoring run, as the executors receive it."""
+
+    data: str  # the partitioned dataset's folder, as the executors see it
+    model_file: str  # the downloaded model's folder name (`SparkFiles.get`)
+    name: str
+    version: str
+    as_of: pd.Timestamp
+    depth: int
+    snapshot_id: str
+    #: Fault injection for the tests: the first attempt of the task holding one of these
+    #: regions fails after yielding that region's answers.
+    fail_once: tuple[str, ...] = ()
+
+
+def champion(settings: registry.RegistrySettings, name: str, into: Path) -> tuple[str, Path]:
+    """The champion's version of `name` and its model downloaded into `into`."""
+    client = registry.configure(settings)
+    version = registry.alias_version(client, name, registry.CHAMPION)
+    if version is None:
+        raise LookupError(f"{name} has no champion: promote a version first")
+    check_contract(client.get_model_version(name, version).tags, name, version)
+    local = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"models:/{name}/{version}", dst_path=str(into)
+    )
+    return version, Path(local)
+
+
+def score_country(
+    spark: SparkSession,
+    data: Path,
+    out: Path,
+    model_dir: Path,
+    name: str,
+    version: str,
+    as_of: pd.Timestamp,
+    depth: int | None = None,
+    partitions: int | None = None,
+    fail_once: tuple[str, ...] = (),
+    progress: Callable[[str], None] | None = None,
+) -> Written:
+    """Score everyone in the partitioned dataset `data` with the model in `model_dir` (version
+    `version` of `name`), and write the answers under `out` (`training.answers` layout,
+    partitioned by region). `partitions`: Spark tasks (default: one per region)."""
+    say = progress or (lambda _: None)
+    start = time.perf_counter()
+    regions = regions_of(data)
+    model = _load(str(model_dir))
+    if not isinstance(model, Precomputing):
+        raise ValueError(f"{name} answers on demand: it has nothing to precompute")
+    snapshot_id = folder_snapshot_id(data)
+    job = Job(
+        str(Path(data).resolve()),
+        model_dir.name,
+        name,
+        version,
+        pd.Timestamp(as_of).normalize(),
+        depth or model.depth,
+        snapshot_id,
+        tuple(fail_once),
+    )
+    context = spark.sparkContext
+    context.addFile(str(model_dir), recursive=True)
+    tasks = partitions or len(regions)
+    say(f"counting the year's course uptake of {len(regions)} regions ({tasks} tasks)")
+    counts = (
+        context.parallelize(regions, tasks).map(lambda r: _counted(job, r)).reduce(operator.add)
+    )
+    key = AnswerKey(name, version, job.as_of.date(), snapshot_id)
+    partial = partial_folder(key, out)
+    try:
+        say(f"scoring everyone with {name} v{version} on {job.as_of.date()} ({tasks} tasks)")
+        regions_frame = spark.createDataFrame(
+            context.parallelize([(r,) for r in regions], tasks), "region string"
+        )
+        answers = regions_frame.mapInPandas(_scorer(job, counts), _schema(model))
+        (
+            answers.sortWithinPartitions("region", model.key, "rank")
+            .write.mode("overwrite")
+            .option("compression", "zstd")
+            .partitionBy("region")
+            .parquet(str(partial / "data"))
+        )
+        _flatten(partial)
+        subjects, rows = _count(partial, model.key)
+        publish(partial, key, out, model.key, job.depth, model.structured, subjects, rows)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return Written(key.folder(out), subjects, rows, time.perf_counter() - start)
+
+
+def _flatten(partial: Path) -> None:
+    """Spark's output (``data/region=…/part-….parquet`` and its markers) moved up beside the
+    manifest, its markers dropped."""
+    written = partial / "data"
+    for region in written.glob("region=*"):
+        region.rename(partial / region.name)
+    shutil.rmtree(written)
+
+
+def _count(partial: Path, subject: str) -> tuple[int, int]:
+    """Subjects and rows written (read back from the files, not trusted from the tasks)."""
+    files = sorted(partial.glob("region=*/*.parquet"))
+    if not files:
+        return 0, 0
+    ids = pq.ParquetDataset(files, partitioning=None).read(columns=[subject]).column(subject)
+    return len(ids.unique()), len(ids)
+
+
+def _schema(model: ServedModel) -> str:
+    """The Spark schema of the answers: the model's columns, its version and the region."""
+    spark_types = {"string": "string", "long": "bigint", "double": "double", "boolean": "boolean"}
+    columns = [f"`{c}` {spark_types[t]}" for c, t in model.types.items()]  # type: ignore[attr-defined]
+    return ", ".join([*columns, f"{VERSION_COLUMN} string", "region string"])
+
+
+#: The model each Python worker has loaded (`_load`), by folder: loaded once, used per task.
+_LOADED: dict[str, ServedModel] = {}
+
+
+def _load(folder: str) -> ServedModel:
+    if folder not in _LOADED:
+        _LOADED.clear()
+        _LOADED[folder] = served(mlflow.pyfunc.load_model(folder, suppress_warnings=True))
+    return _LOADED[folder]
+
+
+def _counted(job: Job, region: str) -> UptakeCounts:
+    """Stage one: the course uptake counts of one region."""
+    records, _ = region_records(Path(job.data), region, COUNTED_TABLES, job.snapshot_id)
+    return uptake_counts(records, Catalogue.from_records(records), job.as_of)
+
+
+def _scorer(
+    job: Job, counts: UptakeCounts
+) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
+    """Stage two, as `mapInPandas` runs it: each batch of region codes in, their answers out."""
+
+    def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from pyspark import SparkFiles, TaskContext
+
+        model = _load(SparkFiles.get(job.model_file))
+        context = TaskContext.get()
+        first_attempt = context is not None and context.attemptNumber() == 0
+        for batch in batches:
+            for region in batch["region"]:
+                yield from region_answers(job, model, str(region), counts)
+                if first_attempt and region in job.fail_once:
+                    raise InjectedFailure(f"the first attempt at region {region} fails (a test)")
+
+    return score
+
+
+def region_answers(
+    job: Job, model: ServedModel, region: str, counts: UptakeCounts
+) -> Iterator[pd.DataFrame]:
+    """One region's answers, chunk by chunk, as the pyfunc gives them to `jenjang score`."""
+    records, birth_dates = region_records(Path(job.data), region, FEATURE_TABLES, job.snapshot_id)
+    data = Data(records, birth_dates, population={job.as_of: counts})
+    model.use_data(data)
+    columns = list(model.types)  # type: ignore[attr-defined]
+    for chunk in model.precompute(job.as_of, job.depth):  # type: ignore[attr-defined]
+        if not chunk:
+            continue
+        frame = pd.DataFrame(chunk, columns=columns)
+        for name in model.structured:
+            frame[name] = [json.dumps(value, ensure_ascii=False) for value in frame[name]]
+        yield frame.assign(**{VERSION_COLUMN: job.version, "region": region})
+
+
+def read_answers(folder: Path) -> pd.DataFrame:
+    """A national answer set as one frame (tests and small checks: a country's does not fit)."""
+    files = sorted(Path(folder).glob("region=*/*.parquet"))
+    frames = []
+    for file in files:
+        frame = pq.read_table(file, partitioning=None).to_pandas()
+        frames.append(frame.assign(region=file.parent.name.removeprefix("region=")))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
