@@ -105,6 +105,11 @@ class Catalogue:
         """The courses as plain dicts, by catalogue position (cheap per-answer lookups)."""
         return self.courses.to_dict("records")  # type: ignore[return-value]
 
+    @cached_property
+    def entries_by_course(self) -> list[np.ndarray]:
+        """Each course's entry positions (catalogue column → entries), found once."""
+        return [np.flatnonzero(self.entry_course == k) for k in range(len(self.ids))]
+
     def entries_of(self, courses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For course positions `courses` (one per take): (take index, entry index) pairs."""
         order = np.argsort(self.entry_course, kind="stable")

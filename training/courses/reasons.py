@@ -72,6 +72,9 @@ class Explainer:
         self.measured = measured
         self.now = entry_gains(levels[None, :], required[None, :], catalogue, share)
         self.later = entry_gains(levels[None, :], following[None, :], catalogue, share)
+        # what each entry closes, computed once: a list explains ten courses of a person
+        self.closed_now = self.now.closed[0]
+        self.closed_later = self.later.closed[0]
 
     def reasons(self, course: int) -> list[Reason]:
         """Reasons for catalogue column `course`, most binding first."""
@@ -91,13 +94,13 @@ class Explainer:
         step = next_family().get(str(self.person["family"]), "")
         step_id, step_en = _family_names().get(step, (step, step))
         out: list[Reason] = []
-        for j in np.flatnonzero(self.catalogue.entry_course == course):
+        for j in self.catalogue.entries_by_course[course]:
             c = self.catalogue.entry_competency[j]
             code = codes[c]
             name_id, name_en = _competency_names()[code]
             before, after = float(self.now.before[0, j]), float(self.now.after[0, j])
             basis_id, basis_en = _basis(self.measured[c])
-            if self.now.closed[0, j] >= MIN_REASON_GAIN:
+            if self.closed_now[j] >= MIN_REASON_GAIN:
                 need = float(self.now.required[0, j])
                 out.append(
                     _gap_reason("gap_current", code, before, after, need, self.title, None)
@@ -110,7 +113,7 @@ class Explainer:
                         f"the course; the standard is {need:.0f}.",
                     }
                 )
-            elif step and self.later.closed[0, j] >= MIN_REASON_GAIN:
+            elif step and self.closed_later[j] >= MIN_REASON_GAIN:
                 need = float(self.later.required[0, j])
                 out.append(
                     _gap_reason("gap_next", code, before, after, need, self.title, step)

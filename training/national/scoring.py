@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import operator
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -84,6 +85,7 @@ def champion(settings: registry.RegistrySettings, name: str, into: Path) -> tupl
     if version is None:
         raise LookupError(f"{name} has no champion: promote a version first")
     check_contract(client.get_model_version(name, version).tags, name, version)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     local = mlflow.artifacts.download_artifacts(
         artifact_uri=f"models:/{name}/{version}", dst_path=str(into)
     )
