@@ -50,7 +50,30 @@ def national_lines(work: Path, tracking: str, artifacts: str) -> list[str]:
                 tracking=tracking,
                 artifacts=artifacts,
             )
-        points.append({"regions": regions, "asn": gen["result"]["asn"], "gen": gen, "runs": runs})
+        index = measure(
+            national.batch_index,
+            data=str(data),
+            out=str(work / f"index-{regions}"),
+            master="local[2]",
+            tracking=tracking,
+            artifacts=artifacts,
+        )
+        found = measure(
+            national.search,
+            index=str(work / f"index-{regions}"),
+            tracking=tracking,
+            artifacts=artifacts,
+        )
+        points.append(
+            {
+                "regions": regions,
+                "asn": gen["result"]["asn"],
+                "gen": gen,
+                "runs": runs,
+                "index": index,
+                "search": found,
+            }
+        )
     _plot(points)
     return _lines(points)
 
@@ -78,6 +101,26 @@ def _lines(points: list[dict[str, Any]]) -> list[str]:
             f"{p['asn'] / gen['seconds']:,.0f} | {run['seconds']:.0f} s | "
             f"{p['asn'] / run['seconds']:,.0f} | {run['result']['tree_peak_mib']:,.0f} MiB |"
         )
+    lines += [
+        "",
+        "Vacancy search (`jenjang batch index` on local[2], then `VacancyIndex.search`: a post's "
+        "top 10 among the eligible of its family in the whole country, ranked by the placement "
+        "champion; 60 structural posts drawn at random, each searched twice: the first search "
+        'of a family reads it from the index, "cold"):',
+        "",
+        "| ASN | index build | largest family pool | cold p50 / max | warm p50 | warm p99 "
+        "| search peak |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in points:
+        index, found = p["index"], p["search"]["result"]
+        lines.append(
+            f"| {p['asn']:,} | {index['seconds']:.0f} s, peak "
+            f"{index['result']['tree_peak_mib']:,.0f} MiB | {max(found['pools'].values()):,} | "
+            f"{found['cold_p50_ms']:.0f} / {found['cold_max_ms']:.0f} ms | "
+            f"{found['p50_ms']:.0f} ms | {found['p99_ms']:.0f} ms | "
+            f"{p['search']['peak_mib']:,.0f} MiB |"
+        )
     first = points[0]
     if "local[1]" in first["runs"]:
         one, two = first["runs"]["local[1]"]["seconds"], first["runs"]["local[2]"]["seconds"]
@@ -96,7 +139,11 @@ def _lines(points: list[dict[str, Any]]) -> list[str]:
             f"({last['asn']:,} ASN), the whole country ({NATIONAL:,} ASN, {REGIONS} regions) "
             f"takes about {NATIONAL / gen_rate / 60:.0f} min to generate (target ≤ 30) and "
             f"{NATIONAL / score_rate / 60:.0f} min to score on local[2] (target ≤ 30). Memory "
-            "does not grow with the size: a worker holds one region.",
+            "does not grow with the size: a worker holds one region. A search's cost grows with "
+            "the eligible pool of the post's family: at "
+            f"{NATIONAL / last['asn']:.1f}× the people, about "
+            f"{last['search']['result']['p99_ms'] * NATIONAL / last['asn']:.0f} ms p99 "
+            "(target ≤ 1 s).",
         ]
     lines += ["", f"![time against size]({PLOT.name})"]
     return lines

@@ -17,7 +17,7 @@ from features.asof.frame import build_feature_frame
 from features.asof.positions import standard_matrix
 from features.asof.post_pairs import People, Post, candidate_features
 from features.asof.records import Records, active_at
-from features.asof.transformers import LevelImputer
+from features.asof.transformers import LevelImputer, LevelSums
 from features.rules.eligibility import RuleResult, eligibility_facts, evaluate
 
 log = logging.getLogger(__name__)
@@ -112,15 +112,23 @@ class View:
         return self._eligibility[family]
 
 
-def build_view(records: Records, as_of: pd.Timestamp, birth_dates: pd.Series) -> View:
+def build_view(
+    records: Records,
+    as_of: pd.Timestamp,
+    birth_dates: pd.Series,
+    population: LevelSums | None = None,
+) -> View:
     """Describe everyone active with a known position on `as_of`. Birth dates only feed the
     legal age limit of eligibility (`features.store.personal.load_birth_dates`), never a feature;
-    they are required, since without them every JPT candidate would silently fail it."""
+    they are required, since without them every JPT candidate would silently fail it.
+    `population`: the measured levels of everyone when `records` hold only a part (a region of
+    a country), so that unmeasured levels are estimated from the country's means."""
     people = active_at(records, as_of)[["employee_id"]].assign(as_of=as_of)
     frame = build_feature_frame(people, records)
     frame = frame[frame["family"].notna()].set_index("employee_id", drop=False)
     frame.index.name = None
-    levels = LevelImputer().fit(frame).fill(frame)
+    imputer = LevelImputer().fit_sums(population) if population else LevelImputer().fit(frame)
+    levels = imputer.fill(frame)
     facts = eligibility_facts(records, as_of, birth_dates).reindex(frame.index)
     return View(as_of, frame, levels, facts, standard_matrix(records))
 

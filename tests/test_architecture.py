@@ -136,8 +136,7 @@ ALLOWED: dict[str, set[str]] = {
         "training.courses",  # course effects learned from re-assessments
         "training.truth",
     },
-    "training.national": {"features.asof", "features.store"}
-    | {"training.answers", "training.contract", "training.registry"},
+    "training.national": _FEATURES | {"training.answers", "training.contract", "training.registry"},
     "training.cli": _FEATURES
     | {"features.cli", "features.ingest"}
     | {f"training.{room}" for room in ("kind", "kinds", "run", "contract", "registry")}

@@ -31,6 +31,7 @@ from mlflow.pyfunc import PythonModel
 from features.asof.course_pairs import UptakeCounts
 from features.asof.frame import FEATURE_SET_VERSION
 from features.asof.records import Records
+from features.asof.transformers import LevelSums
 from features.planning.plans import Plan
 from features.view import View, build_view
 
@@ -113,24 +114,43 @@ class Dated(dict[pd.Timestamp, T]):
         return self[as_of]
 
 
+@dataclass(frozen=True)
+class Population:
+    """What models read of everyone on a date, counted over the whole population: the recent
+    uptake of each course (`UptakeCounts`) and the measured levels that estimate unmeasured ones
+    (`LevelSums`). Given when the records hold only part of it (a region of a national batch
+    job, `training.national`), so a part's answers are the whole's."""
+
+    uptake: UptakeCounts | None = None
+    levels: LevelSums | None = None
+
+    def __add__(self, other: Population) -> Population:
+        return Population(_add(self.uptake, other.uptake), _add(self.levels, other.levels))
+
+
+def _add(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else a + b
+
+
 @dataclass
 class Data:
-    """What models answer from: records, birth dates, and the views built from them.
-
-    `population`: counts over the whole population by date, when `records` hold only part of
-    it (one region of a national batch job, `training.national`): what a model reads of
-    everyone (the recent uptake of each course) then is the whole's, not the part's."""
+    """What models answer from: records, birth dates, and the views built from them;
+    `population` by date when the records are part of a population (`Population`)."""
 
     records: Records
     birth_dates: pd.Series  # index employee_id; the legal age limit only, never a feature
     views: Dated[View] = field(default_factory=Dated)
-    population: dict[pd.Timestamp, UptakeCounts] = field(default_factory=dict)
+    population: dict[pd.Timestamp, Population] = field(default_factory=dict)
 
     def view(self, as_of: pd.Timestamp) -> View:
         """Everyone active on `as_of`, described once however many models ask."""
-        return self.views.get_or_build(
-            as_of, lambda day: build_view(self.records, day, self.birth_dates)
-        )
+
+        def build(day: pd.Timestamp) -> View:
+            whole = self.population.get(day)
+            levels = whole.levels if whole is not None else None
+            return build_view(self.records, day, self.birth_dates, levels)
+
+        return self.views.get_or_build(as_of, build)
 
     @classmethod
     def from_database(cls, database_url: str, cache: Path | None = None) -> Data:

@@ -1,9 +1,10 @@
-"""Steps of national scale (issue 20): region-parallel generation and the Spark batch job.
+"""Steps of national scale (issue 20): region-parallel generation, the Spark jobs, the search.
 
 Figures: generation of the first N national regions on worker processes (time, the parent's
-peak and the largest worker's), and `jenjang batch score --engine spark` over them on
+peak and the largest worker's); `jenjang batch score` and `jenjang batch index` over them on
 ``local[1]`` or ``local[2]`` (time, and the peak of the whole process tree: driver, Spark's JVM
-and its Python workers, sampled twice a second).
+and its Python workers, sampled twice a second); vacancy search over the index (latency of a
+post's top 10 and the searching process's peak).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import resource
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,22 +32,70 @@ def generate(regions: int, workers: int, out: str, seed: int = 1) -> dict[str, A
     return {"asn": sum(config.region_sizes()), "worker_peak_mib": children}
 
 
+#: The day the national jobs score and index (the generated data's extraction).
+AS_OF = "2026-06-30"
+
+
 def batch_score(data: str, out: str, master: str, tracking: str, artifacts: str) -> dict[str, Any]:
     """Run ``jenjang batch score`` as a user does, with the registry at `tracking`; its own
     report, and the peak memory of its process tree."""
-    command = [
-        str(Path(sys.executable).with_name("jenjang")),
-        "batch",
-        "score",
-        "--data",
-        data,
-        "--out",
-        out,
-        "--master",
-        master,
-        "--as-of",
-        "2026-06-30",
-    ]
+    return _jenjang(
+        ["batch", "score", "--data", data, "--out", out, "--master", master], tracking, artifacts
+    )
+
+
+def batch_index(data: str, out: str, master: str, tracking: str, artifacts: str) -> dict[str, Any]:
+    """Run ``jenjang batch index`` as a user does; as `batch_score`."""
+    return _jenjang(
+        ["batch", "index", "--data", data, "--out", out, "--master", master], tracking, artifacts
+    )
+
+
+def search(
+    index: str, tracking: str, artifacts: str, posts: int = 60, seed: int = 0
+) -> dict[str, Any]:
+    """Vacancy search over the index under `index`: `posts` structural posts drawn at random,
+    each searched twice (the first search of a family reads it: "cold"); latencies in ms."""
+    import mlflow
+    import numpy as np
+
+    from training import registry
+    from training.contract import PLACEMENT_SUCCESS, served
+    from training.national.vacancies import VacancyIndex
+    from training.registry import RegistrySettings
+
+    client = registry.configure(RegistrySettings(tracking_uri=tracking, artifact_root=artifacts))
+    version = registry.alias_version(client, PLACEMENT_SUCCESS, registry.CHAMPION)
+    scorer = served(mlflow.pyfunc.load_model(f"models:/{PLACEMENT_SUCCESS}/{version}")).fitted
+    opened = time.perf_counter()
+    found = VacancyIndex.latest(Path(index))
+    open_ms = 1000 * (time.perf_counter() - opened)
+    chosen = np.random.default_rng(seed).choice(found.posts.index, posts, replace=False)
+    cold: list[float] = []
+    warm: list[float] = []
+    pools: dict[str, int] = {}
+    for position_id in chosen:
+        for timings in (cold, warm):
+            start = time.perf_counter()
+            found.search(str(position_id), scorer, k=10)
+            timings.append(1000 * (time.perf_counter() - start))
+        family = found.post(str(position_id)).family
+        pools[family] = len(found.pool(family).position_id)
+    return {
+        "open_ms": open_ms,
+        "cold_p50_ms": float(np.percentile(cold, 50)),
+        "cold_max_ms": float(np.max(cold)),
+        "p50_ms": float(np.percentile(warm, 50)),
+        "p99_ms": float(np.percentile(warm, 99)),
+        "pools": pools,
+        "posts": posts,
+    }
+
+
+def _jenjang(arguments: list[str], tracking: str, artifacts: str) -> dict[str, Any]:
+    """Run a ``jenjang`` command with the registry at `tracking`: its last line and the peak
+    memory of its process tree."""
+    command = [str(Path(sys.executable).with_name("jenjang")), *arguments, "--as-of", AS_OF]
     env = {"JENJANG_TRACKING_URI": tracking, "JENJANG_ARTIFACT_ROOT": artifacts}
     process = subprocess.Popen(
         command,
@@ -60,7 +110,7 @@ def batch_score(data: str, out: str, master: str, tracking: str, artifacts: str)
     stdout, stderr = process.communicate()
     peak.stop()
     if process.returncode != 0:
-        raise SystemExit(f"jenjang batch score failed:\n{stderr[-3000:]}")
+        raise SystemExit(f"jenjang {' '.join(arguments[:2])} failed:\n{stderr[-3000:]}")
     return {"tree_peak_mib": peak.mib, "report": stdout.strip().splitlines()[-1]}
 
 
@@ -93,19 +143,23 @@ class _TreePeak(threading.Thread):
         self.join()
 
 
-def champion(url: str, tracking: str, artifacts: str, truth: str) -> str:
-    """Train the training recommender on the province (default settings, as the demo does) and
-    promote it: the model the national job scores with. Its version."""
+def champion(url: str, tracking: str, artifacts: str, truth: str) -> dict[str, str]:
+    """Train both models on the province (default settings, as the demo does) and promote
+    them: the models the national jobs score and rank with. Their versions."""
+    from training.contract import PLACEMENT_SUCCESS
     from training.courses.kind import TrainConfig, TrainingRecs
+    from training.placement.kind import PlacementConfig, PlacementSuccess
     from training.promotion import promote
     from training.registry import RegistrySettings
     from training.run import train
 
     settings = RegistrySettings(database_url=url, tracking_uri=tracking, artifact_root=artifacts)
-    run = train(TrainingRecs(TrainConfig(truth_dir=Path(truth))), settings)
+    recs = train(TrainingRecs(TrainConfig(truth_dir=Path(truth))), settings)
     promote(settings, reason="national benchmark")
-    return str(run.version)
+    placements = train(PlacementSuccess(PlacementConfig(truth_dir=Path(truth))), settings)
+    promote(settings, PLACEMENT_SUCCESS, reason="national benchmark")
+    return {"training-recs": str(recs.version), "placement-success": str(placements.version)}
 
 
 if __name__ == "__main__":
-    run_step(generate, batch_score, champion)
+    run_step(generate, batch_score, batch_index, search, champion)

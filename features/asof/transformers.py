@@ -10,6 +10,7 @@ the locked feature list
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -28,6 +29,51 @@ FEATURE_NAMES_FILE = Path(__file__).with_name("feature_names.txt")
 MIN_FAMILY_OBSERVATIONS = 20
 
 
+@dataclass(frozen=True)
+class LevelSums:
+    """What `LevelImputer` learns from: sums and counts of measured levels per competency,
+    overall and per (family, inside the person's standard or not). The sums of disjoint parts
+    of the population (the regions of a country) add up to the sums of the whole."""
+
+    total: np.ndarray
+    count: np.ndarray
+    family: dict[tuple[str, bool], tuple[np.ndarray, np.ndarray]]
+
+    def __add__(self, other: LevelSums) -> LevelSums:
+        none = (np.zeros_like(self.total), np.zeros_like(self.count))
+        keys = sorted(self.family.keys() | other.family.keys())
+        return LevelSums(
+            self.total + other.total,
+            self.count + other.count,
+            {
+                key: tuple(  # type: ignore[misc]
+                    a + b
+                    for a, b in zip(
+                        self.family.get(key, none), other.family.get(key, none), strict=True
+                    )
+                )
+                for key in keys
+            },
+        )
+
+
+def level_sums(X: pd.DataFrame) -> LevelSums:
+    """The measured levels of a feature frame, summed and counted (`LevelSums`)."""
+    levels = block(X, "level")
+    inside = block(X, "required") > 0
+    families = X["family"].fillna("").to_numpy()
+    family = {}
+    for name in np.unique(families):
+        rows = families == name
+        for flag in (True, False):
+            values = np.where(inside[rows] == flag, levels[rows], np.nan)
+            family[(str(name), flag)] = (
+                np.nansum(values, axis=0),
+                (~np.isnan(values)).sum(axis=0),
+            )
+    return LevelSums(np.nansum(levels, axis=0), (~np.isnan(levels)).sum(axis=0), family)
+
+
 class LevelImputer(TransformerMixin, BaseEstimator):
     """Fill missing ``level__*`` columns with the family's mean measured level.
 
@@ -41,24 +87,19 @@ class LevelImputer(TransformerMixin, BaseEstimator):
         self.min_observations = min_observations
 
     def fit(self, X: pd.DataFrame, y: object = None) -> LevelImputer:
-        levels = block(X, "level")
-        inside = block(X, "required") > 0
-        families = X["family"].fillna("").to_numpy()
-        counts = (~np.isnan(levels)).sum(axis=0)
-        overall = np.nansum(levels, axis=0) / np.maximum(counts, 1)
-        self.overall_ = np.where(counts > 0, overall, 1.0)
-        self.means_: dict[tuple[str, bool], np.ndarray] = {}
-        for family in np.unique(families):
-            for flag in (True, False):
-                rows = families == family
-                values = np.where(inside[rows] == flag, levels[rows], np.nan)
-                counts = (~np.isnan(values)).sum(axis=0)
-                with np.errstate(invalid="ignore"):
-                    mean = np.nansum(values, axis=0) / counts
-                self.means_[(family, flag)] = np.where(
-                    counts >= self.min_observations, mean, self.overall_
-                )
+        self.fit_sums(level_sums(X))
         self.feature_names_in_ = np.array(X.columns, dtype=object)
+        return self
+
+    def fit_sums(self, sums: LevelSums) -> LevelImputer:
+        """Learn the means from sums already taken (`level_sums`, perhaps added up over the
+        regions of a country: the means are then the country's)."""
+        self.overall_ = np.where(sums.count > 0, sums.total / np.maximum(sums.count, 1), 1.0)
+        self.means_: dict[tuple[str, bool], np.ndarray] = {}
+        for key, (total, counts) in sums.family.items():
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = total / counts
+            self.means_[key] = np.where(counts >= self.min_observations, mean, self.overall_)
         return self
 
     def fill(self, X: pd.DataFrame) -> np.ndarray:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from features import reference
 from features.schema import TABLES
+from features.store.regions import is_partitioned
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
 
@@ -135,6 +136,13 @@ def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
         raise FileNotFoundError(f"{folder} is not a folder")
     tables: dict[str, RawTable] = {}
     issues: list[SourceIssue] = []
+    if is_partitioned(folder):
+        message = (
+            "a folder of regions: this is a dataset partitioned by region (the national "
+            "layout), which the Spark jobs read (`jenjang batch score --data`); ingest reads "
+            "one file per table"
+        )
+        issues.append(SourceIssue("error", "employees/", message))
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue

@@ -191,3 +191,23 @@ def test_the_migrations_build_exactly_the_declared_tables(
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, metadata)
     assert differences == []
+
+
+def test_a_national_dataset_is_refused_with_where_it_belongs(
+    tmp_path: Path, sqlite_engine: sa.Engine
+) -> None:
+    """A dataset partitioned by region is read by the Spark jobs, not loaded into a database:
+    the report says so instead of listing tables as missing, and nothing is written."""
+    from dataclasses import replace
+
+    from features.synth import GeneratorConfig
+    from features.synth.partitioned import generate_partitioned
+
+    config = replace(GeneratorConfig.for_scale("national", seed=3).first_regions(1), employees=60)
+    generate_partitioned(config, tmp_path / "national", workers=1)
+    report = validate_folder(tmp_path / "national")
+    assert any(
+        p.source == "employees/" and "jenjang batch score" in p.message for p in report.errors
+    )
+    with pytest.raises(IngestRejected):
+        ingest_folder(tmp_path / "national", sqlite_engine)

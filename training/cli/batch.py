@@ -55,10 +55,7 @@ def score(
 
     if engine not in ENGINES:
         _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    except ValueError:
-        _fail(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+    day = _day(as_of)
     settings = dict(_setting(item) for item in conf or [])
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="jenjang-model-") as holder:
@@ -89,6 +86,101 @@ def score(
         f"{written.subjects:,} people, {written.rows:,} answers → {written.folder} "
         f"(done in {time.perf_counter() - start:.0f} s)"
     )
+
+
+@batch_app.command("index")
+def index(
+    data: Annotated[
+        Path, typer.Option(help="A dataset partitioned by region (data generate --scale national).")
+    ],
+    out: Annotated[Path, typer.Option(help="Where the index goes (beside the answer sets).")],
+    engine: Annotated[str, typer.Option(help="The distributed engine: spark.")] = "spark",
+    master: Annotated[str, typer.Option(help="Spark master (as for batch score).")] = "local[*]",
+    as_of: Annotated[
+        str | None, typer.Option(help="The day indexed (YYYY-MM-DD; default today).")
+    ] = None,
+    partitions: Annotated[
+        int | None, typer.Option(min=1, help="Spark tasks (default: one per region).")
+    ] = None,
+    conf: Annotated[
+        list[str] | None, typer.Option(help="More Spark settings, spark.NAME=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Index the day's eligible candidates of every structural family in DATA, with what
+    ranking reads of them, for `jenjang batch candidates` (vacancy search across the country)."""
+    import pandas as pd
+
+    from training.national.spark import JavaMissing, start_session
+    from training.national.vacancies import index_country
+
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    day = _day(as_of)
+    start = time.perf_counter()
+    try:
+        spark = start_session(master, "jenjang batch index", dict(map(_setting, conf or [])))
+    except JavaMissing as error:
+        _fail(str(error))
+    try:
+        written = index_country(spark, data, out, pd.Timestamp(day), partitions, typer.echo)
+    except ValueError as error:
+        _fail(str(error))
+    finally:
+        spark.stop()
+    typer.echo(
+        f"{written.rows:,} eligible candidacies → {written.folder} "
+        f"(done in {time.perf_counter() - start:.0f} s)"
+    )
+
+
+@batch_app.command("candidates")
+def candidates(
+    position: Annotated[str, typer.Argument(help="A structural post's position_id.")],
+    index_root: Annotated[
+        Path, typer.Option("--index", help="Where `jenjang batch index` wrote (its --out).")
+    ],
+    k: Annotated[int, typer.Option(min=1, max=50, help="How many candidates.")] = 10,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="Only people of these agencies (repeatable).")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="The index of this day (default: the newest).")
+    ] = None,
+) -> None:
+    """The post's best eligible candidates in the whole country, ranked by the placement
+    champion, with fit per competency and reasons (JSON lines)."""
+    import json
+
+    import mlflow
+    import pandas as pd
+
+    from training import registry
+    from training.contract import PLACEMENT_SUCCESS, served
+    from training.national.vacancies import VacancyIndex
+
+    try:
+        index = VacancyIndex.latest(index_root, pd.Timestamp(_day(as_of)) if as_of else None)
+        client = registry.configure(registry.get_registry_settings())
+        version = registry.alias_version(client, PLACEMENT_SUCCESS, registry.CHAMPION)
+        if version is None:
+            raise LookupError(f"{PLACEMENT_SUCCESS} has no champion: promote a version first")
+        model = served(mlflow.pyfunc.load_model(f"models:/{PLACEMENT_SUCCESS}/{version}"))
+        start = time.perf_counter()
+        found = index.search(position, model.fitted, k, tuple(agency) if agency else None)
+    except (FileNotFoundError, KeyError, LookupError) as error:
+        _fail(str(error.args[0]) if error.args else str(error))
+    for row in found:
+        typer.echo(json.dumps(row | {"model_version": version}, ensure_ascii=False))
+    typer.echo(
+        f"{len(found)} candidates in {1000 * (time.perf_counter() - start):.0f} ms", err=True
+    )
+
+
+def _day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else dt.date.today()
+    except ValueError:
+        _fail(f"--as-of {value!r} is not a date (YYYY-MM-DD)")
 
 
 def _setting(item: str) -> tuple[str, str]:

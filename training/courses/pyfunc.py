@@ -57,7 +57,8 @@ class TrainingRecsModel(ServedModel):
         data = self.data()
 
         def build(day: pd.Timestamp) -> RecommendationEngine:
-            counts = data.population.get(day)
+            whole = data.population.get(day)
+            counts = whole.uptake if whole is not None else None
             uptake = counts.shares() if counts is not None else None
             frame = data.view(day).frame
             return RecommendationEngine(self.fitted, data.records, day, frame=frame, uptake=uptake)

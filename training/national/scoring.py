@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import json
 import operator
 import os
 import shutil
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import mlflow
+import orjson
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -39,7 +39,14 @@ from features.store.reads import FEATURE_TABLES
 from features.store.regions import folder_snapshot_id, region_records, regions_of
 from training import registry
 from training.answers import AnswerKey, Written, partial_folder, publish
-from training.contract import Data, Precomputing, ServedModel, check_contract, served
+from training.contract import (
+    Data,
+    Population,
+    Precomputing,
+    ServedModel,
+    check_contract,
+    served,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -222,15 +229,15 @@ def region_answers(
 ) -> Iterator[pd.DataFrame]:
     """One region's answers, chunk by chunk, as the pyfunc gives them to `jenjang score`."""
     records, birth_dates = region_records(Path(job.data), region, FEATURE_TABLES, job.snapshot_id)
-    data = Data(records, birth_dates, population={job.as_of: counts})
+    data = Data(records, birth_dates, population={job.as_of: Population(uptake=counts)})
     model.use_data(data)
     columns = list(model.types)  # type: ignore[attr-defined]
     for chunk in model.precompute(job.as_of, job.depth):  # type: ignore[attr-defined]
         if not chunk:
             continue
         frame = pd.DataFrame(chunk, columns=columns)
-        for name in model.structured:
-            frame[name] = [json.dumps(value, ensure_ascii=False) for value in frame[name]]
+        for name in model.structured:  # JSON text, as `jenjang score` stores it
+            frame[name] = [orjson.dumps(value).decode() for value in frame[name]]
         yield frame.assign(**{VERSION_COLUMN: job.version, "region": region})
 
 

@@ -1,0 +1,126 @@
+"""Vacancy search across the country: the index's top k is the province ranking over everyone.
+
+Brute force here is the province path itself: `rank_candidates` over one in-memory view of the
+whole (small) country, every eligible person scored. The index holds only the eligible of each
+family, built region by region on Spark with the country's level means; searching it must give
+the same people in the same order with the same scores, reasons and dates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.asof.records import from_frames
+from features.planning.ranking import rank_candidates
+from features.schema import TABLES
+from features.view import STRUCTURAL_FAMILIES, View, build_view, vacancy_post
+from service.settings import ServiceSettings
+from tests.national.conftest import AS_OF
+from training import registry
+from training.contract import PLACEMENT_SUCCESS, served
+from training.national.vacancies import VacancyIndex, index_country
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = [pytest.mark.slow, pytest.mark.spark]
+
+
+@pytest.fixture(scope="module")
+def index(
+    spark: SparkSession, national_dataset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> VacancyIndex:
+    out = tmp_path_factory.mktemp("index")
+    written = index_country(spark, national_dataset, out, AS_OF, partitions=2)
+    assert written.rows > 0
+    return VacancyIndex.latest(out)
+
+
+@pytest.fixture(scope="module")
+def country(national_dataset: Path) -> tuple[View, object]:
+    """The whole small country in one view, as the province path holds a province."""
+    tables = {}
+    for name in TABLES:
+        if (national_dataset / f"{name}.parquet").is_file():
+            tables[name] = pd.read_parquet(national_dataset / f"{name}.parquet")
+        elif (national_dataset / name).is_dir():
+            files = sorted((national_dataset / name).glob("region=*/*.parquet"))
+            tables[name] = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    births = pd.to_datetime(tables["employees"].set_index("employee_id")["birth_date"])
+    records = from_frames(tables)
+    return build_view(records, AS_OF, births), records
+
+
+@pytest.fixture(scope="module")
+def scorer(served: ServiceSettings) -> object:
+    client = registry.configure(served)
+    version = registry.alias_version(client, PLACEMENT_SUCCESS, registry.CHAMPION)
+    return served_model(version).fitted
+
+
+def served_model(version: str | None):  # type: ignore[no-untyped-def]
+    return served(mlflow.pyfunc.load_model(f"models:/{PLACEMENT_SUCCESS}/{version}"))
+
+
+def test_the_index_search_is_the_province_ranking_over_the_whole_country(
+    index: VacancyIndex, country: tuple[View, object], scorer: object
+) -> None:
+    view, records = country
+    posts = list(index.posts.index)
+    assert len(posts) > 30 and set(index.posts["family"]) <= set(STRUCTURAL_FAMILIES)
+    compared = 0
+    for position_id in posts:
+        post = vacancy_post(records, position_id, view.standards)  # type: ignore[arg-type]
+        expected = rank_candidates(view, post, scorer, k=10)  # type: ignore[arg-type]
+        found = index.search(position_id, scorer, k=10)  # type: ignore[arg-type]
+        assert [r["employee_id"] for r in found] == list(expected["employee_id"]), position_id
+        if not found:
+            continue
+        compared += 1
+        np.testing.assert_allclose([r["score"] for r in found], expected["score"], rtol=1e-9)
+        assert [r["eligible_from"] for r in found] == list(expected["eligible_from"])
+        assert [r["reasons"] for r in found] == list(expected["reasons"])
+        first = found[0]
+        assert first["as_of"] == AS_OF.date().isoformat() and first["failed_rules"] == []
+        standard = view.standard(position_id)
+        assert [f["competency_code"] for f in first["fit"]] == [
+            c for c, need in zip(view.standards.columns, standard, strict=True) if need > 0
+        ]
+    assert compared > 20
+
+
+def test_a_search_can_be_narrowed_to_agencies(
+    index: VacancyIndex, country: tuple[View, object], scorer: object
+) -> None:
+    view, records = country
+    position_id = next(
+        p
+        for p in index.posts.index
+        if len(index.search(p, scorer, k=50)) >= 5  # type: ignore[arg-type]
+    )
+    agency = index.search(position_id, scorer, k=50)[-1]["agency_id"]  # type: ignore[arg-type]
+    post = vacancy_post(records, position_id, view.standards)  # type: ignore[arg-type]
+    among = (view.frame["agency_id"] == agency).to_numpy()
+    expected = rank_candidates(view, post, scorer, k=10, among=among)  # type: ignore[arg-type]
+    found = index.search(position_id, scorer, k=10, agencies=(agency,))  # type: ignore[arg-type]
+    assert [r["employee_id"] for r in found] == list(expected["employee_id"])
+    assert {r["agency_id"] for r in found} == {agency}
+
+
+def test_a_post_the_index_cannot_rank_is_named(index: VacancyIndex, country) -> None:  # type: ignore[no-untyped-def]
+    view, _ = country
+    functional = view.frame.loc[~view.frame["family"].isin(STRUCTURAL_FAMILIES), "position_id"]
+    with pytest.raises(KeyError, match="not a structural post"):
+        index.post(str(functional.iloc[0]))
+    with pytest.raises(KeyError, match="'NOPE' is not a structural post"):
+        index.post("NOPE")
+
+
+def test_no_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="build one with `jenjang batch index`"):
+        VacancyIndex.latest(tmp_path)
