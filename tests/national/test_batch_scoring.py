@@ -130,8 +130,8 @@ def test_a_failed_task_is_retried_without_writing_any_answer_twice(
     by_region: tuple[pd.DataFrame, dict[str, object]],
     tmp_path: Path,
 ) -> None:
-    """The task holding R001 fails on its first attempt after yielding R001's answers: Spark
-    tries it again, and only the second attempt's rows are in the set."""
+    """The task holding R001 fails on its first attempt after writing part of R001's answers:
+    Spark tries it again, and only the second attempt's rows are in the set."""
     answers, manifest = _run(
         spark, national_dataset, tmp_path, champion_model, partitions=2, fail_once=("R001",)
     )
@@ -139,3 +139,4 @@ def test_a_failed_task_is_retried_without_writing_any_answer_twice(
     pd.testing.assert_frame_equal(answers, by_region[0])
     assert manifest["rows"] == len(by_region[0])
     assert not list(tmp_path.rglob(".writing-*"))  # nothing half-written left behind
+    assert not list(tmp_path.rglob(".part-*"))
