@@ -62,19 +62,22 @@ def generate(
     from features.synth import GeneratorConfig, generate_dataset, next_cycle_config
 
     try:
-        if scale != "national" and (regions is not None or workers is not None):
+        if next_cycle_of is None and scale != "national" and (regions, workers) != (None, None):
             raise ValueError("--regions and --workers are for --scale national")
+        if workers is not None and workers < 1:
+            raise ValueError(f"--workers must be at least 1, not {workers}")
         if next_cycle_of is not None:
             given = (
                 employees is not None,
+                regions is not None,
                 seed != 42,
                 scale != "province",
                 file_format != "parquet",
             )
             if any(given):
                 raise ValueError(
-                    "--next-cycle-of takes the scale, head count, seed and format of the "
-                    "dataset it continues; leave those options out"
+                    "--next-cycle-of takes the scale, head count, regions, seed and format of "
+                    "the dataset it continues; leave those options out"
                 )
             if out.resolve() == next_cycle_of.resolve():
                 raise ValueError(
@@ -89,6 +92,8 @@ def generate(
                 config = config.first_regions(regions)
         if config.scale == "national":
             summary = _generate_national(config, out, workers or os.cpu_count() or 1)
+        elif workers is not None:
+            raise ValueError(f"--workers is for national datasets; {next_cycle_of} is a province")
         else:
             summary = generate_dataset(config, out, progress=True)
     except ValueError as error:

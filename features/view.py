@@ -116,18 +116,19 @@ def build_view(
     records: Records,
     as_of: pd.Timestamp,
     birth_dates: pd.Series,
-    population: LevelSums | None = None,
+    level_sums: LevelSums | None = None,
 ) -> View:
     """Describe everyone active with a known position on `as_of`. Birth dates only feed the
     legal age limit of eligibility (`features.store.personal.load_birth_dates`), never a feature;
     they are required, since without them every JPT candidate would silently fail it.
-    `population`: the measured levels of everyone when `records` hold only a part (a region of
+    `level_sums`: the measured levels of everyone when `records` hold only a part (a region of
     a country), so that unmeasured levels are estimated from the country's means."""
     people = active_at(records, as_of)[["employee_id"]].assign(as_of=as_of)
     frame = build_feature_frame(people, records)
     frame = frame[frame["family"].notna()].set_index("employee_id", drop=False)
     frame.index.name = None
-    imputer = LevelImputer().fit_sums(population) if population else LevelImputer().fit(frame)
+    imputer = LevelImputer()
+    imputer = imputer.fit(frame) if level_sums is None else imputer.fit_sums(level_sums)
     levels = imputer.fill(frame)
     facts = eligibility_facts(records, as_of, birth_dates).reindex(frame.index)
     return View(as_of, frame, levels, facts, standard_matrix(records))

@@ -124,13 +124,6 @@ class Population:
     uptake: UptakeCounts | None = None
     levels: LevelSums | None = None
 
-    def __add__(self, other: Population) -> Population:
-        return Population(_add(self.uptake, other.uptake), _add(self.levels, other.levels))
-
-
-def _add(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else a + b
-
 
 @dataclass
 class Data:

@@ -21,7 +21,6 @@ from pathlib import Path
 import pandas as pd
 
 from features.asof.records import Records, from_frames
-from features.schema import TABLES
 
 #: The file of one region's rows of a table.
 PART = "part-0.parquet"
@@ -50,18 +49,31 @@ def regions_of(folder: Path) -> list[str]:
         )
     manifest = folder / MANIFEST
     if manifest.is_file():
-        config = json.loads(manifest.read_text()).get("config", {})
-        if config.get("regions"):
-            return [str(r["code"]) for r in config["regions"]]
-    return sorted(p.name.removeprefix("region=") for p in (folder / "employees").glob("region=*"))
+        written = json.loads(manifest.read_text())
+        if not written.get("complete"):
+            raise ValueError(
+                f"{folder} holds an incomplete dataset ({MANIFEST} says so): its generation "
+                "was interrupted; generate it again"
+            )
+        if written.get("config", {}).get("regions"):
+            return [str(r["code"]) for r in written["config"]["regions"]]
+    found = sorted(p.name.removeprefix("region=") for p in (folder / "employees").glob("region=*"))
+    if not found:
+        raise ValueError(f"{folder}/employees holds no region=<code> folders")
+    return found
 
 
 def _table(folder: Path, name: str, region: str, columns: list[str] | None) -> pd.DataFrame:
-    """One table of one region (a national catalogue is the same file for every region)."""
+    """One table of one region (a national catalogue is the same file for every region). A
+    missing file is an error naming it: a region scored without its trainings, say, would be
+    scored wrong without a word."""
     national = folder / f"{name}.parquet"
     path = national if national.is_file() else partition(folder, name, region)
     if not path.is_file():
-        return pd.DataFrame(columns=columns or [c.name for c in TABLES[name].columns])
+        raise FileNotFoundError(
+            f"{path} is missing: region {region} has no {name} table (write an empty file "
+            "when the region has no rows)"
+        )
     return pd.read_parquet(path, columns=columns)
 
 

@@ -176,7 +176,13 @@ def _in_order(pool: ProcessPoolExecutor, jobs: list[_Job], window: int):  # type
         if len(pending) >= window:
             break
     while pending:
-        done = pending.popleft().result()
+        try:
+            done = pending.popleft().result()
+        except BaseException:
+            for waiting in pending:  # a region failed: stop the others at once
+                waiting.cancel()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         following = next(queue, None)
         if following is not None:
             pending.append(pool.submit(_simulate, following))

@@ -197,7 +197,7 @@ def test_a_national_dataset_is_refused_with_where_it_belongs(
     tmp_path: Path, sqlite_engine: sa.Engine
 ) -> None:
     """A dataset partitioned by region is read by the Spark jobs, not loaded into a database:
-    the report says so instead of listing tables as missing, and nothing is written."""
+    the report says so, on the employees folder, and nothing is written."""
     from dataclasses import replace
 
     from features.synth import GeneratorConfig
@@ -211,3 +211,4 @@ def test_a_national_dataset_is_refused_with_where_it_belongs(
     )
     with pytest.raises(IngestRejected):
         ingest_folder(tmp_path / "national", sqlite_engine)
+    assert _count(sqlite_engine, "employees") == 0

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
+from features.asof.records import Records, from_frames
+from features.schema import TABLES
 from features.synth import GeneratorConfig
 from features.synth.partitioned import generate_partitioned
 from service.settings import ServiceSettings
@@ -28,10 +30,24 @@ REGIONS = 3
 @pytest.fixture(scope="session")
 def national_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three national regions of 500 ASN each (seed 11), partitioned by region."""
-    config = replace(GeneratorConfig.for_scale("national", seed=11).first_regions(REGIONS))
+    config = GeneratorConfig.for_scale("national", seed=11).first_regions(REGIONS)
     folder = tmp_path_factory.mktemp("national") / "data"
     generate_partitioned(replace(config, employees=1500), folder, workers=2)
     return folder
+
+
+def whole_country(folder: Path) -> tuple[Records, pd.Series]:
+    """Every region of a partitioned dataset in one set of records, with the birth dates: the
+    province path's view of a (small) country, to compare the national jobs with."""
+    tables = {}
+    for name in TABLES:
+        if (folder / f"{name}.parquet").is_file():
+            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        else:
+            files = sorted((folder / name).glob("region=*/*.parquet"))
+            tables[name] = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    births = pd.to_datetime(tables["employees"].set_index("employee_id")["birth_date"])
+    return from_frames(tables), births
 
 
 @pytest.fixture(scope="session")

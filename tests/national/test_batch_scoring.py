@@ -14,9 +14,7 @@ import mlflow
 import pandas as pd
 import pytest
 
-from features.asof.records import from_frames
-from features.schema import TABLES
-from tests.national.conftest import AS_OF
+from tests.national.conftest import AS_OF, whole_country
 from training.answers import MANIFEST
 from training.contract import TRAINING_RECS, Data, served
 from training.national.scoring import read_answers, score_country
@@ -56,19 +54,9 @@ def _run(
 
 def _in_process(data: Path, folder: Path) -> pd.DataFrame:
     """What the province path answers for everyone of the whole dataset at once."""
-    tables = {}
-    for name in TABLES:
-        national = data / f"{name}.parquet"
-        if national.is_file():
-            tables[name] = pd.read_parquet(national)
-        elif (data / name).is_dir():
-            tables[name] = pd.concat(
-                [pd.read_parquet(p) for p in sorted((data / name).glob("region=*/*.parquet"))],
-                ignore_index=True,
-            )
-    births = tables["employees"].set_index("employee_id")["birth_date"]
+    records, births = whole_country(data)
     model = served(mlflow.pyfunc.load_model(str(folder), suppress_warnings=True))
-    model.use_data(Data(from_frames(tables), pd.to_datetime(births)))
+    model.use_data(Data(records, births))
     rows = [row for chunk in model.precompute(AS_OF, model.depth) for row in chunk]  # type: ignore[attr-defined]
     return pd.DataFrame(rows).sort_values(KEY, ignore_index=True)
 
@@ -109,6 +97,23 @@ def test_every_person_gets_the_answer_of_the_province_path(
     assert all(one["code"] and one["text_id"] and one["text_en"] for one in said)
 
 
+def test_a_day_before_the_models_cutoff_is_refused_before_any_work(
+    spark: SparkSession, national_dataset: Path, champion_model: tuple[str, Path], tmp_path: Path
+) -> None:
+    version, folder = champion_model
+    with pytest.raises(ValueError, match="before training-recs v1's training cutoff"):
+        score_country(
+            spark,
+            national_dataset,
+            tmp_path,
+            folder,
+            TRAINING_RECS,
+            version,
+            pd.Timestamp("2018-01-01"),
+        )
+    assert not list(tmp_path.iterdir())
+
+
 def test_partition_boundaries_change_nothing(
     spark: SparkSession,
     national_dataset: Path,
@@ -132,9 +137,19 @@ def test_a_failed_task_is_retried_without_writing_any_answer_twice(
 ) -> None:
     """The task holding R001 fails on its first attempt after writing part of R001's answers:
     Spark tries it again, and only the second attempt's rows are in the set."""
+    context = spark.sparkContext
+    context.setJobGroup("a task fails once", "retry test")
     answers, manifest = _run(
         spark, national_dataset, tmp_path, champion_model, partitions=2, fail_once=("R001",)
     )
+    tracker = context.statusTracker()
+    failed = [
+        tracker.getStageInfo(stage).numFailedTasks  # type: ignore[union-attr]
+        for job in tracker.getJobIdsForGroup("a task fails once")
+        for stage in tracker.getJobInfo(job).stageIds  # type: ignore[union-attr]
+    ]
+    context.setJobGroup("after the retry test", "")
+    assert sum(failed) == 1  # the failure did happen, and once
     assert not answers.duplicated(KEY).any()
     pd.testing.assert_frame_equal(answers, by_region[0])
     assert manifest["rows"] == len(by_region[0])

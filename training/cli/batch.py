@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Annotated, NoReturn
 
-import pandas as pd
 import typer
 
 batch_app = typer.Typer(
@@ -49,12 +48,15 @@ def score(
 ) -> None:
     """Score everyone in DATA with the champion and write their top-k trainings with reasons,
     the model version and the as_of, as Parquet partitioned by region under OUT."""
+    import pandas as pd
+
+    from training.contract import ContractMismatch
     from training.national.scoring import champion, score_country
-    from training.national.spark import JavaMissing, start_session
+    from training.national.spark import SparkUnavailable, start_session
     from training.registry import get_registry_settings
 
-    if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    _check_engine(engine)
+    _check_data(data)
     day = _day(as_of)
     settings = dict(_setting(item) for item in conf or [])
     start = time.perf_counter()
@@ -63,7 +65,7 @@ def score(
             version, folder = champion(get_registry_settings(), model, Path(holder))
             typer.echo(f"{model} v{version} (champion) downloaded; starting Spark on {master}")
             spark = start_session(master, "jenjang batch score", settings)
-        except (LookupError, JavaMissing) as error:
+        except (LookupError, SparkUnavailable, ContractMismatch) as error:
             _fail(str(error))
         try:
             written = score_country(
@@ -110,16 +112,16 @@ def index(
     ranking reads of them, for `jenjang batch candidates` (vacancy search across the country)."""
     import pandas as pd
 
-    from training.national.spark import JavaMissing, start_session
+    from training.national.spark import SparkUnavailable, start_session
     from training.national.vacancies import index_country
 
-    if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    _check_engine(engine)
+    _check_data(data)
     day = _day(as_of)
     start = time.perf_counter()
     try:
         spark = start_session(master, "jenjang batch index", dict(map(_setting, conf or [])))
-    except JavaMissing as error:
+    except SparkUnavailable as error:
         _fail(str(error))
     try:
         written = index_country(spark, data, out, pd.Timestamp(day), partitions, typer.echo)
@@ -151,29 +153,39 @@ def candidates(
     champion, with fit per competency and reasons (JSON lines)."""
     import json
 
-    import mlflow
     import pandas as pd
 
-    from training import registry
-    from training.contract import PLACEMENT_SUCCESS, served
-    from training.national.vacancies import VacancyIndex
+    from training.contract import ContractMismatch
+    from training.national.vacancies import VacancyIndex, placement_ranker
+    from training.registry import get_registry_settings
 
     try:
         index = VacancyIndex.latest(index_root, pd.Timestamp(_day(as_of)) if as_of else None)
-        client = registry.configure(registry.get_registry_settings())
-        version = registry.alias_version(client, PLACEMENT_SUCCESS, registry.CHAMPION)
-        if version is None:
-            raise LookupError(f"{PLACEMENT_SUCCESS} has no champion: promote a version first")
-        model = served(mlflow.pyfunc.load_model(f"models:/{PLACEMENT_SUCCESS}/{version}"))
+        version, ranker = placement_ranker(get_registry_settings(), index.as_of)
         start = time.perf_counter()
-        found = index.search(position, model.fitted, k, tuple(agency) if agency else None)
-    except (FileNotFoundError, KeyError, LookupError) as error:
+        found = index.search(position, ranker, k, tuple(agency) if agency else None)
+    except (FileNotFoundError, KeyError, LookupError, ValueError, ContractMismatch) as error:
         _fail(str(error.args[0]) if error.args else str(error))
     for row in found:
         typer.echo(json.dumps(row | {"model_version": version}, ensure_ascii=False))
     typer.echo(
         f"{len(found)} candidates in {1000 * (time.perf_counter() - start):.0f} ms", err=True
     )
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+def _check_data(data: Path) -> None:
+    """Refuse a folder that is not a complete partitioned dataset before starting Spark."""
+    from features.store.regions import regions_of
+
+    try:
+        regions_of(data)
+    except ValueError as error:
+        _fail(f"--data {error}")
 
 
 def _day(value: str | None) -> dt.date:

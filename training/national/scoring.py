@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mlflow
 import orjson
@@ -85,7 +85,7 @@ class Job:
     depth: int
     snapshot_id: str
     #: Fault injection for the tests: the first attempt of the task holding one of these
-    #: regions fails after yielding that region's answers.
+    #: regions fails half-way through writing that region's answers.
     fail_once: tuple[str, ...] = ()
 
 
@@ -125,13 +125,19 @@ def score_country(
     model = _load(str(model_dir))
     if not isinstance(model, Precomputing):
         raise ValueError(f"{name} answers on demand: it has nothing to precompute")
+    day = pd.Timestamp(as_of).normalize()
+    if day < model.cutoff:
+        raise ValueError(
+            f"--as-of {day.date()} is before {name} v{version}'s training cutoff "
+            f"{model.cutoff.date()}: it has seen what followed; score a later day"
+        )
     snapshot_id = folder_snapshot_id(data)
     job = Job(
         str(Path(data).resolve()),
         model_dir.name,
         name,
         version,
-        pd.Timestamp(as_of).normalize(),
+        day,
         depth or model.depth,
         snapshot_id,
         tuple(fail_once),
@@ -157,22 +163,25 @@ def score_country(
         say(f"scored in {time.perf_counter() - start:.0f} s since the start; checking the files")
         for stray in partial.glob("region=*/.*"):  # what a failed attempt left half-written
             stray.unlink()
-        subjects, rows = _count(partial, model.key)
-        if subjects != sum(r["subjects"] for r in scored) or len(scored) != len(regions):
-            raise RuntimeError(f"{partial}: the files do not hold what the tasks wrote")
+        subjects, rows = _check(partial, scored, regions)
         publish(partial, key, out, model.key, job.depth, model.structured, subjects, rows)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return Written(key.folder(out), subjects, rows, time.perf_counter() - start)
 
 
-def _count(partial: Path, subject: str) -> tuple[int, int]:
-    """Subjects and rows written (read back from the files, not trusted from the tasks)."""
-    files = sorted(partial.glob("region=*/*.parquet"))
-    if not files:
-        return 0, 0
-    ids = pq.ParquetDataset(files, partitioning=None).read(columns=[subject]).column(subject)
-    return len(ids.unique()), len(ids)
+def _check(partial: Path, scored: list[Any], regions: list[str]) -> tuple[int, int]:
+    """Subjects and rows written, once every region's file is there with the rows its task
+    reported (the files' footers, not their rows, are read: the country's answers are
+    tens of millions)."""
+    reported = {r["region"]: (int(r["subjects"]), int(r["rows"])) for r in scored}
+    for region in regions:
+        file = partial / f"region={region}" / "part-0.parquet"
+        if region not in reported or not file.is_file():
+            raise RuntimeError(f"region {region}: no answers were written ({file})")
+        if pq.ParquetFile(file).metadata.num_rows != reported[region][1]:
+            raise RuntimeError(f"{file} does not hold the {reported[region][1]} rows written")
+    return sum(s for s, _ in reported.values()), sum(r for _, r in reported.values())
 
 
 def _arrow_schema(model: ServedModel) -> pa.Schema:

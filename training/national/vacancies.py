@@ -1,4 +1,5 @@
-"""Vacancy search across the country: candidates for a post among everyone, in under a second.
+"""Vacancy search across the country: a post's candidates among everyone, without a country's
+view in memory.
 
 The province ranks a post's candidates from a `View` held in memory. A country's view does not
 fit, and most of it is never a candidate: a structural post is filled from the people the
@@ -23,6 +24,7 @@ the same first stage (the eligible of the family) and the same ranker, so the to
 from __future__ import annotations
 
 import json
+import operator
 import shutil
 import time
 from collections import OrderedDict
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import mlflow
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -46,8 +49,10 @@ from features.asof.transformers import LevelSums, level_sums
 from features.planning.ranking import Scorer
 from features.store.reads import FEATURE_TABLES
 from features.store.regions import folder_snapshot_id, region_records, regions_of
-from features.view import STRUCTURAL_FAMILIES, build_view, post_of
+from features.view import STRUCTURAL_FAMILIES, post_of
+from training import registry
 from training.answers import AnswerKey, Written, partial_folder, publish
+from training.contract import PLACEMENT_SUCCESS, Data, Population, check_contract, served
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -104,7 +109,7 @@ def index_country(
     context = spark.sparkContext
     tasks = partitions or len(regions)
     say(f"summing the measured levels of {len(regions)} regions ({tasks} tasks)")
-    sums = context.parallelize(regions, tasks).map(lambda r: _summed(job, r)).reduce(_add)
+    sums = context.parallelize(regions, tasks).map(lambda r: _summed(job, r)).reduce(operator.add)
     key = index_key(job.as_of, job.snapshot_id)
     partial = partial_folder(key, out)
     try:
@@ -112,26 +117,26 @@ def index_country(
         codes = spark.createDataFrame(
             context.parallelize([(r,) for r in regions], tasks), "region string"
         )
-        people = codes.mapInPandas(_people(job, sums), PEOPLE_SCHEMA)
-        people.write.option("compression", "zstd").partitionBy("family").parquet(
+        eligible = codes.mapInPandas(_people(job, sums), PEOPLE_SCHEMA)
+        eligible.write.option("compression", "zstd").partitionBy("family").parquet(
             str(partial / "people")
         )
         posts = codes.mapInPandas(_posts(job), POSTS_SCHEMA)
         posts.coalesce(1).write.option("compression", "zstd").parquet(str(partial / "posts"))
-        rows = _rows(partial / "people")
-        publish(partial, key, out, "employee_id", 0, (), rows, rows)
+        indexed, rows = _counted(partial / "people")
+        publish(partial, key, out, "employee_id", 0, (), indexed, rows)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
-    return Written(key.folder(out), rows, rows, time.perf_counter() - start)
+    return Written(key.folder(out), indexed, rows, time.perf_counter() - start)
 
 
-def _add(a: LevelSums, b: LevelSums) -> LevelSums:
-    return a + b
-
-
-def _rows(folder: Path) -> int:
+def _counted(folder: Path) -> tuple[int, int]:
+    """The people indexed (once, whatever the families they may enter) and their rows."""
     files = sorted(folder.glob("family=*/*.parquet"))
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    if not files:
+        return 0, 0
+    ids = pq.ParquetDataset(files, partitioning=None).read(columns=["employee_id"])
+    return len(ids.column("employee_id").unique()), ids.num_rows
 
 
 def _summed(job: IndexJob, region: str) -> LevelSums:
@@ -155,7 +160,7 @@ def _people(
 def region_people(job: IndexJob, region: str, sums: LevelSums) -> Iterator[pd.DataFrame]:
     """One region's people, once for each structural family they are eligible for."""
     records, births = region_records(Path(job.data), region, FEATURE_TABLES, job.snapshot_id)
-    view = build_view(records, job.as_of, births, population=sums)
+    view = Data(records, births, population={job.as_of: Population(levels=sums)}).view(job.as_of)
     people, frame = view.people, view.frame
     base = job.regions.index(region) * ORDER_STRIDE
     for family in STRUCTURAL_FAMILIES:
@@ -216,6 +221,26 @@ def region_posts(job: IndexJob, region: str) -> pd.DataFrame:
     )
 
 
+def placement_ranker(settings: registry.RegistrySettings, as_of: str) -> tuple[str, Scorer]:
+    """The placement champion's version and its fitted ranker, checked as the service checks
+    it: built for this pyfunc contract, and trained before the index's day (a model must not
+    rank people on a day it has seen the outcome of)."""
+    client = registry.configure(settings)
+    version = registry.alias_version(client, PLACEMENT_SUCCESS, registry.CHAMPION)
+    if version is None:
+        raise LookupError(f"{PLACEMENT_SUCCESS} has no champion: promote a version first")
+    check_contract(
+        client.get_model_version(PLACEMENT_SUCCESS, version).tags, PLACEMENT_SUCCESS, version
+    )
+    model = served(mlflow.pyfunc.load_model(f"models:/{PLACEMENT_SUCCESS}/{version}"))
+    if pd.Timestamp(as_of) < model.cutoff:
+        raise ValueError(
+            f"the index is of {as_of}, before {PLACEMENT_SUCCESS} v{version}'s training cutoff "
+            f"{model.cutoff.date()}: it has seen what followed; index a later day"
+        )
+    return version, model.fitted
+
+
 @dataclass(frozen=True)
 class Pool:
     """The eligible people of one family, decoded for ranking (in the country view's order)."""
@@ -245,15 +270,20 @@ class VacancyIndex:
 
     @classmethod
     def latest(cls, root: Path, as_of: pd.Timestamp | None = None) -> VacancyIndex:
-        """The newest complete index under `root` (of `as_of` when given)."""
-        pattern = f"{INDEX}/version=*/as_of={as_of.date() if as_of else '*'}/snapshot=*"
+        """The newest complete index under `root` built by this feature code (of `as_of` when
+        given): an index of other feature code describes people in other terms."""
+        day = as_of.date().isoformat() if as_of is not None else "*"
+        version = index_key(pd.Timestamp("2000-01-01"), "").version
+        pattern = f"{INDEX}/version={version}/as_of={day}/snapshot=*"
         found = sorted(
             (p for p in Path(root).glob(pattern) if (p / "_manifest.json").is_file()),
             key=lambda p: (p.parent.name, (p / "_manifest.json").stat().st_mtime),
         )
         if not found:
+            which = f"of {day}" if as_of is not None else "of any day"
             raise FileNotFoundError(
-                f"no vacancy index under {root}: build one with `jenjang batch index`"
+                f"no vacancy index {which} under {root} for feature set {FEATURE_SET_VERSION}: "
+                "build one with `jenjang batch index`"
             )
         return cls(found[-1])
 
@@ -372,9 +402,7 @@ def _people_arrow_schema() -> pa.Schema:
 
 def _read_pool(folder: Path) -> Pool:
     """A family's partition as arrays, in the country view's order."""
-    files = sorted(folder.glob("*.parquet"))
-    if not files:  # nobody in the country is eligible for this family today
-        files = []
+    files = sorted(folder.glob("*.parquet"))  # none: nobody is eligible for the family today
     schema = _people_arrow_schema()
     table = (
         pa.concat_tables(
