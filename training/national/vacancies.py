@@ -58,8 +58,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 INDEX = "vacancy-index"
-#: How many families' eligible people a search keeps decoded in memory.
-FAMILIES_KEPT = 2
+#: How many families' eligible people a search keeps decoded in memory: all of them (five
+#: structural families), since reading a large family again costs seconds.
+FAMILIES_KEPT = 5
 #: Rows of a region are ordered as the whole country's view orders them: region, then row.
 ORDER_STRIDE = 10_000_000
 
@@ -326,12 +327,16 @@ class VacancyIndex:
         post = self.post(position_id)
         pool = self.pool(post.family)
         keep = pool.position_id != post.position_id
-        if agencies is not None:
+        if agencies is None:  # the whole pool, the holder masked (no copy of the arrays)
+            rows = np.arange(len(keep))
+            people = pool.people
+        else:
             keep &= np.isin(pool.people.agency, np.asarray(agencies, dtype=object))
-        rows = np.flatnonzero(keep)
-        pairs = candidate_features(pool.people.take(rows), post)
+            rows = np.flatnonzero(keep)
+            people, keep = pool.people.take(rows), np.ones(len(rows), dtype=bool)
+        pairs = candidate_features(people, post)
         scores = scorer.score(pairs) if len(rows) else np.array([])
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = _best(scores, keep, k)
         top = rows[order]
         explain = getattr(scorer, "reasons", None)
         reasons = explain(pairs.iloc[order]) if explain and len(order) else [[]] * len(order)
@@ -356,6 +361,16 @@ class VacancyIndex:
             }
             for n, (rank, i, row) in enumerate(zip(range(1, len(top) + 1), order, top, strict=True))
         ]
+
+
+def _best(scores: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` highest scores where `keep`, best first, ties in position order:
+    exactly the first `k` of a stable sort of the kept scores, without sorting them all."""
+    kept = np.flatnonzero(keep)
+    if len(kept) > k:
+        threshold = np.partition(scores[kept], len(kept) - k)[len(kept) - k]
+        kept = kept[scores[kept] >= threshold]
+    return kept[np.argsort(-scores[kept], kind="stable")][:k]
 
 
 def _fit(levels: np.ndarray, post: Post) -> list[list[dict[str, Any]]]:
