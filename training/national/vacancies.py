@@ -58,6 +58,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 INDEX = "vacancy-index"
+#: An index depends on the feature code, not on a model: it is versioned by the feature set.
+INDEX_VERSION = f"f{FEATURE_SET_VERSION}"
 #: How many families' eligible people a search keeps decoded in memory: all of them (five
 #: structural families), since reading a large family again costs seconds.
 FAMILIES_KEPT = 5
@@ -78,7 +80,7 @@ POSTS_SCHEMA = (
 
 def index_key(as_of: pd.Timestamp, snapshot_id: str) -> AnswerKey:
     """Where a day's index of a dataset goes: it depends on the feature code, not a model."""
-    return AnswerKey(INDEX, f"f{FEATURE_SET_VERSION}", as_of.date(), snapshot_id)
+    return AnswerKey(INDEX, INDEX_VERSION, as_of.date(), snapshot_id)
 
 
 @dataclass(frozen=True)
@@ -274,8 +276,7 @@ class VacancyIndex:
         """The newest complete index under `root` built by this feature code (of `as_of` when
         given): an index of other feature code describes people in other terms."""
         day = as_of.date().isoformat() if as_of is not None else "*"
-        version = index_key(pd.Timestamp("2000-01-01"), "").version
-        pattern = f"{INDEX}/version={version}/as_of={day}/snapshot=*"
+        pattern = f"{INDEX}/version={INDEX_VERSION}/as_of={day}/snapshot=*"
         found = sorted(
             (p for p in Path(root).glob(pattern) if (p / "_manifest.json").is_file()),
             key=lambda p: (p.parent.name, (p / "_manifest.json").stat().st_mtime),
