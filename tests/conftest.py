@@ -25,6 +25,26 @@ from training.run import train
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+def _hypothesis_skips_module_stand_ins() -> None:
+    """While MLflow loads a models-from-code pyfunc it puts a stand-in object, not a module,
+    in ``sys.modules["dbutils"]`` (`mlflow.models.utils._mock_dbutils`); hypothesis, scanning
+    sys.modules for constants, reads its ``__file__`` (another stand-in) as a path and fails
+    with "argument of type 'MockDbutils' is not iterable". A path that is not a string is no
+    local module: say so, instead of letting a model load elsewhere fail a property test."""
+    from hypothesis.internal import constants_ast
+    from hypothesis.internal.conjecture import providers
+
+    checked = constants_ast.is_local_module_file
+
+    def is_local_module_file(path: object) -> bool:
+        return isinstance(path, str) and checked(path)
+
+    providers.is_local_module_file = is_local_module_file  # type: ignore[assignment]
+
+
+_hypothesis_skips_module_stand_ins()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def records_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Settings the tests make: the records and frames cache of the session
