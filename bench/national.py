@@ -170,12 +170,12 @@ def _plot(points: list[dict[str, Any]]) -> None:
     figure.savefig(PLOT, dpi=110)
 
 
-def replace_section(lines: list[str]) -> None:
-    """Put the national section into docs/benchmarks.md in place of the old one (or at its end)."""
+def replace_section(lines: list[str], section_title: str = SECTION) -> None:
+    """Put a section into docs/benchmarks.md in place of the old one (or at its end)."""
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = "\n".join(lines) + "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(section_title)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text).rstrip() + "\n"
     else:

@@ -85,7 +85,7 @@ ALLOWED: dict[str, set[str]] = {
     "features": set(),
     "features.schema": {"features.reference"},
     "features.reference": set(),
-    "features.store": {"features.schema", "features.asof"},  # reads return asof's `Records`
+    "features.store": {"features.asof"} | _BASE,  # reads return asof's `Records`
     "features.ingest": {"features.store"} | _BASE,
     "features.synth": {"features.store"} | _BASE,  # only `regions`: the layout it writes
     "features.asof": _BASE,
@@ -136,7 +136,9 @@ ALLOWED: dict[str, set[str]] = {
         "training.courses",  # course effects learned from re-assessments
         "training.truth",
     },
-    "training.national": _FEATURES | {"training.answers", "training.contract", "training.registry"},
+    "training.national": _FEATURES
+    | {"training.answers", "training.contract", "training.registry", "training.split"}
+    | {"training.kind", "training.kinds", "training.run"},  # a run on a national sample
     "training.cli": _FEATURES
     | {"features.cli", "features.ingest"}
     | {f"training.{room}" for room in ("kind", "kinds", "run", "contract", "registry")}

@@ -158,17 +158,20 @@ class Data:
             engine.dispose()
 
 
-#: Data a process has already loaded, by database URL (`sharing_data`).
-_SHARED: dict[str, Data] = {}
+#: Data a process has already loaded, by database URL, and whether it must still be the
+#: database's snapshot (`sharing_data`).
+_SHARED: dict[str, tuple[Data, bool]] = {}
 
 
 @contextmanager
-def sharing_data(database_url: str, data: Data) -> Iterator[None]:
+def sharing_data(database_url: str, data: Data, of_database: bool = True) -> Iterator[None]:
     """While inside, a model loaded in this process that reads `database_url` answers from
-    `data` (records already in memory) as long as the database still holds that snapshot.
-    A training run shares its records while MLflow checks the new model's input example,
-    which would otherwise load the whole database again."""
-    _SHARED[database_url] = data
+    `data` (records already in memory): as long as the database still holds that snapshot,
+    or, when the records are not the database's (`of_database` false: a national sample),
+    always. A training run shares its records while MLflow checks the new model's input
+    example, which would otherwise load the whole database again (or, for a sample, a database
+    without it)."""
+    _SHARED[database_url] = (data, of_database)
     try:
         yield
     finally:
@@ -176,10 +179,11 @@ def sharing_data(database_url: str, data: Data) -> Iterator[None]:
 
 
 def shared_data(database_url: str) -> Data | None:
-    """The data shared for `database_url`, if the database still holds its snapshot."""
-    data = _SHARED.get(database_url)
-    if data is None:
-        return None
+    """The data shared for `database_url`, if the database still holds its snapshot (or it
+    was shared as not the database's)."""
+    data, of_database = _SHARED.get(database_url, (None, True))
+    if data is None or not of_database:
+        return data
     from features.store.database import create_db_engine
     from features.store.reads import database_snapshot_id
 

@@ -62,21 +62,51 @@ class TrainResult:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Addendum:
+    """What a run logs beyond the kind's own: parameters (a national sample's design, say) and
+    metrics computed from the fitted model (its quality on regions it never saw)."""
+
+    params: dict[str, object] = field(default_factory=dict)
+    metrics: Callable[[Trained, TemporalSplit], dict[str, float]] | None = None
+    #: Whether the run's records are the database's (a national sample's are not).
+    records_of_database: bool = True
+
+
 def train(kind: ModelKind, settings: RegistrySettings, on_lap: OnLap | None = None) -> TrainResult:
-    """Fit, evaluate, log, register and set ``challenger``; returns the run and its report.
-    `on_lap` is told each stage as it ends (loading, fitting, evaluating, logging)."""
+    """Fit, evaluate, log, register and set ``challenger`` on the database's records; returns
+    the run and its report. `on_lap` is told each stage as it ends (loading, fitting,
+    evaluating, logging)."""
     clock = Stopwatch(on_lap)
     engine = create_db_engine(settings.database_url)
     migrate(engine)
     records = load_records(engine, cache=settings.records_cache_folder())
+    clock.lap("load_records")
+    return fit_and_register(kind, settings, RunData.load(engine, records), clock)
+
+
+def fit_and_register(
+    kind: ModelKind,
+    settings: RegistrySettings,
+    data: RunData,
+    clock: Stopwatch,
+    addendum: Addendum | None = None,
+) -> TrainResult:
+    """The run on records already read (a database's, or a national sample's): fit and
+    evaluate, log with the `addendum`, register and set ``challenger``."""
+    records = data.records
     split = kind.split(records)
     log.info("%s: training on %s, testing on %d", kind.name, split.train_years, split.test_year)
-    clock.lap("load_records")
-    data = RunData.load(engine, records)
     trained = kind.train(data, split, clock.lap)
+    addendum = addendum or Addendum()
+    if addendum.metrics is not None:
+        trained.metrics |= addendum.metrics(trained, split)
+        clock.lap("evaluate_held_out")
     client = registry.configure(settings)
     with mlflow.start_run(run_name=f"{kind.name}-{split.test_year}") as run:
         _log_run(kind, trained, split, records)
+        if addendum.params:
+            mlflow.log_params(addendum.params)
         version = register_pyfunc(
             trained.learned,
             kind,
@@ -84,10 +114,11 @@ def train(kind: ModelKind, settings: RegistrySettings, on_lap: OnLap | None = No
             provenance(split, records),
             settings.database_url,
             Data(records, data.protected["birth_date"]),
+            addendum.records_of_database,
         )
     registry.move_alias(
         client,
-        engine,
+        data.engine,
         registry.AliasMove(
             kind.name,
             registry.CHALLENGER,
@@ -192,6 +223,7 @@ def register_pyfunc(
     tags: dict[str, str],
     database_url: str,
     data: Data | None = None,
+    data_of_database: bool = True,
 ) -> str:
     """Log `fitted` as the kind's joblib artifact of its models-from-code pyfunc, with the
     provenance `tags` as its metadata, register it under the kind's name and tag the new
@@ -199,7 +231,8 @@ def register_pyfunc(
 
     MLflow checks the logged model by loading it back and asking it the input example; with
     `data` (the run's records), that model answers from them instead of reading the whole
-    database again.
+    database again; `data_of_database` false says they are not the database's (a national
+    sample), so the check must not fall back on it.
     """
     artifact, model_name = kind.artifact, kind.name
     with tempfile.TemporaryDirectory() as folder:
@@ -210,7 +243,9 @@ def register_pyfunc(
         # the service passes its own database; the default (without any password) lets MLflow
         # validate the input example against the training database
         config = {"database_url": without_password(database_url)}
-        shared = sharing_data(config["database_url"], data) if data else nullcontext()
+        shared = (
+            sharing_data(config["database_url"], data, data_of_database) if data else nullcontext()
+        )
         with shared:  # MLflow's check of the input example loads the model: no second read
             info = mlflow.pyfunc.log_model(
                 name="model",

@@ -4,7 +4,8 @@ Figures: generation of the first N national regions on worker processes (time, t
 peak and the largest worker's); `jenjang batch score` and `jenjang batch index` over them on
 ``local[1]`` or ``local[2]`` (time, and the peak of the whole process tree: driver, Spark's JVM
 and its Python workers, sampled twice a second); vacancy search over the index (latency of a
-post's top 10 and the searching process's peak).
+post's top 10 and the searching process's peak); training on a stratified national sample
+(stages, held-out quality).
 """
 
 from __future__ import annotations
@@ -160,5 +161,43 @@ def champion(url: str, tracking: str, artifacts: str, truth: str) -> dict[str, s
     return {"training-recs": str(recs.version), "placement-success": str(placements.version)}
 
 
+def train_sample(
+    data: str,
+    size: int | None,
+    url: str,
+    tracking: str,
+    artifacts: str,
+    seed: int = 0,
+    regions: list[str] | None = None,
+) -> dict[str, Any]:
+    """`jenjang batch train` of the training recommender (default settings): a stratified
+    sample of `size` (None: everyone of `regions`, the province's way), evaluated on the
+    held-out regions. Seconds per stage, the sample, the held-out metrics and the largest
+    region reader's peak."""
+    from training.courses.kind import TrainConfig, TrainingRecs
+    from training.national.sample_training import Design, train_national
+    from training.registry import RegistrySettings
+
+    settings = RegistrySettings(database_url=url, tracking_uri=tracking, artifact_root=artifacts)
+    result = train_national(
+        TrainingRecs(TrainConfig()),
+        settings,
+        Path(data),
+        Design(size, seed),
+        training_regions=regions,
+        workers=2,
+    )
+    return {
+        "people": result.sample.size,
+        "population": result.sample.population,
+        "regions": len(result.sample.regions),
+        "held_out_regions": len(result.held_out.regions),
+        "held_out_people": result.held_out.size,
+        "stages": result.run.seconds,
+        "held_out": result.held_out_metrics,
+        "worker_peak_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
 if __name__ == "__main__":
-    run_step(generate, batch_score, batch_index, search, champion)
+    run_step(generate, batch_score, batch_index, search, champion, train_sample)

@@ -16,9 +16,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from features import reference
-from features.ingest.course_titles import match_titles
 from features.ingest.nip import nip_problems, tmt_differs
 from features.ingest.sources import ROW
+from features.reference.course_titles import match_titles
 from features.schema import TABLES
 
 ProblemTuple = tuple[str, str, int | None, str | None, str]

@@ -9,7 +9,9 @@ catalogues, which are national, as single files::
 Spark, DuckDB and pyarrow read a table's folder as one dataset with a ``region`` column; a batch
 job reads one region's files directly (`region_records`), so a worker holds one region, never
 the country. A region's records are complete for the people in it: their positions, units,
-histories and trainings are all in the same region.
+histories and trainings are all in the same region. Training records whose course id is empty
+(an export's, the generator's) get it from their title, and a row repeated exactly is kept once,
+as an ingest does.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from features.asof.records import Records, from_frames
+from features.reference.course_titles import match_titles
+from features.schema import TABLES
 
 #: The file of one region's rows of a table.
 PART = "part-0.parquet"
@@ -63,7 +67,7 @@ def regions_of(folder: Path) -> list[str]:
     return found
 
 
-def _table(folder: Path, name: str, region: str, columns: list[str] | None) -> pd.DataFrame:
+def region_table(folder: Path, name: str, region: str, columns: list[str] | None) -> pd.DataFrame:
     """One table of one region (a national catalogue is the same file for every region). A
     missing file is an error naming it: a region scored without its trainings, say, would be
     scored wrong without a word."""
@@ -74,7 +78,24 @@ def _table(folder: Path, name: str, region: str, columns: list[str] | None) -> p
             f"{path} is missing: region {region} has no {name} table (write an empty file "
             "when the region has no rows)"
         )
-    return pd.read_parquet(path, columns=columns)
+    frame = pd.read_parquet(path, columns=columns)
+    return frame if columns is not None else once(frame, name, path)
+
+
+def once(frame: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """`frame` with a row repeated exactly kept once, as an ingest keeps it; two rows with the
+    same natural key and different values are an error naming the file, row and key (an
+    ingest rejects them too: which one is true is for the data's owner to say)."""
+    frame = frame.drop_duplicates(ignore_index=True)
+    key = list(TABLES[name].key)
+    clash = frame.duplicated(key, keep=False)
+    if clash.any():
+        row = int(clash.to_numpy().nonzero()[0][1])
+        values = ", ".join(f"{k}={frame.at[row, k]}" for k in key)
+        raise ValueError(
+            f"{path}, row {row}: same key as an earlier row ({values}) but different values"
+        )
+    return frame
 
 
 def region_records(
@@ -83,10 +104,26 @@ def region_records(
     """Region `region`'s records (typed, personal columns dropped) and its birth dates (index
     employee_id; the legal age limit of eligibility only, never a feature)."""
     folder = Path(folder)
-    frames = {name: _table(folder, name, region, None) for name in tables}
-    births = _table(folder, "employees", region, ["employee_id", "birth_date"])
+    frames = {name: region_table(folder, name, region, None) for name in tables}
+    if "training_records" in frames:
+        courses = region_table(folder, "courses", region, ["course_id", "title_id"])
+        frames["training_records"] = with_course_ids(frames["training_records"], courses)
+    births = region_table(folder, "employees", region, ["employee_id", "birth_date"])
     birth_dates = pd.to_datetime(births.set_index("employee_id")["birth_date"])
     return from_frames(frames, snapshot_id), birth_dates
+
+
+def with_course_ids(trainings: pd.DataFrame, courses: pd.DataFrame) -> pd.DataFrame:
+    """`trainings` with the catalogue's course id filled in by title where it is missing, as
+    the province's ingest fills it (`features.reference.course_titles`): exports carry the
+    certificate's title, and a record without its course would leave the person's history,
+    prerequisites and the country's uptake blind to it."""
+    missing = trainings["course_id"].isna()
+    if not missing.any():
+        return trainings
+    trainings = trainings.copy()
+    trainings.loc[missing, "course_id"] = match_titles(trainings.loc[missing, "title"], courses)
+    return trainings
 
 
 def folder_snapshot_id(folder: Path) -> str:

@@ -11,8 +11,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pytest
 
-from features.asof.records import Records, from_frames
+from features.asof.records import Records
+from features.ingest.upsert import ingest_folder
 from features.schema import TABLES
+from features.store.database import create_db_engine
+from features.store.personal import load_birth_dates
+from features.store.reads import load_records
 from features.synth import GeneratorConfig
 from features.synth.partitioned import generate_partitioned
 from service.settings import ServiceSettings
@@ -36,18 +40,25 @@ def national_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def whole_country(folder: Path) -> tuple[Records, pd.Series]:
-    """Every region of a partitioned dataset in one set of records, with the birth dates: the
-    province path's view of a (small) country, to compare the national jobs with."""
-    tables = {}
+@pytest.fixture(scope="session")
+def whole_country(
+    national_dataset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Records, pd.Series]:
+    """The small country as the province path holds a province: every region's rows in one
+    folder per table, ingested into a SQLite database (titles matched to courses, checks run)
+    and read back, with the birth dates. The national jobs are compared with this."""
+    flat = tmp_path_factory.mktemp("country") / "data"
+    flat.mkdir()
     for name in TABLES:
-        if (folder / f"{name}.parquet").is_file():
-            tables[name] = pd.read_parquet(folder / f"{name}.parquet")
+        if (national_dataset / f"{name}.parquet").is_file():
+            frame = pd.read_parquet(national_dataset / f"{name}.parquet")
         else:
-            files = sorted((folder / name).glob("region=*/*.parquet"))
-            tables[name] = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    births = pd.to_datetime(tables["employees"].set_index("employee_id")["birth_date"])
-    return from_frames(tables), births
+            files = sorted((national_dataset / name).glob("region=*/*.parquet"))
+            frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        frame.to_parquet(flat / f"{name}.parquet")
+    engine = create_db_engine(f"sqlite:///{flat.parent / 'country.db'}")
+    ingest_folder(flat, engine, today=AS_OF.date())
+    return load_records(engine), load_birth_dates(engine)
 
 
 @pytest.fixture(scope="session")

@@ -14,13 +14,15 @@ import mlflow
 import pandas as pd
 import pytest
 
-from tests.national.conftest import AS_OF, whole_country
+from tests.national.conftest import AS_OF
 from training.answers import MANIFEST
 from training.contract import TRAINING_RECS, Data, served
 from training.national.scoring import read_answers, score_country
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from features.asof.records import Records
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -52,9 +54,9 @@ def _run(
     return answers, manifest
 
 
-def _in_process(data: Path, folder: Path) -> pd.DataFrame:
+def _in_process(country: tuple[Records, pd.Series], folder: Path) -> pd.DataFrame:
     """What the province path answers for everyone of the whole dataset at once."""
-    records, births = whole_country(data)
+    records, births = country
     model = served(mlflow.pyfunc.load_model(str(folder), suppress_warnings=True))
     model.use_data(Data(records, births))
     rows = [row for chunk in model.precompute(AS_OF, model.depth) for row in chunk]  # type: ignore[attr-defined]
@@ -74,11 +76,11 @@ def by_region(
 
 def test_every_person_gets_the_answer_of_the_province_path(
     by_region: tuple[pd.DataFrame, dict[str, object]],
-    national_dataset: Path,
+    whole_country: tuple[Records, pd.Series],
     champion_model: tuple[str, Path],
 ) -> None:
     answers, manifest = by_region
-    expected = _in_process(national_dataset, champion_model[1])
+    expected = _in_process(whole_country, champion_model[1])
     answers = answers.assign(reasons=[json.loads(text) for text in answers["reasons"]])
     assert len(expected) > 5000  # 3 regions of about 500 active people, 10 courses each
     assert expected["employee_id"].nunique() > 1000

@@ -17,7 +17,7 @@ import pytest
 from features.planning.ranking import rank_candidates
 from features.view import STRUCTURAL_FAMILIES, View, build_view, vacancy_post
 from service.settings import ServiceSettings
-from tests.national.conftest import AS_OF, whole_country
+from tests.national.conftest import AS_OF
 from training import registry
 from training.contract import PLACEMENT_SUCCESS, served
 from training.national.vacancies import VacancyIndex, index_country
@@ -39,9 +39,9 @@ def index(
 
 
 @pytest.fixture(scope="module")
-def country(national_dataset: Path) -> tuple[View, object]:
+def country(whole_country: tuple[object, object]) -> tuple[View, object]:
     """The whole small country in one view, as the province path holds a province."""
-    records, births = whole_country(national_dataset)
+    records, births = whole_country
     return build_view(records, AS_OF, births), records
 
 

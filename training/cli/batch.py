@@ -90,6 +90,72 @@ def score(
     )
 
 
+@batch_app.command("train")
+def train(
+    data: Annotated[
+        Path, typer.Option(help="A dataset partitioned by region (data generate --scale national).")
+    ],
+    model: Annotated[
+        str, typer.Option(help="The model to train: training-recs or placement-success.")
+    ] = ("training-recs"),
+    size: Annotated[
+        int,
+        typer.Option(min=1000, help="People in the stratified sample (region × family × grade)."),
+    ] = 30_000,
+    seed: Annotated[int, typer.Option(help="The sample's seed (recorded in the run).")] = 0,
+    held_out_share: Annotated[
+        float, typer.Option(min=0.01, max=0.5, help="Share of the regions kept out for evaluation.")
+    ] = 0.1,
+    evaluation_size: Annotated[
+        int, typer.Option(min=1000, help="People drawn from the held-out regions.")
+    ] = 20_000,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Processes reading regions (default: the CPU count).")
+    ] = None,
+) -> None:
+    """Fit MODEL on a stratified sample of DATA, evaluate it on held-out regions in the held-out
+    cycle, log the run (with the sample's size and seed) and register it as challenger."""
+    import os
+
+    from training.kinds import kind_of
+    from training.national.sample_training import Design, train_national
+    from training.registry import get_registry_settings
+
+    _check_data(data)
+    try:
+        kind = kind_of(model)
+    except LookupError as error:
+        _fail(str(error.args[0]))
+    design = Design(size, seed, held_out_share, evaluation_size)
+    start = time.perf_counter()
+    try:
+        result = train_national(
+            kind,
+            get_registry_settings(),
+            data,
+            design,
+            on_lap=lambda stage, seconds: typer.echo(
+                f"  {stage.replace('_', ' ')}: {seconds:.0f} s"
+            ),
+            progress=typer.echo,
+            workers=workers or os.cpu_count() or 1,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        _fail(str(error))
+    sample, held = result.sample, result.held_out
+    typer.echo(
+        f"sample: {sample.size:,} of {sample.population:,} people in {len(sample.regions)} "
+        f"regions ({sample.strata:,} strata); held out: {held.size:,} people in "
+        f"{len(held.regions)} regions"
+    )
+    for name, value in sorted(result.held_out_metrics.items()):
+        typer.echo(f"  {name}: {value:.4f}")
+    typer.echo(
+        f"registered {kind.name} v{result.run.version} as challenger (run {result.run.run_id}); "
+        f"done in {time.perf_counter() - start:.0f} s"
+    )
+
+
 @batch_app.command("index")
 def index(
     data: Annotated[

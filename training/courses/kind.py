@@ -79,7 +79,7 @@ class TrainingRecs(ModelKind):
         lap("fit_learned")
         baselines = [cls().fit(records, split) for cls in BASELINES]
         lap("fit_baselines")
-        truth = load_truth(config.truth_dir)
+        truth = load_truth(self.truth_dir)
         batch = test_batch(records, split, config.evaluation_people, config.seed)
         if batch.frame.empty:
             raise ValueError(

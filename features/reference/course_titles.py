@@ -9,6 +9,7 @@ high similarity cut-off; anything else stays unmatched and is reported.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 
 import pandas as pd
@@ -35,14 +36,22 @@ def match_titles(titles: pd.Series, catalogue: pd.DataFrame) -> pd.Series:
         normalise_title(t): c
         for t, c in zip(catalogue["title_id"], catalogue["course_id"], strict=True)
     }
-    keys = list(by_title)
+    keys = tuple(by_title)
 
     def one(title: str) -> str | None:
         key = normalise_title(title)
         if key in by_title:
             return by_title[key]
-        close = difflib.get_close_matches(key, keys, n=1, cutoff=SIMILARITY_CUTOFF)
-        return by_title[close[0]] if close else None
+        close = _closest(key, keys)
+        return by_title[close] if close else None
 
     mapping = {t: one(t) for t in pd.unique(titles.dropna())}
     return titles.map(mapping).astype(object).where(lambda s: s.notna(), None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _closest(key: str, keys: tuple[str, ...]) -> str | None:
+    """The catalogue title closest to `key` above the cut-off, remembered: a national job meets
+    the same misspelt titles in region after region, and difflib takes milliseconds each."""
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=SIMILARITY_CUTOFF)
+    return close[0] if close else None
