@@ -3,7 +3,8 @@
 `create_app(settings)` builds the app; nothing is created at import time. The lifespan checks
 the settings (production needs its own secret), opens the database engine, describes the data on
 the service's date (`service.state.snapshot`) and loads the champion models into `app.state`, each
-handed that data and warmed up before it serves; routes reach them through dependencies.
+handed that data and warmed up before it serves; routes reach them through dependencies. A
+national deployment also opens the country's batch output (`service.state.national`).
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from features.store.database import create_db_engine, migrate
 from service import web as pages
 from service.access.audit import AuditLog
 from service.access.security import VerifiedTokens
-from service.api.routes import agencies, auth, employees, feedback, models, positions
+from service.api.routes import agencies, auth, employees, feedback, models, national, positions
 from service.api.schemas import Problem
 from service.errors import add_error_handlers
 from service.settings import ServiceSettings, get_service_settings
 from service.state import serving
 from service.state.model_store import ModelStore
+from service.state.national import National
 from service.state.snapshot import build_snapshot, service_date
 from service.state.watch import Watcher
 
@@ -57,6 +59,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     for routes in (auth, employees, positions, agencies, feedback, models):
         api.include_router(routes.router)
+    if ready.national_answers_dir or ready.national_index_dir:
+        api.include_router(national.router)
     # Starlette tries routes in order: the probes first, then the API, then the pages, so
     # /health answers without matching its path against every page's pattern.
     app.include_router(service_routes)
@@ -91,6 +95,12 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
             app.state.models = ModelStore(ready, prepare=serving.prepare)
             app.state.models.start(snapshot)
             app.state.audit_log = AuditLog(app.state.engine)
+            app.state.national = National.open(
+                ready,
+                ready.national_answers_dir,
+                ready.national_index_dir,
+                service_date(ready).date(),
+            )
             if ready.reload_poll_seconds > 0:  # every worker follows the registry and data
                 watcher = Watcher(app.state, ready.reload_poll_seconds).start()
             yield

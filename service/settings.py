@@ -31,6 +31,11 @@ class ServiceSettings(RegistrySettings):
     #: Where `jenjang score` writes the day's precomputed answers and the service reads them
     #: (`training.answers`; partitioned by model, version, date and data snapshot).
     answers_dir: str = "models/answers"
+    #: A national deployment: where `jenjang batch score --out` wrote the country's training
+    #: answers, and where `jenjang batch index --out` wrote the vacancy index; served under
+    #: /api/v1/national (`service.state.national`). Unset: a province deployment only.
+    national_answers_dir: str | None = None
+    national_index_dir: str | None = None
     #: How often each worker looks for new champions or new data and reloads (0: never; a
     #: reload then reaches only the worker asked by `POST /models/reload`).
     reload_poll_seconds: float = 10.0

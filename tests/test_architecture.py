@@ -79,8 +79,8 @@ _FEATURES = {"features.store", "features.asof", "features.rules", "features.view
 _FEATURES |= {"features.planning"} | _BASE
 #: What each room may import besides itself. `features` imports nothing of ours; `training`
 #: imports `features`; `service` imports `features` and, of `training`, only the registry, the
-#: promotion gate, the pyfunc contract and the precomputed answers (`service.cli` assembles
-#: the one `jenjang` command from every package's subcommands).
+#: promotion gate, the pyfunc contract and the precomputed answers (national ones too;
+#: `service.cli` assembles the one `jenjang` command from every package's subcommands).
 ALLOWED: dict[str, set[str]] = {
     "features": set(),
     "features.schema": {"features.reference"},
@@ -147,7 +147,8 @@ ALLOWED: dict[str, set[str]] = {
     "service": set(),
     "service.settings": {"training.registry"},  # the registry's settings, plus the service's
     "service.state": _FEATURES
-    | {"service.settings", "training.answers", "training.contract", "training.registry"},
+    | {"service.settings", "training.answers", "training.contract", "training.registry"}
+    | {"training.national"},  # a national deployment's batch output: answers, vacancy index
     "service.access": {"features.store", "service.settings", "service.state"},
     "service.dependencies": {"service.access", "service.state", "training.contract"},
     "service.api": _FEATURES
@@ -227,7 +228,8 @@ def test_imports_cross_rooms_only_where_allowed(package: str) -> None:
 def test_the_flow_runs_one_way() -> None:
     """Whatever the list allows: features never imports training or service, training never
     imports service, and service reaches training only through the registry, the promotion
-    gate and the pyfunc contract (and the CLI's subcommands)."""
+    gate, the pyfunc contract, the precomputed answers and the national batch output (and the
+    CLI's subcommands)."""
     for source, targets in ALLOWED.items():
         package = source.split(".")[0]
         reached = {t.split(".")[0] for t in targets}
@@ -242,8 +244,10 @@ def test_the_flow_runs_one_way() -> None:
                 "training.registry",
                 "training.promotion",
                 "training.contract",
+                "training.national",
                 "training.cli",
             }, source
+            assert "training.national" not in into_training or source == "service.state", source
             assert "training.cli" not in into_training or source == "service.cli", source
 
 

@@ -392,7 +392,7 @@ def _candidates(
     levels = view.levels[[snapshot.row(p) for p in people]]
     fit = competency_fit(levels, required)  # all candidates at once
     inside = np.flatnonzero(required > 0)
-    names = [_competency_names()[c] for c in inside]
+    names = [competency_names()[c] for c in inside]
     wanted = required[inside].tolist()
     have = levels[:, inside].tolist()
     short = fit.shortfall[:, inside].tolist()
@@ -432,7 +432,7 @@ def _candidates(
 
 
 @cache
-def _competency_names() -> list[tuple[str, str, str]]:
+def competency_names() -> list[tuple[str, str, str]]:
     """(code, Indonesian name, English name) by competency column."""
     table = reference.load("competencies").set_index("code")
     return [

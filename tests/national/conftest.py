@@ -21,7 +21,8 @@ from features.synth import GeneratorConfig
 from features.synth.partitioned import generate_partitioned
 from service.settings import ServiceSettings
 from training.contract import TRAINING_RECS
-from training.national.scoring import champion
+from training.national.scoring import champion, score_country
+from training.national.vacancies import index_country
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -78,3 +79,28 @@ def champion_model(
 ) -> tuple[str, Path]:
     """The session's training-recs champion: its version and its downloaded folder."""
     return champion(served, TRAINING_RECS, tmp_path_factory.mktemp("champion"))
+
+
+@pytest.fixture(scope="session")
+def national_answers(
+    spark: SparkSession,
+    national_dataset: Path,
+    champion_model: tuple[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    """Where `jenjang batch score` wrote the small country's answers (one task per region)."""
+    version, folder = champion_model
+    out = tmp_path_factory.mktemp("answers")
+    score_country(spark, national_dataset, out, folder, TRAINING_RECS, version, AS_OF)
+    return out
+
+
+@pytest.fixture(scope="session")
+def national_index(
+    spark: SparkSession, national_dataset: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Where `jenjang batch index` wrote the small country's vacancy index of AS_OF."""
+    out = tmp_path_factory.mktemp("index")
+    written = index_country(spark, national_dataset, out, AS_OF, partitions=2)
+    assert written.rows > 0
+    return out

@@ -64,14 +64,11 @@ def _in_process(country: tuple[Records, pd.Series], folder: Path) -> pd.DataFram
 
 
 @pytest.fixture(scope="module")
-def by_region(
-    spark: SparkSession,
-    national_dataset: Path,
-    champion_model: tuple[str, Path],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[pd.DataFrame, dict[str, object]]:
-    """The job as run by default: one task per region."""
-    return _run(spark, national_dataset, tmp_path_factory.mktemp("out"), champion_model)
+def by_region(national_answers: Path) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The job as run by default: one task per region (`national_answers`)."""
+    (folder,) = national_answers.glob("*/version=*/as_of=*/snapshot=*")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    return read_answers(folder).sort_values(KEY, ignore_index=True), manifest
 
 
 def test_every_person_gets_the_answer_of_the_province_path(

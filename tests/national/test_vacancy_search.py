@@ -20,22 +20,17 @@ from service.settings import ServiceSettings
 from tests.national.conftest import AS_OF
 from training import registry
 from training.contract import PLACEMENT_SUCCESS, served
-from training.national.vacancies import VacancyIndex, index_country
+from training.national.vacancies import VacancyIndex
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    pass
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
 
 @pytest.fixture(scope="module")
-def index(
-    spark: SparkSession, national_dataset: Path, tmp_path_factory: pytest.TempPathFactory
-) -> VacancyIndex:
-    out = tmp_path_factory.mktemp("index")
-    written = index_country(spark, national_dataset, out, AS_OF, partitions=2)
-    assert written.rows > 0
-    return VacancyIndex.latest(out)
+def index(national_index: Path) -> VacancyIndex:
+    return VacancyIndex.latest(national_index)
 
 
 @pytest.fixture(scope="module")

@@ -65,8 +65,11 @@ COUNTED_TABLES = (
     "course_competencies",
     "course_prerequisites",
 )
-#: The column every answer row carries besides the model's own (the region is the partition).
+#: The columns every answer row carries besides the model's own (the region is the partition):
+#: the version that answered, and the person's agency on the day, which a national service
+#: checks a planner's scope against without the records.
 VERSION_COLUMN = "model_version"
+AGENCY_COLUMN = "agency_id"
 
 
 class InjectedFailure(RuntimeError):
@@ -185,9 +188,9 @@ def _check(partial: Path, scored: list[Any], regions: list[str]) -> tuple[int, i
 
 
 def _arrow_schema(model: ServedModel) -> pa.Schema:
-    """The stored schema of the answers: the model's columns and its version."""
+    """The stored schema of the answers: the model's columns, its version and the agency."""
     columns = [(c, ARROW_TYPES[t]) for c, t in model.types.items()]  # type: ignore[attr-defined]
-    return pa.schema([*columns, (VERSION_COLUMN, pa.string())])
+    return pa.schema([*columns, (VERSION_COLUMN, pa.string()), (AGENCY_COLUMN, pa.string())])
 
 
 #: The model each Python worker has loaded (`_load`), by folder: loaded once, used per task.
@@ -262,13 +265,15 @@ def region_answers(
     data = Data(records, birth_dates, population={job.as_of: Population(uptake=counts)})
     model.use_data(data)
     columns = list(model.types)  # type: ignore[attr-defined]
+    agencies = data.view(job.as_of).frame["agency_id"]
     for chunk in model.precompute(job.as_of, job.depth):  # type: ignore[attr-defined]
         if not chunk:
             continue
         frame = pd.DataFrame(chunk, columns=columns)
         for name in model.structured:  # JSON text, as `jenjang score` stores it
             frame[name] = [orjson.dumps(value).decode() for value in frame[name]]
-        yield frame.assign(**{VERSION_COLUMN: job.version})
+        agency = frame[model.key].map(agencies)
+        yield frame.assign(**{VERSION_COLUMN: job.version, AGENCY_COLUMN: agency})
 
 
 def read_answers(folder: Path) -> pd.DataFrame:
