@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.web import agencies, analysis, career, planning, rendering, session
+from service.web import agencies, analysis, career, national, planning, rendering, session
 
 router = APIRouter(include_in_schema=False)
-for part in (session, career, planning, agencies, analysis):
+for part in (session, career, planning, agencies, analysis, national):
     router.include_router(part.router)
 
 error_page = rendering.error_page

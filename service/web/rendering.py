@@ -126,10 +126,12 @@ def require(request: Request, roles: Collection[str] | None = None) -> Account |
 
 def page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
     language = page_language(request)
+    national = getattr(request.app.state, "national", None)  # a national deployment's menu
+    serves_national = national is not None and (national.answers or national.index) is not None
     return templates.TemplateResponse(
         request,
         name,
-        {"lang": language, "t": texts(language), **context},
+        {"lang": language, "t": texts(language), "serves_national": serves_national, **context},
         status_code=status_code,
     )
 

@@ -211,3 +211,36 @@ def test_the_directory_finds_everyone_and_nobody_else(national_answers: Path) ->
         assert answers.lookup(row.employee_id, 3)[0]["rank"] == 1  # across regions, LRU of 1
     assert answers.locate("E999999999") is None
     assert answers.locate("") is None
+
+
+def _browser(country: Country, username: str) -> TestClient:
+    browser = TestClient(country.client.app)
+    signed = browser.post("/masuk", data={"username": username, "password": PASSWORD})
+    assert signed.status_code == 200, signed.text[:300]
+    return browser
+
+
+def test_the_pages_show_an_asn_their_national_trainings(country: Country) -> None:
+    browser = _browser(country, "national-asn")
+    home = browser.get("/nasional", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"].endswith(country.own)
+    page = browser.get(f"/nasional/pegawai/{country.own}")
+    assert page.status_code == 200
+    stored = country.answers[country.answers["employee_id"] == country.own].sort_values("rank")
+    assert stored["title_id"].iloc[0] in page.text  # the first course, in Bahasa Indonesia
+    assert json.loads(stored["reasons"].iloc[0])[0]["text_id"] in page.text
+    assert 'href="/nasional"' in page.text  # the menu offers the national pages
+    assert browser.get(f"/nasional/pegawai/{country.colleague}").status_code == 404
+
+
+def test_the_pages_show_a_planner_a_post_s_national_candidates(country: Country) -> None:
+    browser = _browser(country, "national-hr-planner")
+    home = browser.get("/nasional")
+    assert home.status_code == 200 and 'name="posisi"' in home.text
+    posts = country.index.posts
+    post = posts.index[posts["agency_id"] == country.agency][0]
+    page = browser.get(f"/nasional/posisi/{post}")
+    assert page.status_code == 200 and post in page.text
+    other = posts.index[posts["agency_id"] != country.agency][0]
+    assert browser.get(f"/nasional/posisi/{other}").status_code == 404
+    assert browser.get(f"/nasional/pegawai/{country.outsider}").status_code == 404

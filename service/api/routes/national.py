@@ -1,75 +1,29 @@
-"""A national deployment's answers (`service.state.national`): anyone's trainings and a post's
+"""A national deployment's API (`service.api.national`): anyone's trainings and a post's
 candidates across the country, from the batch jobs' output, with the province's scopes, answer
 shapes and audit log. Mounted when ``JENJANG_NATIONAL_ANSWERS_DIR`` or
 ``JENJANG_NATIONAL_INDEX_DIR`` is set."""
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
 
-from service.access import audit
-from service.access.accounts import Account
-from service.access.scopes import forbidden, individual_agencies
 from service.access.security import CurrentAccount
+from service.api.national import national_candidates, national_trainings
 from service.api.routes.employees import EmployeeId
-from service.api.routes.positions import Planner, PositionId
-from service.api.schemas import (
-    CandidateSuggestions,
-    ModelRef,
-    Problem,
-    TrainingSuggestions,
-)
-from service.api.suggestions import CANDIDATES, TRAINING_ITEMS, competency_names
+from service.api.routes.positions import PositionId
+from service.api.schemas import CandidateSuggestions, Problem, TrainingSuggestions
 from service.dependencies import AuditDep
-from service.state.national import National, NationalAnswers
-from service.state.snapshot import NotFound
-from training.contract import PLACEMENT_SUCCESS
 
 router = APIRouter(prefix="/national", tags=["national"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "The role may not see individual records."},
-    404: {"model": Problem, "description": "Not in the national answers within your scope."},
+    404: {"model": Problem, "description": "Not in the national output within your scope."},
+    422: {"model": Problem, "description": "A list deeper than the batch computed."},
     503: {"model": Problem, "description": "This deployment serves no such national output."},
 }
-
-
-async def national_state(request: Request) -> National:
-    return request.app.state.national  # type: ignore[no-any-return]
-
-
-def _answers(national: National) -> NationalAnswers:
-    if national.answers is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "this deployment serves no national training answers (JENJANG_NATIONAL_ANSWERS_DIR)",
-        )
-    return national.answers
-
-
-def check_person(account: Account, answers: NationalAnswers, employee_id: str) -> None:
-    """The province's rule on the country's directory: an ASN sees their own record; a planner
-    or analyst the people of their agencies; an admin anyone. Out of scope reads as missing."""
-    agencies = individual_agencies(account)
-    if agencies == ():
-        if account.role != "asn":
-            raise forbidden(f"the {account.role} role may not see individual records")
-    missing = NotFound(
-        f"no employee {employee_id!r} in the national answers of {answers.key.as_of} "
-        "within your scope"
-    )
-    if account.role == "asn" and employee_id != account.employee_id:
-        raise missing
-    found = answers.locate(employee_id)
-    if found is None:
-        raise missing
-    if agencies is not None and account.role != "asn" and found[1] not in agencies:
-        raise missing
 
 
 @router.get("/employees/{employee_id}/trainings", responses=ERRORS)
@@ -82,114 +36,20 @@ async def trainings(
 ) -> TrainingSuggestions:
     """A person's recommended trainings from the country's answers of the day: the same list,
     reasons and envelope as the province's, by the version that computed them."""
-    answers = _answers(await national_state(request))
-    check_person(account, answers, employee_id)
-    if k > answers.depth:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"k={k} is deeper than the national answers ({answers.depth} per person)",
-        )
-    rows = answers.lookup(employee_id, k) or []
-    items = TRAINING_ITEMS.validate_python(rows)
-    key = answers.key
-    suggestion = audit.Suggestion(
-        kind="training",
-        subject=employee_id,
-        model_name=key.model,
-        model_version=key.version,
-        data_snapshot=key.snapshot_id,
-        as_of=key.as_of,
-        request={"k": k, "national": True},
-        returned=[{"id": i.course_id, "score": i.score} for i in items],
-    )
-    return TrainingSuggestions(
-        suggestion_id=await audit_log.record_async(account, suggestion),
-        model=ModelRef(name=key.model, version=key.version),
-        data_snapshot=key.snapshot_id,
-        as_of=key.as_of,
-        employee_id=employee_id,
-        items=items,
-    )
+    national = request.app.state.national
+    return await national_trainings(account, national, audit_log, employee_id, k)
 
 
 @router.get("/positions/{position_id}/candidates", responses=ERRORS)
 async def candidates(
     request: Request,
     position_id: PositionId,
-    account: Planner,
+    account: CurrentAccount,
     audit_log: AuditDep,
     k: Annotated[int, Query(ge=1, le=50, description="How many candidates.")] = 10,
 ) -> CandidateSuggestions:
     """A structural post's best eligible candidates in the whole country (or, for a planner,
     among the people of their agencies), ranked by the placement champion from the day's
     vacancy index: fit per competency, reasons, model version and date."""
-    national = await national_state(request)
-    if national.index is None or national.ranker is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "this deployment serves no national vacancy index (JENJANG_NATIONAL_INDEX_DIR)",
-        )
-    index, (version, ranker) = national.index, national.ranker
-    agencies = individual_agencies(account)
-    missing = NotFound(f"no structural post {position_id!r} in the national index in your scope")
-    if position_id not in index.posts.index:
-        raise missing
-    if agencies is not None and index.posts.at[position_id, "agency_id"] not in agencies:
-        raise missing
-    found = await _search(index, position_id, ranker, k, agencies)
-    items = CANDIDATES.validate_python([_candidate(row) for row in found])
-    snapshot, as_of = str(index.manifest["snapshot_id"]), _date(index.as_of)
-    suggestion = audit.Suggestion(
-        kind="candidates",
-        subject=position_id,
-        model_name=PLACEMENT_SUCCESS,
-        model_version=version,
-        data_snapshot=snapshot,
-        as_of=as_of,
-        request={"k": k, "national": True},
-        returned=[{"id": c.employee_id, "score": c.score} for c in items],
-    )
-    return CandidateSuggestions(
-        suggestion_id=await audit_log.record_async(account, suggestion),
-        model=ModelRef(name=PLACEMENT_SUCCESS, version=version),
-        data_snapshot=snapshot,
-        as_of=as_of,
-        position_id=position_id,
-        items=items,
-    )
-
-
-async def _search(
-    index: Any,  # service.state.national's VacancyIndex
-    position_id: str,
-    ranker: Any,
-    k: int,
-    agencies: tuple[str, ...] | None,
-) -> list[dict[str, Any]]:
-    """The search in a worker thread: ranking a family's pool is model work, not a lookup."""
-    return await run_in_threadpool(index.search, position_id, ranker, k, agencies)
-
-
-def _candidate(row: dict[str, Any]) -> dict[str, Any]:
-    """A search row in the province's candidate shape: competencies named in both languages,
-    an unknown box or rating as null."""
-    names = {code: (name_id, name_en) for code, name_id, name_en in competency_names()}
-    out = dict(row)
-    out["fit"] = [
-        item
-        | {
-            "name_id": names[item["competency_code"]][0],
-            "name_en": names[item["competency_code"]][1],
-        }
-        for item in row["fit"]
-    ]
-    for name in ("talent_box", "rating_last"):
-        value = out.get(name)
-        out[name] = None if value is None or math.isnan(value) else value
-    if out["talent_box"] is not None:
-        out["talent_box"] = int(out["talent_box"])
-    return out
-
-
-def _date(value: str) -> dt.date:
-    return dt.date.fromisoformat(str(value)[:10])
+    national = request.app.state.national
+    return await national_candidates(account, national, audit_log, position_id, k)
