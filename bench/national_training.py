@@ -80,7 +80,8 @@ def _lines(runs: dict[Any, dict[str, Any]], province: list[str]) -> list[str]:
         f"evaluated on the same {first['held_out_people']:,} people of the held-out regions in "
         "the held-out cycle (true gains from the generator's truth). Time: the whole run (draw "
         "on 2 processes, fit, evaluation on the sample and on the held-out regions, MLflow "
-        "logging and registration); peak: the run's process, and its region readers.",
+        "logging and registration); peak: the run's process and its region readers, summed, "
+        "sampled twice a second.",
         "",
         "| trained on | people | time | draw | fit | peak | "
         + " | ".join(f"held-out {m.replace('_at_', '@')}" for m in METRICS)
@@ -98,8 +99,7 @@ def _lines(runs: dict[Any, dict[str, Any]], province: list[str]) -> list[str]:
         lines.append(
             f"| {name} | {result['people']:,} | {run['seconds']:.0f} s | "
             f"{stages['draw_sample'] + stages['draw_held_out']:.0f} s | "
-            f"{stages['fit_learned']:.0f} s | {run['peak_mib']:,.0f} + "
-            f"{result['worker_peak_mib']:,.0f} MiB | "
+            f"{stages['fit_learned']:.0f} s | {result['tree_peak_mib']:,.0f} MiB | "
             + " | ".join(
                 f"{result['held_out'].get('held_out.' + m, float('nan')):.4f}" for m in METRICS
             )

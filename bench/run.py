@@ -21,6 +21,7 @@ from bench.cycle_steps import cycle_lines, cycle_rows
 from bench.harness import ROOT, measure
 from bench.load_steps import load_rows
 from bench.national import national_lines
+from bench.national_training import training_lines
 from bench.placement_steps import placement_rows
 from bench.recommender_steps import recommender_rows
 from bench.steps import dataset
@@ -93,6 +94,7 @@ def main() -> None:
 
     cycle = cycle_lines(cycle_rows(work), "province, 31,898 ASN")
     national_section = national_lines(work, tracking, artifacts)  # the champions trained above
+    national_section += ["", *training_lines(work)]  # training on national samples
 
     from features.synth.calibration import compare  # imported late: keeps the parent light
 
