@@ -39,14 +39,27 @@ def training_lines(work: Path) -> list[str]:
     if not (data / "truth" / "manifest.json").is_file():
         measure(national.generate, regions=DATA_REGIONS, workers=2, out=str(data))
     url = f"sqlite:///{work / 'training.db'}"
-    registry = {"tracking": f"sqlite:///{work / 'mlflow.db'}", "artifacts": str(work / "art")}
-    runs = {
-        size: measure(national.train_sample, data=str(data), size=size, url=url, **registry)
+    tracking, artifacts = f"sqlite:///{work / 'mlflow.db'}", str(work / "art")
+    runs: dict[int | str, dict[str, Any]] = {
+        size: measure(
+            national.train_sample,
+            data=str(data),
+            size=size,
+            url=url,
+            tracking=tracking,
+            artifacts=artifacts,
+        )
         for size in SIZES
     }
     province = _province_regions(data)
     runs["province"] = measure(
-        national.train_sample, data=str(data), size=None, url=url, regions=province, **registry
+        national.train_sample,
+        data=str(data),
+        size=None,
+        url=url,
+        tracking=tracking,
+        artifacts=artifacts,
+        regions=province,
     )
     _plot(runs)
     return _lines(runs, province)
@@ -67,7 +80,7 @@ def _province_regions(data: Path) -> list[str]:
     ]
 
 
-def _lines(runs: dict[Any, dict[str, Any]], province: list[str]) -> list[str]:
+def _lines(runs: dict[int | str, dict[str, Any]], province: list[str]) -> list[str]:
     first = runs[SIZES[0]]["result"]
     lines = [
         SECTION,
@@ -138,7 +151,7 @@ def _lines(runs: dict[Any, dict[str, Any]], province: list[str]) -> list[str]:
     return lines
 
 
-def _plot(runs: dict[Any, dict[str, Any]]) -> None:
+def _plot(runs: dict[int | str, dict[str, Any]]) -> None:
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6, 3.5))

@@ -91,7 +91,7 @@ def once(frame: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
     clash = frame.duplicated(key, keep=False)
     if clash.any():
         row = int(clash.to_numpy().nonzero()[0][1])
-        values = ", ".join(f"{k}={frame.at[row, k]}" for k in key)
+        values = ", ".join(f"{k}={frame[k].iloc[row]!s}" for k in key)
         raise ValueError(
             f"{path}, row {row}: same key as an earlier row ({values}) but different values"
         )

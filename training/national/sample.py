@@ -118,7 +118,7 @@ def allocate(counts: pd.Series, size: int) -> pd.Series:
     if size > total:
         raise ValueError(f"a sample of {size:,} asked from a population of {total:,}")
     quota = counts.astype(float) * size / total
-    base = np.floor(quota).astype(int)
+    base = quota.apply(np.floor).astype(int)
     short = size - int(base.sum())
     ranked = (quota - base).sort_values(ascending=False, kind="stable").index[:short]
     base[ranked] += 1

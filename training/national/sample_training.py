@@ -11,10 +11,11 @@ province's, or a smaller sample's) on the same held-out regions.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from features.schema import TABLES
 from features.store.database import create_db_engine, migrate
@@ -25,8 +26,6 @@ from training.national.sample import Progress, Sample, draw, hold_out, write_tru
 from training.registry import RegistrySettings, metric_name
 from training.run import Addendum, OnLap, Stopwatch, TrainResult, fit_and_register
 from training.split import TemporalSplit
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,12 +115,12 @@ def evaluate_held_out(
     evaluation: Sample,
     truth: Path | None,
     split: TemporalSplit,
-    engine: object,
+    engine: sa.Engine,
 ) -> dict[str, float]:
     """The fitted model's overall metrics on the held-out regions in the held-out cycle,
     against their truth where the dataset has one, as ``held_out.<metric>``."""
     judge = kind_of(kind.name, truth)
-    data = RunData(engine, evaluation.records, evaluation.protected)  # type: ignore[arg-type]
+    data = RunData(engine, evaluation.records, evaluation.protected)
     overall = judge.evaluate([trained.learned], data, split.test_year)
     row = overall.iloc[0]
     return {

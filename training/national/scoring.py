@@ -272,8 +272,9 @@ def region_answers(
         frame = pd.DataFrame(chunk, columns=columns)
         for name in model.structured:  # JSON text, as `jenjang score` stores it
             frame[name] = [orjson.dumps(value).decode() for value in frame[name]]
-        agency = frame[model.key].map(agencies)
-        yield frame.assign(**{VERSION_COLUMN: job.version, AGENCY_COLUMN: agency})
+        frame[VERSION_COLUMN] = job.version
+        frame[AGENCY_COLUMN] = frame[model.key].map(agencies)
+        yield frame
 
 
 def read_answers(folder: Path) -> pd.DataFrame:
