@@ -101,7 +101,7 @@ def train(
     size: Annotated[
         int,
         typer.Option(min=1000, help="People in the stratified sample (region × family × grade)."),
-    ] = 30_000,
+    ] = 40_000,
     seed: Annotated[int, typer.Option(help="The sample's seed (recorded in the run).")] = 0,
     held_out_share: Annotated[
         float, typer.Option(min=0.01, max=0.5, help="Share of the regions kept out for evaluation.")
