@@ -3,7 +3,8 @@
 Certificates carry titles as the organiser wrote them ("DIKLAT PKP Angkatan II Tahun 2019",
 typos, abbreviations). A conservative match keeps wrong links out: normalise both sides
 (case, punctuation, cohort and year suffixes), take exact matches, then close matches above a
-high similarity cut-off; anything else stays unmatched and is reported.
+high similarity cut-off; anything else stays unmatched (an ingest reports it as a warning; a
+national read leaves it empty).
 """
 
 from __future__ import annotations

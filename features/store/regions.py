@@ -86,16 +86,16 @@ def once(frame: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
     """`frame` with a row repeated exactly kept once, as an ingest keeps it; two rows with the
     same natural key and different values are an error naming the file, row and key (an
     ingest rejects them too: which one is true is for the data's owner to say)."""
-    frame = frame.drop_duplicates(ignore_index=True)
+    frame = frame.drop_duplicates()  # the index keeps each row's place in the file
     key = list(TABLES[name].key)
-    clash = frame.duplicated(key, keep=False)
+    clash = frame.duplicated(key, keep="first")
     if clash.any():
-        row = int(clash.to_numpy().nonzero()[0][1])
-        values = ", ".join(f"{k}={frame[k].iloc[row]!s}" for k in key)
+        row = frame.index[clash.to_numpy()][0]
+        values = ", ".join(f"{k}={frame.at[row, k]!s}" for k in key)
         raise ValueError(
             f"{path}, row {row}: same key as an earlier row ({values}) but different values"
         )
-    return frame
+    return frame.reset_index(drop=True)
 
 
 def region_records(

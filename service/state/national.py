@@ -13,8 +13,9 @@ the batch jobs. So a national service opens
 - the **vacancy index** with the placement champion, for a post's candidates in the country.
 
 Both are checked at start: the answers must be the training champion's version, and the
-index's day must follow the placement champion's training cutoff; what is missing says which
-batch job to run.
+index's day must follow the placement champion's training cutoff; both are of a day on or
+before the service's; what is missing says which batch job to run. They are opened at start
+only: a new day's batch output, or a new champion, is served after a restart.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -67,6 +69,11 @@ class Directory:
         columns of its file; a person's rows are contiguous)."""
         ids, regions, agencies = [], [], []
         for part in sorted(folder.glob("region=*/part-0.parquet")):
+            if AGENCY_COLUMN not in pq.read_schema(part).names:
+                raise NationalUnavailable(
+                    f"{part} has no {AGENCY_COLUMN} column (written by an older Jenjang): "
+                    "run `jenjang batch score` again"
+                )
             table = pq.read_table(part, columns=[subject, AGENCY_COLUMN], partitioning=None)
             people = table.column(subject).to_numpy()
             first = np.r_[True, people[1:] != people[:-1]] if len(people) else np.array([], bool)
@@ -172,8 +179,26 @@ class National:
             answers = NationalAnswers.latest(Path(answers_root), TRAINING_RECS, version, as_of)
         if index_root:
             try:
-                index = VacancyIndex.latest(Path(index_root))
+                index = _index_until(Path(index_root), as_of)
                 ranker = placement_ranker(settings, index.as_of)
             except (FileNotFoundError, LookupError, ValueError) as error:
                 raise NationalUnavailable(str(error)) from error
         return cls(answers, index, ranker)
+
+
+def _index_until(root: Path, as_of: dt.date) -> VacancyIndex:
+    """The newest vacancy index of a day on or before `as_of` (never one of a later day)."""
+    days = sorted(
+        {p.name.removeprefix("as_of=") for p in root.glob("*/version=*/as_of=*")},
+        reverse=True,
+    )
+    for day in days:
+        if day <= as_of.isoformat():
+            try:
+                return VacancyIndex.latest(root, pd.Timestamp(day))
+            except FileNotFoundError:
+                continue  # that day's index is of other feature code, or incomplete
+    raise FileNotFoundError(
+        f"no vacancy index of a day on or before {as_of} under {root}: build one with "
+        "`jenjang batch index`"
+    )

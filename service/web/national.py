@@ -4,6 +4,7 @@ post's candidates across the country, from the batch jobs' output, with the API'
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,7 +16,7 @@ from service.web.rendering import message, page, require
 
 router = APIRouter(include_in_schema=False)
 
-SERVED_PAGES = {503: "unavailable", 404: "not_found", 403: "forbidden"}
+SERVED_PAGES = {503: "national_unavailable", 404: "not_found", 403: "forbidden"}
 
 
 @router.get("/nasional")
@@ -29,9 +30,10 @@ async def national_home(
     if isinstance(account, Response):
         return account
     if pegawai or (account.role == "asn" and account.employee_id):
-        return RedirectResponse(f"/nasional/pegawai/{pegawai or account.employee_id}", 303)
+        person = quote(str(pegawai or account.employee_id), safe="")
+        return RedirectResponse(f"/nasional/pegawai/{person}", 303)
     if posisi:
-        return RedirectResponse(f"/nasional/posisi/{posisi}", 303)
+        return RedirectResponse(f"/nasional/posisi/{quote(posisi, safe='')}", 303)
     national = request.app.state.national
     if national.answers is None and national.index is None:
         return message(request, "national_unavailable", 404, account)
@@ -47,9 +49,9 @@ async def national_person(
     if isinstance(account, Response):
         return account
     try:
-        answer = await national_trainings(
-            account, request.app.state.national, audit_log, employee_id, 10
-        )
+        national = request.app.state.national
+        depth = national.answers.depth if national.answers is not None else 10
+        answer = await national_trainings(account, national, audit_log, employee_id, min(10, depth))
     except NotFound:
         return message(request, "not_found", 404, account)
     except HTTPException as error:

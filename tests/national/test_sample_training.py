@@ -150,3 +150,21 @@ def test_a_missing_region_table_is_named(national_dataset: Path, tmp_path: Path)
     partition(copy, "grade_history", region).unlink()
     with pytest.raises(FileNotFoundError, match=f"region {region} has no grade_history"):
         draw(copy, [region], 50, seed=0, split=SPLIT)
+
+
+def test_a_key_clash_in_a_region_file_names_its_row(tmp_path: Path) -> None:
+    from features.store.regions import once
+
+    rows = pd.DataFrame(
+        {
+            "agency_id": ["A", "A", "B", "C", "B", "A"],
+            "name": ["a", "a", "b", "c", "another b", "another a"],
+            "region": "r",
+            "region_type": "provinsi",
+            "field": None,
+        }
+    )
+    kept = once(rows.iloc[:4], "agencies", tmp_path / "agencies.parquet")
+    assert kept["agency_id"].tolist() == ["A", "B", "C"]  # an exact repeat kept once
+    with pytest.raises(ValueError, match=r"agencies.parquet, row 4: .*agency_id=B"):
+        once(rows, "agencies", tmp_path / "agencies.parquet")

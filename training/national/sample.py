@@ -36,7 +36,13 @@ import pandas as pd
 from features.asof.positions import current_grades, current_positions
 from features.asof.records import Records, from_frames, known
 from features.schema import TABLES
-from features.store.regions import partition, region_records, region_table, with_course_ids
+from features.store.regions import (
+    folder_snapshot_id,
+    partition,
+    region_records,
+    region_table,
+    with_course_ids,
+)
 from training.split import TemporalSplit, cycle_start
 
 #: Strata of the sample (the regions' codes, position families, grade ranks).
@@ -138,7 +144,7 @@ def draw(
     of them), read one region at a time on `workers` processes: a first pass finds each
     region's strata, a second reads the drawn people's rows."""
     folder, regions = Path(folder), list(regions)
-    snapshot = f"sample-{seed}"
+    snapshot = f"sample-{seed}-{folder_snapshot_id(folder)}"  # which data, which draw
     with _pool(workers) as pool:
         found = pool.map(_strata, *_args(folder, regions, split, snapshot))
         strata = dict(zip(regions, found, strict=True))

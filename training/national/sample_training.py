@@ -72,8 +72,9 @@ def train_national(
             raise ValueError(f"regions {unknown} are held out or not in {folder}")
         training = training_regions
     truth = (Path(folder) / "truth" / "courses.parquet").is_file()
+    kept_truth = kind.truth_dir
     with tempfile.TemporaryDirectory(prefix="jenjang-sample-") as work:
-        split = _split(kind, folder, training[0])
+        split = _split(kind, folder, training)
         sample = draw(folder, training, design.size, design.seed, split, workers, progress)
         kind.truth_dir = write_truth(folder, sample, Path(work) / "sample") if truth else None
         clock.lap("draw_sample")
@@ -90,23 +91,31 @@ def train_national(
             scores.update(evaluate_held_out(kind, trained, evaluation, held_truth, split, engine))
             return scores
 
-        run = fit_and_register(
-            kind,
-            settings,
-            RunData(engine, sample.records, sample.protected),
-            clock,
-            Addendum(
-                design_params(design, sample, evaluation), held_out, records_of_database=False
-            ),
-        )
+        try:
+            run = fit_and_register(
+                kind,
+                settings,
+                RunData(engine, sample.records, sample.protected),
+                clock,
+                Addendum(
+                    design_params(design, sample, evaluation) | {"sample.data": str(folder)},
+                    held_out,
+                    records_of_database=False,
+                ),
+            )
+        finally:
+            kind.truth_dir = kept_truth  # the sample's truth goes with the temporary folder
     return NationalResult(run, sample, evaluation, scores)
 
 
-def _split(kind: ModelKind, folder: Path, region: str) -> TemporalSplit:
-    """The kind's split, read from one whole region: it fixes the window the sample is drawn in
-    (the regions of one export share its extraction date)."""
-    records, _ = region_records(folder, region, tuple(TABLES), "probe")
-    return kind.split(records)
+def _split(kind: ModelKind, folder: Path, regions: list[str]) -> TemporalSplit:
+    """The kind's split, read from the first whole region that has training records: it fixes
+    the window the sample is drawn in (the regions of one export share its extraction date)."""
+    for region in regions:
+        records, _ = region_records(folder, region, tuple(TABLES), "probe")
+        if len(records["training_records"]):
+            return kind.split(records)
+    raise ValueError(f"no training region of {folder} has training records: nothing to learn")
 
 
 def evaluate_held_out(

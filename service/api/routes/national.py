@@ -32,11 +32,16 @@ async def trainings(
     employee_id: EmployeeId,
     account: CurrentAccount,
     audit_log: AuditDep,
-    k: Annotated[int, Query(ge=1, le=50, description="How many courses (up to the depth).")] = 10,
+    k: Annotated[
+        int | None,
+        Query(ge=1, le=50, description="How many courses (default 10, at most the depth)."),
+    ] = None,
 ) -> TrainingSuggestions:
     """A person's recommended trainings from the country's answers of the day: the same list,
     reasons and envelope as the province's, by the version that computed them."""
     national = request.app.state.national
+    if k is None:  # 10, or the whole list of a batch that stored fewer
+        k = min(10, national.answers.depth) if national.answers is not None else 10
     return await national_trainings(account, national, audit_log, employee_id, k)
 
 
