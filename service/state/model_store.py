@@ -226,7 +226,10 @@ class ModelStore:
         return loaded
 
     def _download(self, name: str, version: str) -> Path:
-        """The version's artifacts in the cache, downloaded whole or not at all."""
+        """The version's artifacts in the cache, downloaded whole or not at all. Workers share
+        the cache and start together: a complete folder another worker renamed into place
+        first is kept (removing it could pull it from under that worker while it loads it);
+        only an incomplete one (no MLmodel: an interrupted download) is replaced."""
         folder = self._folder(name) / version
         if not (folder / "MLmodel").exists():
             self._folder(name).mkdir(parents=True, exist_ok=True)
@@ -235,8 +238,13 @@ class ModelStore:
                 mlflow.artifacts.download_artifacts(
                     artifact_uri=f"models:/{name}/{version}", dst_path=str(partial)
                 )
-                shutil.rmtree(folder, ignore_errors=True)
-                partial.rename(folder)
+                if not (folder / "MLmodel").exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+                    try:
+                        partial.rename(folder)
+                    except OSError:  # another worker's complete copy arrived meanwhile
+                        if not (folder / "MLmodel").exists():
+                            raise
             finally:
                 shutil.rmtree(partial, ignore_errors=True)
         return folder
