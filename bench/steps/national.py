@@ -78,7 +78,7 @@ def search(
             start = time.perf_counter()
             found.search(str(position_id), ranker, k=10)
             cold.append(1000 * (time.perf_counter() - start))
-            pools[family] = len(found.pool(family).position_id)
+            pools[family] = len(found.pool(family))
         start = time.perf_counter()
         found.search(str(position_id), ranker, k=10)
         warm.append(1000 * (time.perf_counter() - start))
@@ -89,7 +89,55 @@ def search(
         "p99_ms": float(np.percentile(warm, 99)),
         "pools": pools,
         "posts": posts,
+        "people": len(found.eligible),
+        "held_mib": found.eligible.nbytes() / 2**20,
     }
+
+
+def country_index(index: str, out: str, asn: int, people: int) -> dict[str, Any]:
+    """A vacancy index of at least `people` ASN made of copies of the one under `index` (built
+    from `asn` ASN): each
+    copy's regions, people, posts held and agencies renamed (``R000~3``), so each is a separate
+    population of the same make-up. Searching it costs what searching the country's would:
+    the work grows with the family's eligible, not with who they are. Generating and indexing
+    the whole country takes about an hour here; this takes a minute."""
+    import json
+    import math
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from training.national.vacancies import ORDER_STRIDE, VacancyIndex
+
+    source = VacancyIndex.latest(Path(index))
+    manifest = json.loads((source.folder / "_manifest.json").read_text())
+    copies = math.ceil(people / asn)
+    target = Path(out) / source.folder.relative_to(Path(index))
+    target = target.with_name(f"{target.name}-x{copies}")
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "people").mkdir(parents=True)
+    shutil.copytree(source.folder / "posts", target / "posts")
+    renamed = ("employee_id", "agency_id", "position_id", "region")
+    files = sorted((source.folder / "people").glob("*.parquet"))
+    step = ORDER_STRIDE * 10_000
+    for copy in range(copies):
+        for n, file in enumerate(files):
+            table = pq.read_table(file)
+            for name in renamed:
+                column = table.column(name)
+                suffixed = (
+                    column if copy == 0 else pc.binary_join_element_wise(column, f"~{copy}", "")
+                )
+                table = table.set_column(table.schema.get_field_index(name), name, suffixed)
+            order = pc.add(table.column("order"), pa.scalar(copy * step, pa.int64()))
+            table = table.set_column(table.schema.get_field_index("order"), "order", order)
+            pq.write_table(table, target / "people" / f"part-{copy:03d}-{n:05d}.parquet")
+    manifest["subjects"] *= copies
+    manifest["rows"] *= copies
+    (target / "_manifest.json").write_text(json.dumps(manifest, indent=1))
+    return {"copies": copies, "asn": asn * copies, "people": manifest["subjects"]}
 
 
 def _jenjang(arguments: list[str], tracking: str, artifacts: str) -> dict[str, Any]:
@@ -203,4 +251,4 @@ def train_sample(
 
 
 if __name__ == "__main__":
-    run_step(generate, batch_score, batch_index, search, champion, train_sample)
+    run_step(generate, batch_score, batch_index, country_index, search, champion, train_sample)

@@ -14,7 +14,8 @@ staying close to the post is not merit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
 from functools import cache
 
 import numpy as np
@@ -105,11 +106,14 @@ class People:
     ids: np.ndarray
     levels: np.ndarray  # people × competencies, unmeasured ones estimated
     measured: np.ndarray  # people × competencies, True where really measured
-    record: np.ndarray  # people × RECORD_FEATURES
+    record: np.ndarray  # people × record_names
     field: np.ndarray
     family_rank: np.ndarray
     grade_rank: np.ndarray
     agency: np.ndarray
+    #: The record features `record` holds: all of them, unless the people were read for a
+    #: scorer that needs fewer (a national search reads only what its ranker reads).
+    record_names: tuple[str, ...] = tuple(RECORD_FEATURES)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, levels: np.ndarray) -> People:
@@ -127,30 +131,41 @@ class People:
         )
 
     def take(self, rows: np.ndarray) -> People:
-        return People(*(getattr(self, name)[rows] for name in self.__dataclass_fields__))
+        arrays = {
+            f.name: getattr(self, f.name)[rows] for f in fields(self) if f.name != "record_names"
+        }
+        return replace(self, **arrays)
 
 
-def candidate_features(people: People, post: Post) -> pd.DataFrame:
-    """One row per person of `people` (same order, indexed by id) against `post`."""
+def candidate_features(
+    people: People, post: Post, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per person of `people` (same order, indexed by id) against `post`: every
+    candidate feature, or only `columns` (what a scorer reads: a national search ranks two
+    million people a post and builds no column its ranker ignores)."""
     inside = post.required > 0
     # only the standard's competencies count: fit on them alone is the same and far cheaper
     fit = competency_fit(people.levels[:, inside], post.required[inside], people.field, post.field)
     count = max(int(inside.sum()), 1)
     target_rank = family_ranks().get(post.family, np.nan)
-    columns = {
-        "fit_score": fit.score,
-        "shortfall_mean": fit.shortfall.sum(axis=1) / count,
-        "shortfall_max": fit.shortfall.max(axis=1, initial=0.0),
-        "surplus_mean": fit.surplus.sum(axis=1) / count,
-        "field_match": fit.field_match,
-        "measured_share_target": people.measured[:, inside].sum(axis=1) / count,
-        "target_rank": np.full(len(people.ids), target_rank),
-        "rank_step": target_rank - people.family_rank,
-        "grade_over_minimum": people.grade_rank
-        - reference.grade_ranks_by("position_families", "family", "min_grade").get(
-            post.family, np.nan
+    record = dict(zip(people.record_names, people.record.T, strict=True))
+    makers: dict[str, Callable[[], np.ndarray]] = {
+        "fit_score": lambda: fit.score,
+        "shortfall_mean": lambda: fit.shortfall.sum(axis=1) / count,
+        "shortfall_max": lambda: fit.shortfall.max(axis=1, initial=0.0),
+        "surplus_mean": lambda: fit.surplus.sum(axis=1) / count,
+        "field_match": lambda: fit.field_match,
+        "measured_share_target": lambda: people.measured[:, inside].sum(axis=1) / count,
+        "target_rank": lambda: np.full(len(people.ids), target_rank),
+        "rank_step": lambda: target_rank - people.family_rank,
+        "grade_over_minimum": lambda: (
+            people.grade_rank
+            - reference.grade_ranks_by("position_families", "family", "min_grade").get(
+                post.family, np.nan
+            )
         ),
+        "same_agency": lambda: (people.agency == post.agency_id).astype(float),
     }
-    columns |= dict(zip(RECORD_FEATURES, people.record.T, strict=True))
-    columns["same_agency"] = (people.agency == post.agency_id).astype(float)
-    return pd.DataFrame(columns, index=pd.Index(people.ids))
+    makers |= {name: (lambda name=name: record[name]) for name in RECORD_FEATURES}  # type: ignore[misc]
+    wanted = CANDIDATE_FEATURES + PROXIMITY_FEATURES if columns is None else columns
+    return pd.DataFrame({name: makers[name]() for name in wanted}, index=pd.Index(people.ids))

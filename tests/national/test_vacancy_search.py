@@ -110,3 +110,57 @@ def test_a_post_the_index_cannot_rank_is_named(index: VacancyIndex, country) -> 
 def test_no_index_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="build one with `jenjang batch index`"):
         VacancyIndex.latest(tmp_path)
+
+
+def test_ranking_a_chunk_at_a_time_changes_no_answer(
+    index: VacancyIndex, scorer: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A country's family is ranked 32,768 people at a time; the small country's fits in one
+    chunk, so chunks of 7 check that cutting the family changes nobody's place. A score may
+    differ in its last bit (the model's arithmetic is vectorised over the rows it is given)."""
+    from training.national import vacancies
+
+    posts = list(index.posts.index)[:40]
+    whole = [index.search(p, scorer, k=10) for p in posts]  # type: ignore[arg-type]
+    monkeypatch.setattr(vacancies, "SEARCH_CHUNK", 7)
+    chunked = [index.search(p, scorer, k=10) for p in posts]  # type: ignore[arg-type]
+    assert [_rounded(found) for found in chunked] == [_rounded(found) for found in whole]
+    assert sum(len(found) for found in whole) > 100
+
+
+def _rounded(found: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Answers with their numbers to 12 significant digits (NaN as None, so it equals itself)."""
+
+    def number(value: object) -> object:
+        if isinstance(value, float):
+            return None if np.isnan(value) else float(f"{value:.12g}")
+        return value
+
+    return [{key: number(value) for key, value in answer.items()} for answer in found]
+
+
+def test_the_index_holds_each_family_searched_and_each_person_once(index: VacancyIndex) -> None:
+    """Loaded: the families some post belongs to (nobody is searched for the others), each
+    person's id once, and only the competencies some post's standard requires."""
+    import pyarrow.parquet as pq
+
+    from training.national.eligible import from_column
+
+    written = pq.ParquetDataset(index.folder / "people").read().to_pandas()
+    eligible = index.eligible
+    searched = set(index.posts["family"])
+    assert set(eligible.families) == searched
+    for family in searched:
+        expected = written.loc[written[from_column(family)].notna()].sort_values("order")
+        pool = index.pool(family)
+        held = eligible.ids.take(pool.people).to_pylist()
+        assert held == list(expected["employee_id"]), family
+        assert list(pool.eligible_from.decode(np.arange(len(pool)))) == list(
+            expected[from_column(family)]
+        )
+    ids = eligible.ids.to_pylist()
+    assert len(ids) == len(set(ids)) <= index.manifest["subjects"]
+    assert sum(len(index.pool(f)) for f in searched) > len(ids)  # some are in two families
+    assert set(eligible.kept) == {
+        int(c) for required in index.posts["required"] for c in np.flatnonzero(required)
+    }

@@ -27,7 +27,6 @@ import json
 import operator
 import shutil
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,13 +36,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from features.asof.fit import competency_fit
 from features.asof.frame import FEATURE_SET_VERSION, build_feature_frame
 from features.asof.positions import competency_codes, standard_matrix
-from features.asof.post_pairs import RECORD_FEATURES, People, Post, candidate_features
+from features.asof.post_pairs import RECORD_FEATURES, Post, candidate_features
 from features.asof.records import active_at
 from features.asof.transformers import LevelSums, level_sums
 from features.planning.ranking import Scorer
@@ -53,24 +51,36 @@ from features.view import STRUCTURAL_FAMILIES, post_of
 from training import registry
 from training.answers import AnswerKey, Written, partial_folder, publish
 from training.contract import PLACEMENT_SUCCESS, Data, Population, check_contract, served
+from training.national.eligible import (
+    Eligible,
+    Family,
+    Rows,
+    from_column,
+    held_competencies,
+    read_eligible,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 INDEX = "vacancy-index"
-#: An index depends on the feature code, not on a model: it is versioned by the feature set.
-INDEX_VERSION = f"f{FEATURE_SET_VERSION}"
-#: How many families' eligible people a search keeps decoded in memory: all of them (five
-#: structural families), since reading a large family again costs seconds.
-FAMILIES_KEPT = 5
+#: The layout of an index's files: 2 holds each eligible person once, with a date column per
+#: family (1 held a row per person and family). A search reads only its own layout.
+INDEX_LAYOUT = 2
+#: An index depends on the feature code, not on a model: it is versioned by the feature set
+#: (and by its layout).
+INDEX_VERSION = f"f{FEATURE_SET_VERSION}-l{INDEX_LAYOUT}"
+#: People ranked at a time in a search: the temporaries of a chunk (its candidate features)
+#: stay a few tens of MB whatever the family's size.
+SEARCH_CHUNK = 16_384
 #: Rows of a region are ordered as the whole country's view orders them: region, then row.
 ORDER_STRIDE = 10_000_000
 
 PEOPLE_SCHEMA = (
     "employee_id string, agency_id string, position_id string, field string, "
     "family_rank double, grade_rank double, levels array<double>, measured array<boolean>, "
-    "record array<double>, talent_box double, rating_last double, eligible_from string, "
-    "order bigint, region string, family string"
+    "record array<double>, order bigint, region string, "
+    + ", ".join(f"{from_column(f)} string" for f in STRUCTURAL_FAMILIES)
 )
 POSTS_SCHEMA = (
     "position_id string, family string, field string, agency_id string, "
@@ -121,9 +131,7 @@ def index_country(
             context.parallelize([(r,) for r in regions], tasks), "region string"
         )
         eligible = codes.mapInPandas(_people(job, sums), PEOPLE_SCHEMA)
-        eligible.write.option("compression", "zstd").partitionBy("family").parquet(
-            str(partial / "people")
-        )
+        eligible.write.option("compression", "zstd").parquet(str(partial / "people"))
         posts = codes.mapInPandas(_posts(job), POSTS_SCHEMA)
         posts.coalesce(1).write.option("compression", "zstd").parquet(str(partial / "posts"))
         indexed, rows = _counted(partial / "people")
@@ -134,12 +142,13 @@ def index_country(
 
 
 def _counted(folder: Path) -> tuple[int, int]:
-    """The people indexed (once, whatever the families they may enter) and their rows."""
-    files = sorted(folder.glob("family=*/*.parquet"))
+    """The people indexed and their candidacies (a person eligible for two families is two)."""
+    files = sorted(folder.glob("*.parquet"))
     if not files:
         return 0, 0
-    ids = pq.ParquetDataset(files, partitioning=None).read(columns=["employee_id"])
-    return len(ids.column("employee_id").unique()), ids.num_rows
+    dates = [from_column(f) for f in STRUCTURAL_FAMILIES]
+    table = pq.ParquetDataset(files, partitioning=None).read(columns=dates)
+    return table.num_rows, sum(len(table.column(d)) - table.column(d).null_count for d in dates)
 
 
 def _summed(job: IndexJob, region: str) -> LevelSums:
@@ -161,38 +170,40 @@ def _people(
 
 
 def region_people(job: IndexJob, region: str, sums: LevelSums) -> Iterator[pd.DataFrame]:
-    """One region's people, once for each structural family they are eligible for."""
+    """One region's people eligible for some structural family, once each, with the date from
+    which they are eligible for each family (null where they are not)."""
     records, births = region_records(Path(job.data), region, FEATURE_TABLES, job.snapshot_id)
     view = Data(records, births, population={job.as_of: Population(levels=sums)}).view(job.as_of)
     people, frame = view.people, view.frame
-    base = job.regions.index(region) * ORDER_STRIDE
+    dates: dict[str, list[str | None]] = {}
+    anyone = np.zeros(len(frame), dtype=bool)
     for family in STRUCTURAL_FAMILIES:
         result = view.eligibility(family)
-        rows = np.flatnonzero(result.eligible.to_numpy(dtype=bool))
-        if not len(rows):
-            continue
-        eligible_from = result.eligible_from.iloc[rows]
-        yield pd.DataFrame(
-            {
-                "employee_id": frame.index[rows].to_numpy(dtype=object),
-                "agency_id": people.agency[rows],
-                "position_id": frame["position_id"].to_numpy(dtype=object)[rows],
-                "field": people.field[rows],
-                "family_rank": people.family_rank[rows],
-                "grade_rank": people.grade_rank[rows],
-                "levels": list(people.levels[rows]),
-                "measured": list(people.measured[rows]),
-                "record": list(people.record[rows]),
-                "talent_box": frame["talent_box"].to_numpy(dtype=float)[rows],
-                "rating_last": frame["rating_last"].to_numpy(dtype=float)[rows],
-                "eligible_from": [
-                    "" if pd.isna(d) else pd.Timestamp(d).date().isoformat() for d in eligible_from
-                ],
-                "order": base + rows,
-                "region": region,
-                "family": family,
-            }
-        )
+        eligible = result.eligible.to_numpy(dtype=bool)
+        anyone |= eligible
+        dates[from_column(family)] = [
+            None if not ok else "" if pd.isna(d) else pd.Timestamp(d).date().isoformat()
+            for ok, d in zip(eligible, result.eligible_from, strict=True)
+        ]
+    rows = np.flatnonzero(anyone)
+    if not len(rows):
+        return
+    yield pd.DataFrame(
+        {
+            "employee_id": frame.index[rows].to_numpy(dtype=object),
+            "agency_id": people.agency[rows],
+            "position_id": frame["position_id"].to_numpy(dtype=object)[rows],
+            "field": people.field[rows],
+            "family_rank": people.family_rank[rows],
+            "grade_rank": people.grade_rank[rows],
+            "levels": list(people.levels[rows]),
+            "measured": list(people.measured[rows]),
+            "record": list(people.record[rows]),
+            "order": job.regions.index(region) * ORDER_STRIDE + rows,
+            "region": region,
+        }
+        | {name: [values[r] for r in rows] for name, values in dates.items()}
+    )
 
 
 def _posts(job: IndexJob) -> Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]:
@@ -244,22 +255,10 @@ def placement_ranker(settings: registry.RegistrySettings, as_of: str) -> tuple[s
     return version, model.fitted
 
 
-@dataclass(frozen=True)
-class Pool:
-    """The eligible people of one family, decoded for ranking (in the country view's order)."""
-
-    people: People
-    position_id: np.ndarray
-    region: np.ndarray
-    talent_box: np.ndarray
-    rating_last: np.ndarray
-    eligible_from: np.ndarray
-
-
 class VacancyIndex:
     """A day's vacancy index, opened once and searched many times."""
 
-    def __init__(self, folder: Path, families_kept: int = FAMILIES_KEPT) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         manifest = self.folder / "_manifest.json"
         if not manifest.is_file():
@@ -268,13 +267,12 @@ class VacancyIndex:
         self.as_of = str(self.manifest["as_of"])
         posts = pq.read_table(self.folder / "posts").to_pandas()
         self.posts = posts.set_index("position_id")
-        self.families_kept = families_kept
-        self._pools: OrderedDict[str, Pool] = OrderedDict()
+        self._eligible: Eligible | None = None
 
     @classmethod
     def latest(cls, root: Path, as_of: pd.Timestamp | None = None) -> VacancyIndex:
-        """The newest complete index under `root` built by this feature code (of `as_of` when
-        given): an index of other feature code describes people in other terms."""
+        """The newest complete index under `root` built by this feature code and layout (of
+        `as_of` when given): an index of other feature code describes people in other terms."""
         day = as_of.date().isoformat() if as_of is not None else "*"
         pattern = f"{INDEX}/version={INDEX_VERSION}/as_of={day}/snapshot=*"
         found = sorted(
@@ -284,8 +282,8 @@ class VacancyIndex:
         if not found:
             which = f"of {day}" if as_of is not None else "of any day"
             raise FileNotFoundError(
-                f"no vacancy index {which} under {root} for feature set {FEATURE_SET_VERSION}: "
-                "build one with `jenjang batch index`"
+                f"no vacancy index {which} under {root} for feature set {FEATURE_SET_VERSION} "
+                f"(layout {INDEX_LAYOUT}): build one with `jenjang batch index`"
             )
         return cls(found[-1])
 
@@ -305,16 +303,20 @@ class VacancyIndex:
             np.asarray(row["required"], dtype=float),
         )
 
-    def pool(self, family: str) -> Pool:
-        """The family's eligible people, read once and kept (the least recent family goes)."""
-        if family in self._pools:
-            self._pools.move_to_end(family)
-            return self._pools[family]
-        pool = _read_pool(self.folder / "people" / f"family={family}")
-        self._pools[family] = pool
-        while len(self._pools) > self.families_kept:
-            self._pools.popitem(last=False)
-        return pool
+    @property
+    def eligible(self) -> Eligible:
+        """Everyone the index holds, read on first use (seconds for a country) and kept."""
+        if self._eligible is None:
+            self._eligible = read_eligible(
+                self.folder / "people",
+                held_competencies(self.posts),
+                set(self.posts["family"]),
+            )
+        return self._eligible
+
+    def pool(self, family: str) -> Family:
+        """The eligible of `family` (rows into `eligible`)."""
+        return self.eligible.families[family]
 
     def search(
         self,
@@ -324,43 +326,70 @@ class VacancyIndex:
         agencies: tuple[str, ...] | None = None,
     ) -> list[dict[str, Any]]:
         """The post's `k` best eligible candidates in the country (or in `agencies`), each with
-        the fit per competency of the post's standard, the reasons of its score, and the date."""
+        the fit per competency of the post's standard, the reasons of its score, and the date.
+
+        The family's eligible are ranked a chunk at a time, against the post narrowed to its
+        standard's competencies (what `candidate_features` reads of a post), so a search costs
+        the standard's columns of the family, not the whole of everyone's levels."""
         post = self.post(position_id)
-        pool = self.pool(post.family)
-        keep = pool.position_id != post.position_id
-        if agencies is None:  # the whole pool, the holder masked (no copy of the arrays)
-            rows = np.arange(len(keep))
-            people = pool.people
+        eligible, family = self.eligible, self.pool(post.family)
+        keep = family.position.codes != family.position.code(post.position_id)  # not the holder
+        if agencies is None:  # the whole family, read in place, chunk by chunk
+            at = np.arange(len(family))
+            parts: list[Rows] = [
+                slice(i, min(i + SEARCH_CHUNK, len(family)))
+                for i in range(0, len(family), SEARCH_CHUNK)
+            ]
         else:
-            keep &= np.isin(pool.people.agency, np.asarray(agencies, dtype=object))
-            rows = np.flatnonzero(keep)
-            people, keep = pool.people.take(rows), np.ones(len(rows), dtype=bool)
-        pairs = candidate_features(people, post)
-        scores = scorer.score(pairs) if len(rows) else np.array([])
+            keep &= np.isin(family.agency.codes, [family.agency.code(a) for a in agencies])
+            at, keep = np.flatnonzero(keep), np.ones(int(keep.sum()), dtype=bool)
+            parts = [at[i : i + SEARCH_CHUNK] for i in range(0, len(at), SEARCH_CHUNK)]
+        inside = np.flatnonzero(post.required > 0)
+        columns = eligible.columns_of(inside)
+        narrow = Post(
+            post.position_id, post.family, post.field, post.agency_id, post.required[inside]
+        )
+        needs: list[str] | None = getattr(scorer, "features", None)  # what the ranker reads
+
+        def scored(part: Rows) -> np.ndarray:
+            people = family.candidates(part, columns, needs)
+            return scorer.score(candidate_features(people, narrow, needs))
+
+        # one thread: two threads over chunks measured slower (numpy's and the GIL's overheads
+        # on 32,768 rows outweigh the second core)
+        scores = np.concatenate([np.zeros(0), *map(scored, parts)])
         order = _best(scores, keep, k)
-        top = rows[order]
+        top = at[order]
+        people = family.candidates(top, columns)
+        pairs = candidate_features(people, narrow)
         explain = getattr(scorer, "reasons", None)
-        reasons = explain(pairs.iloc[order]) if explain and len(order) else [[]] * len(order)
-        fit = _fit(pool.people.levels[top], post)
+        reasons = explain(pairs) if explain and len(top) else [[]] * len(top)
+        fit = _fit(people.levels, post.required[inside], inside)
+        persons = family.people[top]
+        ids = eligible.ids.take(pa.array(persons, type=pa.int64())).to_pylist()
+        agency, region = family.agency.decode(top), eligible.region.decode(persons)
+        dates = family.eligible_from.decode(top)
+        talent = RECORD_FEATURES.index("talent_box")
+        rating = RECORD_FEATURES.index("rating_last")
         return [
             {
                 "position_id": post.position_id,
-                "rank": rank,
-                "employee_id": str(pool.people.ids[row]),
-                "agency_id": pool.people.agency[row],
-                "region": str(pool.region[row]),
+                "rank": n + 1,
+                "employee_id": ids[n],
+                "agency_id": agency[n],
+                "region": str(region[n]),
                 "score": float(scores[i]),
-                "fit_score": float(pairs["fit_score"].iloc[i]),
+                "fit_score": float(pairs["fit_score"].iloc[n]),
                 "eligible": True,
                 "failed_rules": [],
-                "eligible_from": str(pool.eligible_from[row]),
+                "eligible_from": str(dates[n]),
                 "fit": fit[n],
-                "talent_box": float(pool.talent_box[row]),
-                "rating_last": float(pool.rating_last[row]),
+                "talent_box": float(people.record[n, talent]),
+                "rating_last": float(people.record[n, rating]),
                 "reasons": reasons[n],
                 "as_of": self.as_of,
             }
-            for n, (rank, i, row) in enumerate(zip(range(1, len(top) + 1), order, top, strict=True))
+            for n, i in enumerate(order)
         ]
 
 
@@ -374,86 +403,23 @@ def _best(scores: np.ndarray, keep: np.ndarray, k: int) -> np.ndarray:
     return kept[np.argsort(-scores[kept], kind="stable")][:k]
 
 
-def _fit(levels: np.ndarray, post: Post) -> list[list[dict[str, Any]]]:
-    """Fit per competency of the post's standard, for each candidate."""
-    inside = np.flatnonzero(post.required > 0)
-    fit = competency_fit(levels, post.required)
+def _fit(
+    levels: np.ndarray, required: np.ndarray, inside: np.ndarray
+) -> list[list[dict[str, Any]]]:
+    """Fit per competency of the post's standard (`required` at competencies `inside`; `levels`
+    of those competencies), for each candidate."""
+    fit = competency_fit(levels, required)
     codes = competency_codes()
     return [
         [
             {
                 "competency_code": codes[c],
-                "required_level": float(post.required[c]),
-                "level": round(float(levels[i, c]), 3),
-                "shortfall": round(float(fit.shortfall[i, c]), 3),
-                "surplus": round(float(fit.surplus[i, c]), 3),
+                "required_level": float(required[j]),
+                "level": round(float(levels[i, j]), 3),
+                "shortfall": round(float(fit.shortfall[i, j]), 3),
+                "surplus": round(float(fit.surplus[i, j]), 3),
             }
-            for c in inside
+            for j, c in enumerate(inside)
         ]
         for i in range(len(levels))
     ]
-
-
-def _people_arrow_schema() -> pa.Schema:
-    """The people columns as written (`PEOPLE_SCHEMA` without the partition)."""
-    return pa.schema(
-        [
-            ("employee_id", pa.string()),
-            ("agency_id", pa.string()),
-            ("position_id", pa.string()),
-            ("field", pa.string()),
-            ("family_rank", pa.float64()),
-            ("grade_rank", pa.float64()),
-            ("levels", pa.list_(pa.float64())),
-            ("measured", pa.list_(pa.bool_())),
-            ("record", pa.list_(pa.float64())),
-            ("talent_box", pa.float64()),
-            ("rating_last", pa.float64()),
-            ("eligible_from", pa.string()),
-            ("order", pa.int64()),
-            ("region", pa.string()),
-        ]
-    )
-
-
-def _read_pool(folder: Path) -> Pool:
-    """A family's partition as arrays, in the country view's order."""
-    files = sorted(folder.glob("*.parquet"))  # none: nobody is eligible for the family today
-    schema = _people_arrow_schema()
-    table = (
-        pa.concat_tables(
-            [pq.read_table(f, partitioning=None).select(schema.names).cast(schema) for f in files]
-        )
-        if files
-        else schema.empty_table()
-    )
-    table = table.take(pc.sort_indices(table, [("order", "ascending")]))
-
-    def matrix(name: str, width: int, dtype: type) -> np.ndarray:
-        values = table.column(name)
-        chunks = values.chunks or [pa.array([], values.type)]
-        flat = pa.concat_arrays([c.flatten() for c in chunks]).to_numpy(zero_copy_only=False)
-        return flat.astype(dtype).reshape(len(table), width)
-
-    def column(name: str, dtype: Any = object) -> np.ndarray:
-        return table.column(name).to_numpy(zero_copy_only=False).astype(dtype)
-
-    competencies = len(competency_codes())
-    people = People(
-        ids=column("employee_id"),
-        levels=matrix("levels", competencies, float),
-        measured=matrix("measured", competencies, bool),
-        record=matrix("record", len(RECORD_FEATURES), float),
-        field=column("field"),
-        family_rank=column("family_rank", float),
-        grade_rank=column("grade_rank", float),
-        agency=column("agency_id"),
-    )
-    return Pool(
-        people,
-        column("position_id"),
-        column("region"),
-        column("talent_box", float),
-        column("rating_last", float),
-        column("eligible_from"),
-    )
