@@ -40,27 +40,21 @@ def training_lines(work: Path) -> list[str]:
         measure(national.generate, regions=DATA_REGIONS, workers=2, out=str(data))
     url = f"sqlite:///{work / 'training.db'}"
     tracking, artifacts = f"sqlite:///{work / 'mlflow.db'}", str(work / "art")
-    runs: dict[int | str, dict[str, Any]] = {
-        size: measure(
+
+    def train(size: int | None, regions: list[str] | None = None) -> dict[str, Any]:
+        return measure(
             national.train_sample,
             data=str(data),
             size=size,
             url=url,
             tracking=tracking,
             artifacts=artifacts,
+            regions=regions,
         )
-        for size in SIZES
-    }
+
+    runs: dict[int | str, dict[str, Any]] = {size: train(size) for size in SIZES}
     province = _province_regions(data)
-    runs["province"] = measure(
-        national.train_sample,
-        data=str(data),
-        size=None,
-        url=url,
-        tracking=tracking,
-        artifacts=artifacts,
-        regions=province,
-    )
+    runs["province"] = train(None, province)
     _plot(runs)
     return _lines(runs, province)
 

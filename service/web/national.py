@@ -3,12 +3,14 @@ post's candidates across the country, from the batch jobs' output, with the API'
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from service.access.accounts import Account
 from service.api.national import national_candidates, national_trainings
 from service.dependencies import AuditDep
 from service.state.snapshot import NotFound
@@ -48,17 +50,10 @@ async def national_person(
     account = require(request)
     if isinstance(account, Response):
         return account
-    try:
-        national = request.app.state.national
-        depth = national.answers.depth if national.answers is not None else 10
-        answer = await national_trainings(account, national, audit_log, employee_id, min(10, depth))
-    except NotFound:
-        return message(request, "not_found", 404, account)
-    except HTTPException as error:
-        return message(
-            request, SERVED_PAGES.get(error.status_code, "forbidden"), error.status_code, account
-        )
-    return page(request, "national_person.html", account=account, trainings=answer)
+    national = request.app.state.national
+    depth = national.answers.depth if national.answers is not None else 10
+    answer = national_trainings(account, national, audit_log, employee_id, min(10, depth))
+    return await _served(request, account, answer, "national_person.html", "trainings")
 
 
 @router.get("/nasional/posisi/{position_id}")
@@ -70,14 +65,21 @@ async def national_post(
     account = require(request)
     if isinstance(account, Response):
         return account
+    answer = national_candidates(account, request.app.state.national, audit_log, position_id, 10)
+    return await _served(request, account, answer, "national_candidates.html", "answer")
+
+
+async def _served(
+    request: Request, account: Account, answer: Awaitable[object], template: str, name: str
+) -> Response:
+    """The page of an API answer, or the page of its refusal: missing and out of scope read
+    alike (404), a deployment without that output says so (503)."""
     try:
-        answer = await national_candidates(
-            account, request.app.state.national, audit_log, position_id, 10
-        )
+        served = await answer
     except NotFound:
         return message(request, "not_found", 404, account)
     except HTTPException as error:
         return message(
             request, SERVED_PAGES.get(error.status_code, "forbidden"), error.status_code, account
         )
-    return page(request, "national_candidates.html", account=account, answer=answer)
+    return page(request, template, 200, account=account, **{name: served})

@@ -238,9 +238,19 @@ def test_the_pages_show_a_planner_a_post_s_national_candidates(country: Country)
     home = browser.get("/nasional")
     assert home.status_code == 200 and 'name="posisi"' in home.text
     posts = country.index.posts
-    post = posts.index[posts["agency_id"] == country.agency][0]
+    _, ranker = placement_ranker(
+        country.client.app.state.settings,  # type: ignore[attr-defined]
+        country.index.as_of,
+    )
+    post = next(
+        p
+        for p in posts.index[posts["agency_id"] == country.agency]
+        if country.index.search(p, ranker, 1, (country.agency,))
+    )
     page = browser.get(f"/nasional/posisi/{post}")
     assert page.status_code == 200 and post in page.text
+    best = country.index.search(post, ranker, 1, (country.agency,))[0]["employee_id"]
+    assert f'href="/nasional/pegawai/{best}"' in page.text and 'class="fit"' in page.text
     other = posts.index[posts["agency_id"] != country.agency][0]
     assert browser.get(f"/nasional/posisi/{other}").status_code == 404
     assert browser.get(f"/nasional/pegawai/{country.outsider}").status_code == 404

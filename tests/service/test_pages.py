@@ -109,7 +109,7 @@ def test_a_planner_sees_posts_and_candidates_and_accepts_one(browser: TestClient
     page = browser.get(f"/posisi/{api.post}")
     assert page.status_code == 200 and "placement-success v1" in page.text
     people = re.findall(r'name="item_id" value="([^"]+)"', page.text)
-    assert people and 'class="fit"' in page.text
+    assert people and 'class="fit"' in page.text and f'href="/pegawai/{people[0]}"' in page.text
     suggestion = re.search(r'name="suggestion_id" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
     form = {"suggestion_id": suggestion, "item_id": people[0]}
     refused = browser.post(f"/posisi/{api.post}/tanggapan", data=form | {"decision": "rejected"})
