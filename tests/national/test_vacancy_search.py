@@ -115,7 +115,7 @@ def test_no_index_is_a_clear_error(tmp_path: Path) -> None:
 def test_ranking_a_chunk_at_a_time_changes_no_answer(
     index: VacancyIndex, scorer: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A country's family is ranked 32,768 people at a time; the small country's fits in one
+    """A country's family is ranked 16,384 people at a time; the small country's fits in one
     chunk, so chunks of 7 check that cutting the family changes nobody's place. A score may
     differ in its last bit (the model's arithmetic is vectorised over the rows it is given)."""
     from training.national import vacancies

@@ -188,7 +188,7 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
     }
     coded = {name: Coded.of(texts.column(name)) for name in ("field", "agency_id", "position_id")}
     held = {f: _family(texts, f, members[f], coded, len(kept)) for f in members}
-    # a person's row in each family they belong to (-1 elsewhere)
+    # a person's row in each family they belong to (read at its members only)
     within = {f: np.cumsum(m) - 1 for f, m in members.items()}
     competencies = len(competency_codes())
     start = 0

@@ -356,7 +356,7 @@ class VacancyIndex:
             return scorer.score(candidate_features(people, narrow, needs))
 
         # one thread: two threads over chunks measured slower (numpy's and the GIL's overheads
-        # on 32,768 rows outweigh the second core)
+        # on a chunk outweigh the second core)
         scores = np.concatenate([np.zeros(0), *map(scored, parts)])
         order = _best(scores, keep, k)
         top = at[order]
