@@ -221,16 +221,16 @@ def transfer(world: World) -> None:
     occ_index = {o: i for i, o in enumerate(world.catalogues.occupations["occupation"])}
     # the units allowing each occupation, listed once per year, not once per mover (a scan of
     # every unit per mover was a fifth of a region's simulation)
-    allowing: dict[int, list[int]] = {}
+    units_allowing: dict[int, list[int]] = {}
     chosen, targets = [], []
     for person in movers:
         position = rows[people.columns["position"][person]]
         occ = occ_index[str(position.occupation)]
-        if occ not in allowing:
-            allowing[occ] = [
+        if occ not in units_allowing:
+            units_allowing[occ] = [
                 u for u, (allowed, _) in enumerate(world.org.unit_occupations) if occ in allowed
             ]
-        units = [u for u in allowing[occ] if u != position.unit_index]
+        units = [u for u in units_allowing[occ] if u != position.unit_index]
         if not units:
             continue
         unit = world.org.units[int(rng.choice(units))]

@@ -239,9 +239,10 @@ def _exits(world: World) -> None:
     idx = world.active()
     year_end = world.date(12, 31)
     families = world.family_of(idx)
-    table = reference.load("position_families").set_index("family")["retirement_age"]
-    bup = table.astype(int).to_dict()  # a dict: a Series lookup per person cost half a second
-    retire_age = np.array([bup[f] for f in families])
+    families_table = reference.load("position_families").set_index("family")
+    # a dict: a Series lookup per person cost half a second of a region
+    retirement_age_by_family = families_table["retirement_age"].astype(int).to_dict()
+    retire_age = np.array([retirement_age_by_family[f] for f in families])
     birth = world.people["birth"][idx]
     birthday_year = birth.astype("datetime64[Y]").astype(int) + 1970 + retire_age
     retiring = birthday_year <= world.year

@@ -8,7 +8,6 @@ the same people in the same order with the same scores, reasons and dates."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import mlflow
 import numpy as np
@@ -21,9 +20,6 @@ from tests.national.conftest import AS_OF
 from training import registry
 from training.contract import PLACEMENT_SUCCESS, served
 from training.national.vacancies import VacancyIndex
-
-if TYPE_CHECKING:
-    pass
 
 pytestmark = [pytest.mark.slow, pytest.mark.spark]
 
@@ -122,10 +118,18 @@ def test_ranking_a_chunk_at_a_time_changes_no_answer(
 
     posts = list(index.posts.index)[:40]
     whole = [index.search(p, scorer, k=10) for p in posts]  # type: ignore[arg-type]
+    # and among one agency (rows picked out of the family rather than ranges of it)
+    narrowed = [
+        (p, (found[-1]["agency_id"],)) for p, found in zip(posts, whole, strict=True) if found
+    ]
+    among = [index.search(p, scorer, 10, a) for p, a in narrowed]  # type: ignore[arg-type]
     monkeypatch.setattr(vacancies, "SEARCH_CHUNK", 7)
     chunked = [index.search(p, scorer, k=10) for p in posts]  # type: ignore[arg-type]
     assert [_rounded(found) for found in chunked] == [_rounded(found) for found in whole]
     assert sum(len(found) for found in whole) > 100
+    chunked_among = [index.search(p, scorer, 10, a) for p, a in narrowed]  # type: ignore[arg-type]
+    assert [_rounded(f) for f in chunked_among] == [_rounded(f) for f in among]
+    assert sum(len(found) > 7 for found in among) > 3  # some span two chunks of 7
 
 
 def _rounded(found: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -153,7 +157,7 @@ def test_the_index_holds_each_family_searched_and_each_person_once(index: Vacanc
     for family in searched:
         expected = written.loc[written[from_column(family)].notna()].sort_values("order")
         pool = index.pool(family)
-        held = eligible.ids.take(pool.people).to_pylist()
+        held = eligible.ids.take(pool.person_rows).to_pylist()
         assert held == list(expected["employee_id"]), family
         assert list(pool.eligible_from.decode(np.arange(len(pool)))) == list(
             expected[from_column(family)]

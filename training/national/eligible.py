@@ -1,6 +1,6 @@
 """The vacancy index in memory: the eligible of each structural family in compact columns, so
-that a search ranks a family of two million people in under a second and a country's index
-fits in a few GB.
+that a search ranks a family of two million people in about 0.7 s on this machine and a
+country's index fits in 3 GB.
 
 Why this shape (measured on 0.5 million ASN and on 12 copies of them, docs/benchmarks.md):
 about 40% of people are eligible for some structural family, many for two; of the 73
@@ -8,16 +8,18 @@ competencies only those in some structural post's standard (45) are ever read, a
 standard has about 12. So each family holds its people's numbers contiguously, competency by
 competency: a search scans its family's rows in place, reading only its post's competencies
 (gathering people out of one shared store cost more than ranking them). Strings (agency, post,
-field, dates) are codes into small tables; ids and regions, read only for the top k, are held
-once. A family no post of the index belongs to is not loaded. Levels and record stay float64:
-a search ranks exactly as the province does over the same people (tested), and rounding
-levels could swap two candidates.
+field, dates) are codes into a table of their distinct values; ids and regions, read only for
+the top k, are held once. A family no post of the index belongs to is not loaded. Levels and
+record stay float64, so a search gives the province's scores (to the last bit or so: the
+model's arithmetic is vectorised over the rows it is given) and its order (tested); rounding
+levels to float32 could swap two candidates.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +65,6 @@ class Coded:
         """The strings at `rows` (None where missing)."""
         codes = self.codes[rows]
         out = self.values[np.maximum(codes, 0)] if len(self.values) else np.full(len(codes), None)
-        out = np.asarray(out, dtype=object)
         out[codes < 0] = None
         return out
 
@@ -72,8 +73,12 @@ class Coded:
         matches no row."""
         if value is None:
             return -1
-        found = np.flatnonzero(self.values == value)
-        return int(found[0]) if len(found) else -2
+        return self._codes.get(value, -2)
+
+    @cached_property
+    def _codes(self) -> dict[object, int]:
+        """Value → code, built on first use (a country's posts are two million values)."""
+        return {value: code for code, value in enumerate(self.values)}
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ class Family:
     chunk, instead of gathering its people out of everyone's (which cost more than the
     ranking). A person eligible for two families is held in both."""
 
-    people: np.ndarray  # int32: rows into `Eligible` (id and region, read for the top k only)
+    person_rows: np.ndarray  # int32: rows into `Eligible` (id and region, read for the top k)
     eligible_from: Coded
     levels: np.ndarray  # held competencies × family, float64
     measured: np.ndarray  # held competencies × family, bool
@@ -95,7 +100,7 @@ class Family:
     position: Coded
 
     def __len__(self) -> int:
-        return len(self.people)
+        return len(self.person_rows)
 
     def candidates(
         self, rows: Rows, columns: np.ndarray, needs: Collection[str] | None = None
@@ -104,14 +109,17 @@ class Family:
         competencies at `columns` (rows of `levels`): pair them with a post narrowed to the same
         competencies. `needs`: the only candidate features to be built of them (what a ranker
         reads); record features and measured levels nothing needs are not read (`measured` then
-        has no columns, so a feature reading it fails rather than lies)."""
+        has no columns, so a feature reading it fails rather than lies). The `ids` of the
+        result are rows into `Eligible`, not employee ids (only the top k are named)."""
         names = RECORD_FEATURES if needs is None else [f for f in RECORD_FEATURES if f in needs]
         record = np.array([RECORD_FEATURES.index(f) for f in names], dtype=np.intp)
-        measured = columns if needs is None or "measured_share_target" in needs else columns[:0]
+        measured_columns = (
+            columns if needs is None or "measured_share_target" in needs else columns[:0]
+        )
         return People(
-            ids=self.people[rows],
+            ids=self.person_rows[rows],
             levels=_cells(self.levels, columns, rows),
-            measured=_cells(self.measured, measured, rows),
+            measured=_cells(self.measured, measured_columns, rows),
             record=_cells(self.record, record, rows),
             field=self.field.decode(rows),
             family_rank=self.family_rank[rows],
@@ -121,7 +129,8 @@ class Family:
         )
 
     def nbytes(self) -> int:
-        arrays = [self.people, self.levels, self.measured, self.record, self.family_rank]
+        """The bytes of its arrays (the tables of distinct strings are not counted)."""
+        arrays = [self.person_rows, self.levels, self.measured, self.record, self.family_rank]
         arrays += [self.grade_rank, self.eligible_from.codes]
         return sum(a.nbytes for a in arrays) + sum(
             c.codes.nbytes for c in (self.field, self.agency, self.position)
@@ -149,19 +158,17 @@ class Eligible:
 
     def columns_of(self, competencies: np.ndarray) -> np.ndarray:
         """Where competencies (indices into `competency_codes()`) are held: rows of `levels`."""
-        where = np.searchsorted(self.kept, competencies)
-        held = (where < len(self.kept)) & (
-            self.kept[np.minimum(where, len(self.kept) - 1)] == competencies
-        )
-        if not held.all():
+        held = np.isin(competencies, self.kept)
+        if not held.all():  # kept and the posts come from the same index: a defect if reached
             missing = [competency_codes()[c] for c in np.asarray(competencies)[~held]]
             raise KeyError(f"the index holds no levels of {', '.join(missing)}")
-        return where
+        return np.searchsorted(self.kept, competencies)
 
     def nbytes(self) -> int:
-        """The memory the arrays hold (what a country's index costs a searching process)."""
-        held = sum(f.nbytes() for f in self.families.values())
-        return held + self.ids.nbytes + self.region.codes.nbytes
+        """The bytes of the arrays (the tables of distinct strings are not counted: a country's
+        posts add about 150 MB of them; the searching process's peak is in the bench)."""
+        arrays = sum(f.nbytes() for f in self.families.values())
+        return arrays + self.ids.nbytes + self.region.codes.nbytes
 
 
 def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> Eligible:
@@ -187,7 +194,7 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
         if family in families
     }
     coded = {name: Coded.of(texts.column(name)) for name in ("field", "agency_id", "position_id")}
-    held = {f: _family(texts, f, members[f], coded, len(kept)) for f in members}
+    loaded = {f: _family(texts, f, members[f], coded, len(kept)) for f in members}
     # a person's row in each family they belong to (read at its members only)
     within = {f: np.cumsum(m) - 1 for f, m in members.items()}
     competencies = len(competency_codes())
@@ -201,7 +208,7 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
         record = _matrix(table, "record", len(RECORD_FEATURES), float)
         family_rank = table.column("family_rank").to_numpy()
         grade_rank = table.column("grade_rank").to_numpy()
-        for name, family in held.items():
+        for name, family in loaded.items():
             mine = members[name][people]
             rows = within[name][people[mine]]
             family.levels[:, rows] = levels[mine].T
@@ -213,7 +220,7 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
         ids=texts.column("employee_id").combine_chunks(),
         region=Coded.of(texts.column("region")),
         kept=np.asarray(kept),
-        families=held,
+        families=loaded,
     )
 
 
@@ -222,7 +229,7 @@ _NUMBERS = ["levels", "measured", "record", "family_rank", "grade_rank"]
 
 
 def _family(
-    texts: pa.Table, name: str, member: np.ndarray, coded: dict[str, Coded], held: int
+    texts: pa.Table, name: str, member: np.ndarray, coded: dict[str, Coded], competencies: int
 ) -> Family:
     """A family's arrays, its strings coded, its numbers to be filled by the second pass."""
     people = np.flatnonzero(member).astype(np.int32)
@@ -232,10 +239,10 @@ def _family(
         return Coded(coded[column].codes[people], coded[column].values)
 
     return Family(
-        people=people,
+        person_rows=people,
         eligible_from=Coded.of(texts.column(from_column(name)).take(pa.array(people))),
-        levels=np.empty((held, count)),
-        measured=np.empty((held, count), dtype=bool),
+        levels=np.empty((competencies, count)),
+        measured=np.empty((competencies, count), dtype=bool),
         record=np.empty((len(RECORD_FEATURES), count)),
         family_rank=np.empty(count),
         grade_rank=np.empty(count),

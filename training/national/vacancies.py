@@ -6,19 +6,20 @@ fit, and most of it is never a candidate: a structural post is filled from the p
 regulation lets into its family. So a Spark job (`index_country`, ``jenjang batch index``)
 computes, once per day, everyone's eligibility for each structural family and what ranking
 reads of them (competency levels with the unmeasured ones estimated from the country's means,
-the record features), and keeps only the eligible, partitioned by the family they are eligible
-for::
+the record features), and keeps the people eligible for some family, once each, with the date
+from which they are eligible for each family (`from_<family>`: null where they are not)::
 
-    OUT/vacancy-index/version=f<FEATURE_SET_VERSION>/as_of=D/snapshot=S/people/family=F/…parquet
-                                                                     /posts/…parquet
-                                                                     /_manifest.json
+    OUT/vacancy-index/version=f<FEATURE_SET_VERSION>-l2/as_of=D/snapshot=S/people/part-….parquet
+                                                                          /posts/part-….parquet
+                                                                          /_manifest.json
 
-A search (`VacancyIndex.search`) reads the post's family once (then kept, a few families at
-a time), drops the post's holder (and people outside the agencies asked for), computes the
-candidate features against the post (`features.asof.post_pairs.candidate_features`, the
-province's code) and ranks them with the placement champion, the province's ranking exactly:
-the same first stage (the eligible of the family) and the same ranker, so the top k equals
-`features.planning.ranking.rank_candidates` over the whole country's view (tested).
+A search (`VacancyIndex.search`) reads the whole index into memory once, in the compact shape
+of `training.national.eligible`, drops the post's holder (and people outside the agencies
+asked for), computes the candidate features against the post (`candidate_features`, the
+province's code) and ranks them with the placement champion, the province's ranking: the same
+first stage (the eligible of the family) and the same ranker, so the top k is
+`features.planning.ranking.rank_candidates` over the whole country's view (tested: same people,
+order, reasons and dates; scores to the last bit or so).
 """
 
 from __future__ import annotations
@@ -305,7 +306,12 @@ class VacancyIndex:
 
     @property
     def eligible(self) -> Eligible:
-        """Everyone the index holds, read on first use (seconds for a country) and kept."""
+        """Everyone the index holds (read on first use: `load`)."""
+        return self.load()
+
+    def load(self) -> Eligible:
+        """Read the index into memory, once (about 13 s and 3 GB for a country: a service
+        does it at start, not on a request)."""
         if self._eligible is None:
             self._eligible = read_eligible(
                 self.folder / "people",
@@ -315,7 +321,7 @@ class VacancyIndex:
         return self._eligible
 
     def pool(self, family: str) -> Family:
-        """The eligible of `family` (rows into `eligible`)."""
+        """The eligible of `family`, as the index holds them in memory."""
         return self.eligible.families[family]
 
     def search(
@@ -357,7 +363,7 @@ class VacancyIndex:
 
         # one thread: two threads over chunks measured slower (numpy's and the GIL's overheads
         # on a chunk outweigh the second core)
-        scores = np.concatenate([np.zeros(0), *map(scored, parts)])
+        scores = np.concatenate([np.zeros(0), *map(scored, parts)])  # zeros: no chunks at all
         order = _best(scores, keep, k)
         top = at[order]
         people = family.candidates(top, columns)
@@ -365,9 +371,9 @@ class VacancyIndex:
         explain = getattr(scorer, "reasons", None)
         reasons = explain(pairs) if explain and len(top) else [[]] * len(top)
         fit = _fit(people.levels, post.required[inside], inside)
-        persons = family.people[top]
-        ids = eligible.ids.take(pa.array(persons, type=pa.int64())).to_pylist()
-        agency, region = family.agency.decode(top), eligible.region.decode(persons)
+        top_rows = family.person_rows[top]  # rows into `eligible`: their ids and regions
+        ids = eligible.ids.take(pa.array(top_rows, type=pa.int64())).to_pylist()
+        agency, region = family.agency.decode(top), eligible.region.decode(top_rows)
         dates = family.eligible_from.decode(top)
         talent = RECORD_FEATURES.index("talent_box")
         rating = RECORD_FEATURES.index("rating_last")
