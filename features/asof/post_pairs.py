@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from functools import cache
+from functools import cache, partial
 
 import numpy as np
 import pandas as pd
@@ -166,6 +166,6 @@ def candidate_features(
         ),
         "same_agency": lambda: (people.agency == post.agency_id).astype(float),
     }
-    makers |= {name: (lambda name=name: record[name]) for name in RECORD_FEATURES}  # type: ignore[misc]
+    makers |= {name: partial(record.__getitem__, name) for name in RECORD_FEATURES}
     wanted = CANDIDATE_FEATURES + PROXIMITY_FEATURES if columns is None else columns
     return pd.DataFrame({name: makers[name]() for name in wanted}, index=pd.Index(people.ids))
