@@ -7,17 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from features.asof.calendar import completed
+
 #: Age bands of the fairness report (lower bounds, years, at the evaluation date).
 AGE_BANDS = ((0, "<40"), (40, "40-49"), (50, "50+"))
 
 
 def age_at(birth: np.ndarray, as_of: pd.Timestamp) -> np.ndarray:
-    """Completed years of age at `as_of` (NaN when the birth date is unknown)."""
-    born = pd.DatetimeIndex(birth)
-    had_birthday = (as_of.month > born.month) | (
-        (as_of.month == born.month) & (as_of.day >= born.day)
-    )
-    return np.where(born.isna(), np.nan, as_of.year - born.year - (~had_birthday).astype(int))
+    """Completed years of age at `as_of` (NaN when the birth date is unknown), by the calendar
+    of `features.asof.calendar`: someone born on 29 February turns a year older on 28 February
+    of a common year."""
+    born = pd.Series(pd.DatetimeIndex(birth))
+    return completed(born, as_of, "years").to_numpy(dtype=float)
 
 
 def age_band(birth_dates: pd.Series, as_of: pd.Timestamp) -> pd.Series:

@@ -52,13 +52,19 @@ def current_positions(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
     return frame.drop(columns="start_date").set_index("employee_id")
 
 
-def current_grades(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Each employee's grade rank (I/a = 1 … IV/e = 17) at `as_of` and years in that grade."""
+def latest_grades(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each employee's latest grade decree at `as_of` (employee_id, grade, start_date): the
+    latest that took effect on or before `as_of` and was recorded before it."""
     grades = known(records["grade_history"], as_of)
     grades = grades[grades["start_date"] <= as_of]
-    latest = grades.sort_values(["employee_id", "start_date"]).drop_duplicates(
+    return grades.sort_values(["employee_id", "start_date"]).drop_duplicates(
         "employee_id", keep="last"
     )
+
+
+def current_grades(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Each employee's grade rank (I/a = 1 … IV/e = 17) at `as_of` and years in that grade."""
+    latest = latest_grades(records, as_of)
     frame = pd.DataFrame(
         {
             "grade_rank": latest["grade"].map(reference.grade_rank()).astype(float).to_numpy(),

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features import reference
-from features.asof.positions import DAYS_PER_YEAR
+from features.asof.calendar import shift
 from features.asof.records import Records, known
 
 PERFORMANCE_TIERS = ("di_bawah", "sesuai", "di_atas")
@@ -57,9 +57,7 @@ def discipline_excluded(records: Records, as_of: pd.Timestamp) -> pd.Series:
     """True for people with a medium/heavy penalty decided in the lookback window."""
     years = float(reference.constant("discipline_lookback_years"))
     penalties = known(records["disciplinary_records"], as_of)
-    recent = penalties[
-        penalties["severity"].isin(["sedang", "berat"])
-        & ((as_of - penalties["decided_on"]).dt.days < years * DAYS_PER_YEAR)
-        & (penalties["decided_on"] < as_of)
-    ]
+    heavy = penalties[penalties["severity"].isin(["sedang", "berat"])]
+    clear = shift(pd.to_datetime(heavy["decided_on"]), years, "years")  # as eligibility's DISC
+    recent = heavy[(heavy["decided_on"] <= as_of) & (clear > as_of)]
     return pd.Series(True, index=pd.Index(recent["employee_id"].unique(), name="employee_id"))

@@ -1,10 +1,11 @@
 """Reading HR exports: find the files of a folder, map their names to canonical ones.
 
 An export folder holds one file per table, as CSV, Parquet or Excel (one sheet per table, or a
-workbook whose sheets are tables). File, sheet and column names may be canonical
-(``employees.csv``, ``birth_date``) or the Indonesian ones an HR export uses (``pegawai.xlsx``,
-``tanggal_lahir``); values may be spelled as users write them (``Laki-laki``, ``S-1``,
-``Sangat Baik``). Every such mapping lives in ``features/reference/aliases.csv``.
+workbook whose sheets are tables), read as `features.ingest.formats` describes. File, sheet and
+column names may be canonical (``employees.csv``, ``birth_date``) or the Indonesian ones an HR
+export uses (``pegawai.xlsx``, ``tanggal_lahir``); values may be spelled as users write them
+(``Laki-laki``, ``S-1``, ``Sangat Baik``). Every such mapping lives in
+``features/reference/aliases.csv``.
 """
 
 from __future__ import annotations
@@ -17,14 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from features import reference
+from features.ingest.formats import ROW, SUPPORTED_SUFFIXES, UnreadableFile, read_table_file
 from features.schema import TABLES
 from features.store.regions import is_partitioned
-
-SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
-
-#: Column carrying the row number the user sees in the source (1-based line of a CSV or an
-#: Excel sheet including its header; record number for Parquet).
-ROW = "_row"
+from features.store.settings import get_settings
 
 
 @dataclass
@@ -110,22 +107,6 @@ def canonical_values(vocabulary: str, values: pd.Series) -> pd.Series:
     return values.map(mapping, na_action="ignore")
 
 
-def _read_file(path: Path) -> dict[str, pd.DataFrame]:
-    """Frames of a file keyed by the name that says which table they are."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        return {path.stem: frame.assign(**{ROW: frame.index + 2})}
-    if suffix == ".parquet":
-        frame = pd.read_parquet(path)
-        return {path.stem: frame.assign(**{ROW: frame.index + 1})}
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str)
-    if len(sheets) == 1:
-        (frame,) = sheets.values()
-        return {path.stem: frame.assign(**{ROW: frame.index + 2})}
-    return {f"{name}": frame.assign(**{ROW: frame.index + 2}) for name, frame in sheets.items()}
-
-
 def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
     """Read every table file of `folder`, mapping names to canonical ones.
 
@@ -147,7 +128,10 @@ def read_folder(folder: Path) -> tuple[dict[str, RawTable], list[SourceIssue]]:
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         try:
-            frames = _read_file(path)
+            frames = read_table_file(path, get_settings().max_file_mb)
+        except UnreadableFile as exc:
+            issues.append(SourceIssue("error", path.name, f"cannot read the file: {exc}"))
+            continue
         except Exception as exc:  # noqa: BLE001 - every reader error is reported the same way
             issues.append(SourceIssue("error", path.name, f"cannot read the file: {exc}"))
             continue

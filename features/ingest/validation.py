@@ -29,6 +29,7 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 
 from features.ingest import checks
+from features.ingest.formats import parse_dates, parse_numbers
 from features.ingest.identity import resolve_employee_ids
 from features.ingest.sources import ROW, RawTable, canonical_frame, canonical_values, read_folder
 from features.schema import LOAD_ORDER, TABLES, Column, Table
@@ -196,7 +197,7 @@ def coerce(spec: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple]]
         parsed = _parse(column.dtype, original)
         bad = parsed.isna() & original.notna() & (original.astype("string").str.strip() != "")
         kind = {"int": "a whole number", "float": "a number", "bool": "true/false"}.get(
-            column.dtype, "a date (YYYY-MM-DD or DD/MM/YYYY)"
+            column.dtype, "a date (YYYY-MM-DD, DD/MM/YYYY or 17 Agustus 2020)"
         )
         for row, value in zip(frame.loc[bad, ROW], original[bad], strict=True):
             problems.append(
@@ -208,21 +209,12 @@ def coerce(spec: Table, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple]]
 
 def _parse(dtype: str, values: pd.Series) -> pd.Series:
     if dtype in ("date", "datetime"):
-        if pd.api.types.is_datetime64_any_dtype(values):
-            parsed = values
-        else:
-            text = values.astype("string").str.strip()
-            parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-            for fmt in ("%d/%m/%Y", "%d-%m-%Y"):
-                retry = parsed.isna() & text.notna()
-                if retry.any():
-                    parsed = parsed.fillna(pd.to_datetime(text[retry], format=fmt, errors="coerce"))
-        parsed = parsed.astype("datetime64[us]")
+        parsed = parse_dates(values).astype("datetime64[us]")
         return parsed.dt.normalize() if dtype == "date" else parsed
     if dtype == "bool":
         mapping = {"true": True, "1": True, "ya": True, "false": False, "0": False, "tidak": False}
         return values.astype("string").str.strip().str.lower().map(mapping).astype("boolean")
-    numbers = pd.to_numeric(values, errors="coerce")
+    numbers = parse_numbers(values)
     if dtype == "int":
         whole = numbers.where(numbers.isna() | (numbers == numbers.round()))
         return whole.astype("Int64")

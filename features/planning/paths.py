@@ -21,18 +21,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from features import reference
 from features.asof.ages import age_at
+from features.asof.calendar import base_unit, completed, in_unit, shift
 from features.asof.course_history import recorded
 from features.asof.course_pairs import BAND_SLACK, Catalogue
 from features.asof.fit import competency_fit
-from features.asof.positions import DAYS_PER_YEAR, competency_codes
+from features.asof.positions import competency_codes
 from features.asof.records import Records
-from features.rules.eligibility import evaluate, rules, rules_for
+from features.rules.eligibility import evaluate, group_rules, rules, rules_for
 from features.view import View
 
 MAX_STEPS = 3
@@ -48,7 +50,7 @@ def family_graph() -> dict[str, frozenset[str]]:
     for family, following in zip(steps["family"], steps["next_family"], strict=True):
         edges.setdefault(str(family), set()).add(str(following))
     table = rules()
-    chained = table[table["check"] == "min_years_in_families"]
+    chained = table[table["check"] == "min_time_in_families"]
     for families, previous_families in zip(
         chained["families"], chained["previous_families"], strict=True
     ):
@@ -221,13 +223,14 @@ class CareerPaths:
             blocking = list(first.failed.columns[first.failed.iloc[0].to_numpy(dtype=bool)])
             date = None
         else:
-            date = pd.Timestamp(when)
-            projected = project(facts, since, date)
-            check = evaluate(projected, family, date)
+            entered = pd.Timestamp(when)
+            projected = project(facts, entered)
+            check = evaluate(projected, family, entered)
+            date = entered
             if not bool(check.eligible.iloc[0]):
                 failed = check.failed.iloc[0].to_numpy(dtype=bool)
                 blocking, date = list(check.failed.columns[failed]), None
-            facts = _enter(projected, family)
+            facts = _enter(projected, family, entered)
         fit = self._fit(row, np.array([position]))
         step = Step(
             str(self.positions.index[position]),
@@ -307,19 +310,16 @@ NEXT_STEP_COLUMNS = [
 ]
 
 
-def project(facts: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
-    """The eligibility facts of `facts` moved from `since` to `until`: service, tenure and age
-    grow, and grades rise every `regular_promotion_years` up to the education's regular cap or
-    the top of the held post's grade range, whichever is higher."""
-    years = (until - since).days / DAYS_PER_YEAR
+def project(facts: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """The eligibility facts of `facts` moved forward to `until`: grades rise every
+    `regular_promotion_years` (counted by the calendar from the grade's TMT) up to the
+    education's regular cap or the top of the held post's grade range, whichever is higher,
+    and the person ages. Service and time in a post need nothing: they are kept as dates, and
+    the rules count them up to the date asked."""
     out = facts.copy()
-    out["service_years"] = out["service_years"] + years
-    if out["family"].notna().all():
-        column = f"years_as_{out['family'].iloc[0]}"
-        out[column] = out.get(column, 0.0) + years
-    regular = float(reference.constant("regular_promotion_years"))
-    in_grade = out["years_in_grade"] + years
-    steps = np.floor(in_grade / regular)
+    regular = in_unit(float(reference.constant("regular_promotion_years")), "years")
+    in_grade = completed(pd.to_datetime(out["grade_since"]), until, "months")
+    steps = np.floor(in_grade.clip(lower=0) / regular)
     # the regular cap of the diploma, or the top of the post's grade range (kenaikan pangkat
     # pilihan for posts; heuristic, like both caps)
     caps = np.fmax(
@@ -334,7 +334,7 @@ def project(facts: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd
     raised = np.minimum(out["grade_rank"] + steps, caps)
     risen = (raised - out["grade_rank"]).clip(lower=0)
     out["grade_rank"] = np.maximum(out["grade_rank"], raised)
-    out["years_in_grade"] = in_grade - risen * regular
+    out["grade_since"] = shift(pd.to_datetime(out["grade_since"]), risen * regular, "months")
     out["age"] = age_at(pd.to_datetime(out["birth_date"]).to_numpy(), until)
     return out
 
@@ -354,13 +354,25 @@ def _plan_required_training(facts: pd.DataFrame, family: str) -> tuple[pd.DataFr
     return out, owed
 
 
-def _enter(facts: pd.DataFrame, family: str) -> pd.DataFrame:
-    """The person takes a post of `family` now: it becomes their family, and their years in it
-    grow from what they already had there (zero for a new family)."""
+def _enter(facts: pd.DataFrame, family: str, on: pd.Timestamp) -> pd.DataFrame:
+    """The person takes a post of `family` on `on`: it becomes their family. For each rule
+    that counts time in a group of families, an unbroken period in the group goes on if the
+    new family is in it and ends (its whole months join the finished time) if not; a period
+    starts on `on` if the person was outside the group."""
     out = facts.copy()
     out["family"] = family
-    column = f"years_as_{family}"
-    out[column] = out[column] if column in out else 0.0
+    for rule in group_rules().itertuples():
+        unit = base_unit(str(rule.unit))
+        credit, since = f"credit_{rule.rule_id}", f"since_{rule.rule_id}"
+        running = (
+            pd.to_datetime(out[since]).notna() if since in out else pd.Series(False, out.index)
+        )
+        if family not in cast(list[str], rule.previous_families):
+            length = completed(pd.to_datetime(out[since]), on, unit).where(running, 0.0)
+            out[credit] = out.get(credit, 0.0) + length.fillna(0.0).clip(lower=0)
+            out[since] = pd.NaT
+        else:
+            out[since] = pd.to_datetime(out[since]).where(running, on)
     return out
 
 

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/jenjang.db"
     #: Folder where the typed tables of each data snapshot are kept once read (empty: off).
     records_cache: str = "data/cache"
+    #: Export files larger than this (MB) are refused before they are read: split them.
+    max_file_mb: float = 100.0
 
     def records_cache_folder(self) -> Path | None:
         return Path(self.records_cache) if self.records_cache.strip() else None

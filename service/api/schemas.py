@@ -220,9 +220,18 @@ class TrainingSuggestions(Envelope):
 
 
 class EligibilityMessage(BaseModel):
+    """A rule the person does not meet on the date asked, with its legal basis."""
+
     rule_id: str
     basis: str
     time_satisfiable: bool
+    holds_from: str | None = Field(
+        None, description="The first day time alone makes the rule hold (ISO date), if it will."
+    )
+    years_read: list[int] | None = Field(
+        None,
+        description="For the SKP rule: the years of SKP it read (the N years before the date).",
+    )
     text_id: str
     text_en: str
 

@@ -27,8 +27,8 @@ def test_exactly_four_years_as_pelaksana_is_enough(pengawas) -> None:  # type: i
     result, _ = pengawas
     assert result.eligible["FOUR_YEARS"]
     assert result.failed.loc["THREE_YEARS", "PREV-PGW"]
-    # time will satisfy it: 4 years after 2020-06-01
-    assert abs(result.eligible_from["THREE_YEARS"] - pd.Timestamp("2024-06-01")).days <= 1
+    # time will satisfy it: on the 4th anniversary of 2020-06-01, to the day
+    assert result.eligible_from["THREE_YEARS"] == pd.Timestamp("2024-06-01")
 
 
 def test_butuh_perbaikan_last_year_fails_and_time_does_not_fix_it(pengawas) -> None:  # type: ignore[no-untyped-def]
@@ -43,7 +43,7 @@ def test_butuh_perbaikan_last_year_fails_and_time_does_not_fix_it(pengawas) -> N
 def test_a_medium_penalty_23_months_ago_blocks_until_two_years_have_passed(pengawas) -> None:  # type: ignore[no-untyped-def]
     result, _ = pengawas
     assert result.failed.loc["PENALTY_23M", "DISC"]
-    assert abs(result.eligible_from["PENALTY_23M"] - pd.Timestamp("2024-02-01")).days <= 1
+    assert result.eligible_from["PENALTY_23M"] == pd.Timestamp("2024-02-01")
     assert result.eligible["PENALTY_25M"]
 
 
@@ -51,7 +51,7 @@ def test_grade_and_education(pengawas) -> None:  # type: ignore[no-untyped-def]
     result, _ = pengawas
     assert result.failed.loc["LOW_GRADE", "GRADE-PGW"]  # III/a, III/b needed
     # a regular promotion 4 years after 2022-01-01
-    assert abs(result.eligible_from["LOW_GRADE"] - pd.Timestamp("2026-01-01")).days <= 1
+    assert result.eligible_from["LOW_GRADE"] == pd.Timestamp("2026-01-01")
     assert result.failed.loc["SMA", "EDU-PGW"] and pd.isna(result.eligible_from["SMA"])
     assert "D3" in messages(result, "SMA")[0]["text_en"]
 
@@ -116,7 +116,7 @@ def test_succession_pool_takes_boxes_7_to_9_ready_now_or_within_two_years() -> N
         "FOUR_YEARS": "siap sekarang",
         "PENALTY_25M": "1-2 tahun",
     }
-    assert abs(pool.loc["PENALTY_25M", "eligible_from"] - pd.Timestamp("2024-06-01")).days <= 1
+    assert pool.loc["PENALTY_25M", "eligible_from"] == pd.Timestamp("2024-06-01")
     with pytest.raises(ValueError, match="succession pools are for"):
         succession_pool(facts, frame, "pelaksana", AS_OF)
 
@@ -138,5 +138,21 @@ def test_age_limit_messages_never_state_the_age() -> None:
     )
     old = messages(result, "OLD")[0]
     assert "58" not in old["text_id"] + old["text_en"]
-    assert old["text_en"] == "Age of at most 56 required; this limit is not met."
+    assert old["text_en"] == "Age of at most 56 years required; this limit is not met."
     assert "birth date unknown" in messages(result, "UNKNOWN")[0]["text_en"]
+
+
+def test_every_timed_rule_has_the_unit_of_its_constant_and_a_line_in_the_docs() -> None:
+    """The rules file's unit is the one the code counts in; it must agree with the constant's
+    own unit, and docs/eligibility.md must list the rule."""
+    from pathlib import Path
+
+    from features.rules.eligibility import TIMED_CHECKS
+
+    constants = reference.load("regulation_constants").set_index("key")["unit"]
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "eligibility.md").read_text()
+    for rule in rules().itertuples():
+        if rule.check in TIMED_CHECKS:
+            assert rule.unit in ("years", "months", "days"), rule.rule_id
+            assert constants[rule.parameter] == rule.unit, rule.rule_id
+        assert rule.rule_id in doc, f"docs/eligibility.md does not list {rule.rule_id}"

@@ -41,7 +41,7 @@ def test_every_bad_value_is_reported_with_row_and_column(tmp_path: Path) -> None
     # a birth date is personal data: the problem names the row and column, not the value
     assert (
         "error: employees.csv:2 [birth_date] cannot read the value as a date"
-        " (YYYY-MM-DD or DD/MM/YYYY)" in errors
+        " (YYYY-MM-DD, DD/MM/YYYY or 17 Agustus 2020)" in errors
     )
     assert not any("15-13-1990" in e for e in errors)
     assert any(

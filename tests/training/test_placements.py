@@ -251,21 +251,24 @@ def test_projection_raises_grades_up_to_the_cap_and_ages_the_person() -> None:
         {
             "education": ["S1"],
             "grade_rank": [9.0],  # III/a
-            "years_in_grade": [0.0],
-            "service_years": [5.0],
+            "grade_since": [AS_OF],
+            "hire_date": [AS_OF - pd.DateOffset(years=5)],
             "family": ["pelaksana"],
-            "years_as_pelaksana": [5.0],
             "birth_date": [pd.Timestamp("1990-06-01")],
             "age": [33.0],
         }
     )
-    later = project(facts, AS_OF, AS_OF + pd.DateOffset(years=10))
-    regular = float(reference.constant("regular_promotion_years"))
-    assert later["grade_rank"].iloc[0] == 9 + np.floor(10 / regular)
-    assert later["service_years"].iloc[0] == pytest.approx(15.0, abs=0.01)
-    assert later["years_as_pelaksana"].iloc[0] == pytest.approx(15.0, abs=0.01)
+    later = project(facts, AS_OF + pd.DateOffset(years=10))
+    regular = int(reference.constant("regular_promotion_years"))
+    assert later["grade_rank"].iloc[0] == 9 + 10 // regular
+    # the grade's TMT moves with each regular promotion, by the calendar
+    assert later["grade_since"].iloc[0] == AS_OF + pd.DateOffset(years=regular * (10 // regular))
+    assert later["hire_date"].iloc[0] == facts["hire_date"].iloc[0]  # service is counted, not kept
     assert later["age"].iloc[0] == 43
-    far = project(facts, AS_OF, AS_OF + pd.DateOffset(years=40))
+    # one day before the second promotion's anniversary, the grade has risen once
+    before = project(facts, AS_OF + pd.DateOffset(years=2 * regular) - pd.Timedelta(days=1))
+    assert before["grade_rank"].iloc[0] == 10
+    far = project(facts, AS_OF + pd.DateOffset(years=40))
     top = reference.grade_rank()["III/d"]  # S1's regular cap and pelaksana's top grade
     assert far["grade_rank"].iloc[0] == top
 
