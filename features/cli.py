@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import time
@@ -25,6 +26,26 @@ console = Console()
 log = logging.getLogger(__name__)
 
 SHOWN_PROBLEMS = 40
+MAPPING = typer.Option(
+    help="A mapping file (YAML) for an export Jenjang does not know: which file is which "
+    "table, which column which, and how its codes read (`jenjang data map --init` drafts one)."
+)
+EXTRACTED_ON = typer.Option(
+    help="The export's extraction date (YYYY-MM-DD): rows that do not say when they were "
+    "recorded are dated by the rule in docs/import.md, never later than this."
+)
+
+
+def _date(text: str | None) -> dt.date | None:
+    """A --date option as a date, or a clear error."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
 #: What an ingest does after each step (the status line says it while it runs).
 NEXT_STEP = {"validate": "writing the tables in one transaction"}
 
@@ -123,14 +144,18 @@ def _generate_national(config: GeneratorConfig, out: Path, workers: int) -> dict
 
 @app.command()
 def validate(
-    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel exports.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel/JSON exports.")],
     report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
+    mapping: Annotated[Path | None, MAPPING] = None,
+    extracted_on: Annotated[str | None, EXTRACTED_ON] = None,
 ) -> None:
     """Check an export against the canonical schema without writing anything."""
     from features.ingest.validation import validate_folder
 
     engine = create_db_engine(get_settings().database_url)
-    result = validate_folder(folder, engine=engine)
+    result = validate_folder(
+        folder, engine=engine, mapping=mapping, extracted_on=_date(extracted_on)
+    )
     print_problems(result.problems, result, report)
     if not result.ok:
         raise typer.Exit(1)
@@ -142,8 +167,10 @@ def validate(
 
 @app.command()
 def ingest(
-    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel exports.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of CSV/Parquet/Excel/JSON exports.")],
     report: Annotated[Path | None, typer.Option(help="Write every problem to this CSV.")] = None,
+    mapping: Annotated[Path | None, MAPPING] = None,
+    extracted_on: Annotated[str | None, EXTRACTED_ON] = None,
 ) -> None:
     """Validate and load an export into the database in one transaction (idempotent)."""
     from features.ingest.upsert import IngestRejected, ingest_folder
@@ -161,7 +188,13 @@ def ingest(
 
     try:
         with console.status(f"ingesting {folder}: reading and validating every table …") as status:
-            result = ingest_folder(folder, engine, on_step=done)
+            result = ingest_folder(
+                folder,
+                engine,
+                on_step=done,
+                mapping=mapping,
+                extracted_on=_date(extracted_on),
+            )
     except IngestRejected as rejected:
         print_problems(rejected.report.problems, rejected.report, report)
         console.print(f"[red]rejected[/red]: {rejected}")

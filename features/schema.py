@@ -310,6 +310,26 @@ _add(
 )
 _add(
     Table(
+        "credit_records",
+        "Riwayat angka kredit of functional officials (PermenPANRB 1/2023): credit per period.",
+        (
+            Column("employee_id", "str"),
+            Column("period_start", "date"),
+            Column("period_end", "date"),
+            Column("main_credit", "float", nullable=True, min=0, doc="kredit utama baru"),
+            Column("supporting_credit", "float", nullable=True, min=0, doc="kredit penunjang"),
+            Column("total_credit", "float", min=0, doc="kredit baru total"),
+            Column("decree_number", "str", nullable=True),
+            Column("decided_on", "date", nullable=True, doc="tanggal SK (PAK)"),
+            _recorded_at(),
+        ),
+        key=("employee_id", "period_start"),
+        foreign_keys=(_fk("employee_id", "employees"),),
+        period=("period_start", "period_end"),
+    )
+)
+_add(
+    Table(
         "courses",
         "Course catalogue (pelatihan, diklat, kursus) with JP and provider.",
         (

@@ -2,7 +2,8 @@
 
 - **Files.** CSV, Parquet, and Excel: ``.xlsx`` and the older ``.xls``, both read by
   python-calamine through pandas. A workbook of one sheet is one table; of several, each sheet
-  is a table named by its sheet.
+  is a table named by its sheet. JSON as a web service returns it: a list of records, or
+  SIASN's ``{"code": 1, "data": [...], "message": ...}`` around one.
 - **CSV text.** UTF-8 (with or without the byte-order mark Excel writes), else Windows-1252 (what
   Excel's "CSV (comma delimited)" saves on a Windows set to Indonesian). The separator is
   detected: ``,`` or ``;`` (Excel set to Indonesian uses ``;``), or a tab.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -31,7 +33,7 @@ import pandas as pd
 #: Excel sheet including its header; record number for Parquet).
 ROW = "_row"
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls")
+SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json")
 
 #: Files larger than this are refused before they are read (settings: ``max_file_mb``).
 DEFAULT_MAX_FILE_MB = 100
@@ -75,6 +77,9 @@ def read_table_file(path: Path, max_mb: float = DEFAULT_MAX_FILE_MB) -> dict[str
     if suffix == ".parquet":
         frame = pd.read_parquet(path)
         return {path.stem: frame.assign(**{ROW: frame.index + 1})}
+    if suffix == ".json":
+        frame = read_json_records(path)
+        return {path.stem: frame.assign(**{ROW: frame.index + 1})}
     sheets = _read_workbook(path)
     if len(sheets) == 1:
         (frame,) = sheets.values()
@@ -104,6 +109,30 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
         if midnight.any():
             frame[column] = values.where(~midnight, values.str.slice(0, 10))
     return frame
+
+
+def read_json_records(path: Path) -> pd.DataFrame:
+    """A JSON list of records (or ``{"data": [...]}``) as text columns; row n is record n."""
+    try:
+        document = json.loads(_decoded(path.read_bytes()) or "null")
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+    records = document.get("data") if isinstance(document, dict) else document
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise UnreadableFile('expected a list of records, or {"data": [records]}')
+    if not records:
+        raise UnreadableFile("the file holds no records")
+    frame = pd.DataFrame.from_records(records)
+    return frame.apply(lambda column: column.map(_text))
+
+
+def _text(value: object) -> object:
+    """A JSON value as the text a CSV would hold (None stays missing)."""
+    if value is None or isinstance(value, (list, dict)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def read_csv_text(path: Path) -> pd.DataFrame:
@@ -165,9 +194,9 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written as BKD exports write them (module docstring); NaT where unreadable."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values
+        return values.astype("datetime64[ns]")
     text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
     rest = parsed.isna() & text.notna()
     if rest.any():
         parsed = parsed.fillna(_day_first(text[rest]))

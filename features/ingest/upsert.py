@@ -77,12 +77,17 @@ def ingest_folder(
     engine: sa.Engine,
     today: dt.date | None = None,
     on_step: Callable[[str], None] | None = None,
+    mapping: Path | None = None,
+    extracted_on: dt.date | None = None,
 ) -> IngestResult:
     """Validate `folder` and load it into `engine` in one transaction (see module doc).
     `on_step` is told each step as it ends ("validate", then "write <table>" per table), so a
-    terminal can show where a minute-long ingest is."""
+    terminal can show where a minute-long ingest is. `mapping` and `extracted_on` are as in
+    `features.ingest.validation.validate_folder`."""
     migrate(engine)
-    report = validate_folder(folder, engine=engine, today=today)
+    report = validate_folder(
+        folder, engine=engine, today=today, mapping=mapping, extracted_on=extracted_on
+    )
     if not report.ok:
         raise IngestRejected(report)
     if on_step is not None:

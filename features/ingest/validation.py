@@ -19,8 +19,10 @@ Every problem names the file, the row as the user sees it, the column and what i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -29,8 +31,10 @@ import pandera.pandas as pa
 import sqlalchemy as sa
 
 from features.ingest import checks
+from features.ingest.completion import complete, stored_frames
 from features.ingest.formats import parse_dates, parse_numbers
 from features.ingest.identity import resolve_employee_ids
+from features.ingest.layouts import LayoutError, load_layout
 from features.ingest.sources import ROW, RawTable, canonical_frame, canonical_values, read_folder
 from features.schema import LOAD_ORDER, TABLES, Column, Table
 
@@ -84,27 +88,74 @@ def validate_folder(
     engine: sa.Engine | None = None,
     today: dt.date | None = None,
     leave_out: Mapping[str, set[int]] | None = None,
+    mapping: Path | None = None,
+    extracted_on: dt.date | None = None,
 ) -> ValidationReport:
     """Validate every table file in `folder`; references may point at rows in `engine`.
 
-    `leave_out` names rows to drop before validating, by source and row as problems name
-    them: a cycle ingest that rejects bad rows validates again without them.
+    Files are read as they come: canonical or Indonesian names, the SIASN layout, or the
+    user's `mapping` file (`features.ingest.layouts`); what an export leaves out is filled by
+    the rules of `features.ingest.completion`, `extracted_on` dating rows that do not say when
+    they were recorded. `leave_out` names rows to drop before validating, by file and row as
+    problems name them: a cycle ingest that rejects bad rows validates again without them.
     """
-    raw, issues = read_folder(folder)
-    for name, table in raw.items():
-        rows = (leave_out or {}).get(table.source)
-        if rows:
-            kept = table.frame[~table.frame[ROW].isin(rows)].reset_index(drop=True)
-            raw[name] = replace(table, frame=kept)
-    _add_missing_reference_tables(raw, engine)
     report = ValidationReport()
+    layouts = []
+    if mapping is not None:
+        try:
+            layouts.append(load_layout(mapping))
+        except LayoutError as exc:
+            report.problems.append(Problem("error", mapping.name, None, None, str(exc)))
+            return report
+    raw, issues = read_folder(folder, layouts, leave_out)
+    _add_missing_reference_tables(raw, engine)
     for issue in issues:
         report.problems.append(
             Problem(_severity(issue.severity), issue.source, None, None, issue.message)
         )
     for severity, source, row, column, message in resolve_employee_ids(raw, engine):
         report.problems.append(Problem(_severity(severity), source, row, column, message))
-    return validate_tables(raw, engine=engine, today=today, report=report)
+    positions, hires = stored_frames(engine)
+    for severity, source, row, column, message in complete(raw, positions, hires, extracted_on):
+        report.problems.append(Problem(_severity(severity), source, row, column, message))
+    report = validate_tables(raw, engine=engine, today=today, report=report)
+    report.problems = located(report.problems, raw)
+    return report
+
+
+def located(problems: list[Problem], raw: Mapping[str, RawTable]) -> list[Problem]:
+    """Problems of a table stacked from several files (`RawTable.origins`) named by the file
+    and row the user sees, not by the row's number in the stack."""
+    stacked = {table.source: table for table in raw.values() if table.origins is not None}
+    if not stacked:
+        return problems
+    out = []
+    for problem in problems:
+        table = stacked.get(problem.source)
+        if table is None:
+            out.append(problem)
+        elif problem.row is not None:
+            source, row = table.origin(problem.row)
+            message = re.sub(r"\brow (\d+)\b", partial(_one_row, table), problem.message)
+            out.append(replace(problem, source=source, row=row, message=message))
+        else:
+            message = re.sub(r"rows ([\d, ]+)\)", partial(_many_rows, table), problem.message)
+            out.append(replace(problem, message=message))
+    return out
+
+
+def _one_row(table: RawTable, match: re.Match[str]) -> str:
+    return f"row {_row_named(table, match.group(1))}"
+
+
+def _many_rows(table: RawTable, match: re.Match[str]) -> str:
+    rows = ", ".join(_row_named(table, n.strip()) for n in match.group(1).split(","))
+    return f"rows {rows})"
+
+
+def _row_named(table: RawTable, number: str) -> str:
+    source, row = table.origin(int(number))
+    return f"{source}:{row}"
 
 
 def _severity(value: str) -> Severity:
@@ -158,10 +209,11 @@ def validate_tables(
 
 def _check_table(spec: Table, raw: RawTable, report: ValidationReport) -> pd.DataFrame | None:
     """Type and check one table's columns; None when required columns are missing."""
-    for column in raw.ignored_columns:
-        report.problems.append(
-            Problem("warning", raw.source, None, column, "unknown column; ignored")
-        )
+    if not raw.via_layout:  # a layout's unused headers are reported once per file
+        for column in raw.ignored_columns:
+            report.problems.append(
+                Problem("warning", raw.source, None, column, "unknown column; ignored")
+            )
     missing = [c.name for c in spec.columns if c.name not in raw.frame.columns and not c.nullable]
     for column in missing:
         report.problems.append(

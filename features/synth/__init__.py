@@ -142,8 +142,14 @@ class _Sink:
         self.writer.write_table(table)
 
     def close(self) -> None:
+        """Finish the file; a table the simulation left empty (the angka kredit, which it does
+        not simulate) is still written, with its columns, so every canonical table has a file."""
         if self.writer is not None:
             self.writer.close()
+        elif not self.path.exists() and self.schema is not None:
+            self.write(pd.DataFrame(columns=self.schema.names))
+            if self.writer is not None:
+                self.writer.close()
 
 
 def canonical_schema(name: str) -> pa.Schema:
