@@ -210,6 +210,56 @@ def ingest(
     )
 
 
+@app.command(name="map")
+def map_export(
+    folder: Annotated[Path, typer.Argument(help="Folder of an export Jenjang does not know yet.")],
+    init: Annotated[bool, typer.Option("--init", help="Draft a mapping file for it.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the draft (default: FOLDER/mapping.yaml).")
+    ] = None,
+) -> None:
+    """Draft a mapping file from the headers of an export, and list what it could not map."""
+    from features.ingest.drafts import draft_mapping, render
+
+    if not init:
+        raise typer.BadParameter("say --init to draft a mapping file for the folder")
+    draft = draft_mapping(folder)
+    target = out or folder / "mapping.yaml"
+    if target.exists():
+        raise typer.BadParameter(f"{target} exists; give another --out or remove it")
+    target.write_text(render(draft, folder), encoding="utf-8")
+    console.print(f"draft mapping written to {target}")
+    for file in draft.files:
+        if file.note:
+            console.print(f"  {file.source}: {file.note}", highlight=False)
+        elif file.table:
+            console.print(
+                f"  {file.source}: {file.table}, {len(file.columns)} columns mapped",
+                highlight=False,
+            )
+    unresolved = draft.unresolved
+    if unresolved:
+        console.print(f"[yellow]to decide ({len(unresolved)}), marked TODO in the file:[/yellow]")
+        for line in unresolved:
+            console.print(f"  {line}", highlight=False)
+    console.print(
+        f"then: jenjang data validate {folder} --mapping {target} --extracted-on YYYY-MM-DD"
+    )
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Option(help="Folder to write the Excel templates into.")],
+) -> None:
+    """Excel templates with Indonesian headers, a column guide and example rows, one per table."""
+    from features.ingest.templates import write_templates
+
+    written = write_templates(out)
+    console.print(
+        f"{len(written)} templates written to {out}: {', '.join(p.name for p in written)}"
+    )
+
+
 @app.command()
 def summary() -> None:
     """What the database holds: rows per table, ASN by region, family and sex."""
@@ -230,6 +280,8 @@ def print_problems(
     for problem in problems[:SHOWN_PROBLEMS]:
         colour = "red" if problem.severity == "error" else "yellow"
         console.print(Text(str(problem), style=colour))
+        if problem.message_id != problem.message:
+            console.print(Text(f"    {problem.message_id}", style=colour))
     if len(problems) > SHOWN_PROBLEMS:
         console.print(f"… and {len(problems) - SHOWN_PROBLEMS:,} more", highlight=False)
     if report_path is not None:

@@ -156,6 +156,7 @@ ALLOWED: dict[str, set[str]] = {
     | {"training.contract", "training.registry"},
     "service.errors": {"service.state", "training.contract"},
     "service.web": {"features.reference", "service.access", "service.api", "service.errors"}
+    | {"features.ingest"}  # the import templates an admin downloads
     | {"service.dependencies", "service.state"}
     | {"training.promotion", "training.registry"},
     "service.app": {"features.store", "service", "service.access", "service.api"}

@@ -223,14 +223,14 @@ def facts_within_employment(ctx: Context) -> Iterator[ProblemTuple]:
         if name not in ctx.tables:
             continue
         frame, source = ctx.tables[name], ctx.sources[name]
-        early = frame[column] < frame["employee_id"].map(hired)
+        early = frame[column] < _dates_of(frame["employee_id"], hired)
         message = f"{column} is before the employee's hire_date (TMT)"
         if severity == "warning" and early.any():
             yield summarised("warning", source, column, message, frame.loc[early, ROW])
         elif severity == "error":
             for row in frame.loc[early, ROW]:
                 yield ("error", source, int(row), column, message)
-        late = (frame[column] > frame["employee_id"].map(left)).fillna(False).astype(bool)
+        late = frame[column] > _dates_of(frame["employee_id"], left)
         if late.any():
             yield summarised(
                 "warning",
@@ -239,6 +239,12 @@ def facts_within_employment(ctx: Context) -> Iterator[ProblemTuple]:
                 f"{column} is after the employee's exit_date",
                 frame.loc[late, ROW],
             )
+
+
+def _dates_of(ids: pd.Series, dates: pd.Series) -> pd.Series:
+    """Each id's date (NaT when unknown, also when no employee is known at all)."""
+    found = dates.astype("datetime64[ns]").reindex(ids.to_numpy())
+    return pd.Series(found.to_numpy(), index=ids.index)
 
 
 def evaluation_schemes(ctx: Context) -> Iterator[ProblemTuple]:

@@ -35,6 +35,9 @@ ROW = "_row"
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json")
 
+#: A workbook sheet of this name is a guide for people (Jenjang's templates), not a table.
+GUIDE_SHEET = "panduan"
+
 #: Files larger than this are refused before they are read (settings: ``max_file_mb``).
 DEFAULT_MAX_FILE_MB = 100
 
@@ -95,7 +98,11 @@ def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
             f"not a readable Excel workbook ({type(exc).__name__}: {exc}); the file may be "
             "damaged or cut short: save it again from Excel, or export it as CSV"
         ) from exc
-    kept = {str(name): frame for name, frame in sheets.items() if len(frame.columns)}
+    kept = {
+        str(name): frame
+        for name, frame in sheets.items()
+        if len(frame.columns) and str(name).strip().lower() != GUIDE_SHEET
+    }
     if not kept:
         raise UnreadableFile("the workbook has no sheet with a header row")
     return {name: _as_text(frame) for name, frame in kept.items()}

@@ -35,6 +35,7 @@ from features.ingest.completion import complete, stored_frames
 from features.ingest.formats import parse_dates, parse_numbers
 from features.ingest.identity import resolve_employee_ids
 from features.ingest.layouts import LayoutError, load_layout
+from features.ingest.messages import indonesian
 from features.ingest.sources import ROW, RawTable, canonical_frame, canonical_values, read_folder
 from features.schema import LOAD_ORDER, TABLES, Column, Table
 
@@ -55,6 +56,11 @@ class Problem:
         where = self.source + (f":{self.row}" if self.row is not None else "")
         what = f" [{self.column}]" if self.column else ""
         return f"{self.severity}: {where}{what} {self.message}"
+
+    @property
+    def message_id(self) -> str:
+        """The message in Bahasa Indonesia (`features.ingest.messages`)."""
+        return indonesian(self.message)
 
 
 @dataclass
@@ -79,8 +85,9 @@ class ValidationReport:
 
     def to_frame(self) -> pd.DataFrame:
         """All problems as a table (for a CSV report)."""
-        columns = ["severity", "source", "row", "column", "message"]
-        return pd.DataFrame([p.__dict__ for p in self.problems], columns=columns)
+        columns = ["severity", "source", "row", "column", "message_id", "message"]
+        rows = [{**p.__dict__, "message_id": p.message_id} for p in self.problems]
+        return pd.DataFrame(rows, columns=columns)
 
 
 def validate_folder(
@@ -309,7 +316,9 @@ _PANDERA_MESSAGES = {
 def shown(column: Column, value: object) -> str:
     """A value as a problem message quotes it; personal data (NIP, name, birth date, sex) is
     never quoted, because problem reports are printed, logged and saved as files."""
-    return "the value" if column.personal else repr(value)
+    if column.personal:
+        return "the value"
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def _pandera_problems(

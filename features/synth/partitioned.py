@@ -98,6 +98,9 @@ def _simulate(job: _Job) -> _Done:
         world, job.number, extraction_date(state.config), noise_seed(job.seed), NipIssuer()
     )
     observable, hidden = observer.tables()
+    for name in TABLES:  # a table the simulation leaves empty (angka kredit) is still written
+        if name not in CATALOGUE_TABLES and name not in observable:
+            observable[name] = pd.DataFrame(columns=TABLES[name].column_names)
     rows = {}
     for name, frame in observable.items():
         rows[name] = len(frame)

@@ -48,6 +48,29 @@ def agency_list(request: Request, snapshot: SnapshotDep) -> Response:
     return page(request, "agencies.html", account=account, agencies=rows)
 
 
+@router.get("/impor/templat.zip")
+def import_templates(request: Request) -> Response:
+    """The Excel templates of every table (Indonesian headers, a column guide, example rows),
+    for an admin to hand to the BKD staff who fill them (docs/import.md)."""
+    account = require(request)
+    if isinstance(account, Response):
+        return account
+    if account.role != "admin":
+        return message(request, "forbidden", 403, account)
+    return Response(
+        _templates(),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="jenjang-templat-impor.zip"'},
+    )
+
+
+@cache
+def _templates() -> bytes:
+    from features.ingest.templates import templates_zip
+
+    return templates_zip()
+
+
 @router.get("/instansi/{agency_id}")
 def agency(
     agency_id: str, request: Request, snapshot: SnapshotDep, audit_log: AuditDep

@@ -1,7 +1,9 @@
-"""Fixtures of the feature-layer tests: the generator's people for the export-layout tests."""
+"""Fixtures of the feature-layer tests: the generator's people for the export-layout tests,
+and a fresh database for the command line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -9,6 +11,7 @@ import pytest
 
 from features.ingest.upsert import ingest_folder
 from features.store.database import create_db_engine
+from features.store.settings import get_settings
 from tests.factories.hr_exports import ORGANISATION, PEOPLE
 
 
@@ -37,3 +40,13 @@ def canonical(generated, tmp_path_factory):  # type: ignore[no-untyped-def]
     engine = create_db_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'canonical.db'}")
     ingest_folder(folder, engine)
     return engine
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh SQLite file the `jenjang` command uses (JENJANG_DATABASE_URL)."""
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("JENJANG_DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()

@@ -368,3 +368,25 @@ def test_the_posts_list_pages_through_and_refuses_a_bad_page(browser: TestClient
     assert "halaman=1" in beyond.text  # a way back
     bad = browser.get("/posisi?halaman=0")
     assert bad.status_code == 422 and "halaman" in bad.text
+
+
+def test_an_admin_downloads_the_import_templates_and_no_one_else(browser: TestClient) -> None:
+    """The Excel templates of every table, in one .zip, from the admin's menu."""
+    import io
+    import zipfile
+
+    _sign_in(browser, "test-admin")
+    home = browser.get("/instansi")
+    assert 'href="/impor/templat.zip"' in home.text
+    answer = browser.get("/impor/templat.zip")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(answer.content)).namelist()
+    assert "pegawai.xlsx" in names and "riwayat_jabatan.xlsx" in names
+    browser.post("/keluar")
+    _sign_in(browser, "test-hr-planner")
+    assert 'href="/impor/templat.zip"' not in browser.get("/instansi").text
+    assert browser.get("/impor/templat.zip").status_code == 403
+    browser.post("/keluar")
+    signed_out = browser.get("/impor/templat.zip", follow_redirects=False)
+    assert signed_out.status_code in (302, 303, 307) and "masuk" in signed_out.headers["location"]
