@@ -134,14 +134,17 @@ def ingest_cycle(
     year: int,
     extracted_on: dt.date | None = None,
     reject_bad_rows: bool = False,
+    mapping: Path | None = None,
 ) -> CycleReport:
     """Validate and load the export of cycle `year` in one transaction (see module doc).
 
-    `extracted_on` is the export's date: facts dated after it are errors (default today).
+    `extracted_on` is the export's date: facts dated after it are errors (default today), and
+    rows that do not say when they were recorded are dated up to it. `mapping` is a mapping
+    file for an export Jenjang does not know (`features.ingest.layouts`).
     """
     migrate(engine)  # the schema only: validation checks references against stored rows
     try:
-        report, rejection = _validated(folder, engine, extracted_on, reject_bad_rows)
+        report, rejection = _validated(folder, engine, extracted_on, reject_bad_rows, mapping)
     except IngestRejected as rejected:
         if "evaluations" in rejected.report.tables:
             # A wrong --year explains every "in the future" below it: say that first.
@@ -168,7 +171,11 @@ def ingest_cycle(
 
 
 def _validated(
-    folder: Path, engine: sa.Engine, today: dt.date | None, reject_bad_rows: bool
+    folder: Path,
+    engine: sa.Engine,
+    today: dt.date | None,
+    reject_bad_rows: bool,
+    mapping: Path | None = None,
 ) -> tuple[ValidationReport, Rejection]:
     """The export validated, without its bad rows when rejecting them is allowed. Rows that
     refer to a rejected row fail the next validation and are left out in turn, until a pass
@@ -177,7 +184,12 @@ def _validated(
     first = True
     while True:
         report = validate_folder(
-            folder, engine=engine, today=today, leave_out=rejection.leave_out()
+            folder,
+            engine=engine,
+            today=today,
+            leave_out=rejection.leave_out(),
+            mapping=mapping,
+            extracted_on=today,
         )
         if report.ok:
             _check_losses(report, rejection)

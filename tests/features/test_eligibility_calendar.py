@@ -482,3 +482,26 @@ def test_the_skp_window_agrees_with_the_reference(rated, on) -> None:  # type: i
     expected = all(known.get(y) in ("sangat_baik", "baik") for y in window)
     assert holds == expected, (ratings, on)
     assert result.facts.loc["P", "skp_years"] == ", ".join(map(str, window))
+
+
+@pytest.mark.parametrize(
+    "born", [dt.date(1968, 2, 29), dt.date(1967, 1, 31), dt.date(1967, 12, 31)], ids=str
+)
+@pytest.mark.parametrize("rule_id", list(rules().query("check == 'max_age'")["rule_id"]), ids=str)
+def test_an_age_limit_holds_to_the_day_before_the_next_birthday(
+    rule_id: str, born: dt.date
+) -> None:
+    """ "At most N years": N years and 364 days still holds; the (N+1)-th birthday fails it (for
+    29 February, 28 February in a common year)."""
+    rule = rules().set_index("rule_id").loc[rule_id]
+    limit = int(reference.constant(rule["parameter"]))
+    records = person_records(dt.date(2000, 1, 3), [("administrator", dt.date(2000, 1, 3), None)])
+    births = pd.Series([pd.Timestamp(born)], index=["P"])
+    over = anniversary(born, limit + 1)
+
+    def holds(on: dt.date) -> bool:
+        as_of = pd.Timestamp(on)
+        result = evaluate(eligibility_facts(records, as_of, births), rule["families"][0], as_of)
+        return not bool(result.failed.loc["P", rule_id])
+
+    assert holds(over - dt.timedelta(days=1)) and not holds(over)

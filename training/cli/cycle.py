@@ -89,9 +89,15 @@ def ingest(
         Path | None,
         typer.Option(help="Write the table report to this CSV (problems: FILE-problems.csv)."),
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="A mapping file for an export Jenjang does not know (docs/import.md)."),
+    ] = None,
 ) -> None:
     """Validate and load a new cycle in one transaction; report what was added (by year of the
-    facts), changed (and which columns) and rejected."""
+    facts), changed (and which columns) and rejected. SIASN and SIDAK exports are read as they
+    come; rows without recorded_at are dated by the rule of docs/import.md, up to
+    --extracted-on."""
     from features.cli import print_problems
     from features.ingest.cycle import CycleRefused, ingest_cycle
     from features.ingest.upsert import IngestRejected
@@ -103,7 +109,7 @@ def ingest(
     engine = create_db_engine(get_settings().database_url)
     try:
         with console.status(f"ingesting the cycle {year} from {folder} …"):
-            found = ingest_cycle(folder, engine, year, extract, reject_bad_rows)
+            found = ingest_cycle(folder, engine, year, extract, reject_bad_rows, mapping)
     except IngestRejected as rejected:
         print_problems(rejected.report.errors, rejected.report, problems_path)
         console.print(f"[red]rejected[/red]: {rejected}")
