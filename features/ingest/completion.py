@@ -41,6 +41,9 @@ from features.schema import TABLES
 
 ProblemTuple = tuple[str, str, int | None, str | None, str]
 
+#: Tables whose rows from several files may state one fact twice (`_merge_agreeing`).
+MERGED = ("employees", "position_history", "grade_history", "evaluations", "training_records")
+
 #: The date a fact of each table is known from, when its export does not say (docstring).
 OWN_DATE = {
     "employees": "hire_date",
@@ -64,14 +67,8 @@ def complete(
     yield from _education(raw)
     positions = _positions(raw, stored_positions)
     yield from _posts(raw, positions)
-    for name in (
-        "employees",
-        "position_history",
-        "grade_history",
-        "evaluations",
-        "training_records",
-    ):
-        yield from _merge_agreeing(raw, name)
+    for name in MERGED:
+        _merge_agreeing(raw, name)
     _reasons(raw, positions)
     _post_ends(raw)
     _evaluation_periods(raw, positions, stored_hires)
@@ -99,33 +96,27 @@ def stored_frames(engine: sa.Engine | None) -> tuple[pd.DataFrame, pd.DataFrame]
 
 def _education(raw: dict[str, RawTable]) -> Iterator[ProblemTuple]:
     history = raw.pop("education_history", None)
-    if history is None or "employees" not in raw:
+    if history is None or "employees" not in raw or "education" not in history.frame:
+        return
+    key = "employee_id" if "employee_id" in history.frame else "nip"
+    employees = raw["employees"].frame
+    if key not in history.frame or key not in employees:
         return
     ranks = reference.education_rank()
     levels = canonical_values("education", history.frame["education"].astype("string"))
-    key = "employee_id" if "employee_id" in history.frame else "nip"
     ranked = pd.DataFrame({key: history.frame[key], "rank": levels.map(ranks), "level": levels})
     unknown = levels.notna() & ranked["rank"].isna()
     for row, value in zip(history.frame.loc[unknown, ROW], levels[unknown], strict=True):
-        yield (
-            "warning",
-            history.source,
-            int(row),
-            "education",
-            f"{value!r} is not a level; not used",
-        )
+        source, line = history.origin(int(row))  # the table is gone before problems are placed
+        yield ("warning", source, line, "education", f"{value!r} is not a level; not used")
     known = ranked.dropna()
-    best_rows = known.loc[known.groupby(key)["rank"].idxmax()].set_index(key)
-    best, best_level = best_rows["rank"], best_rows["level"]
-    employees = raw["employees"].frame
-    if key not in employees:
-        return
+    best = known.loc[known.groupby(key)["rank"].idxmax()].set_index(key)
     if "education" not in employees:
         employees["education"] = None
     current = canonical_values("education", employees["education"].astype("string")).map(ranks)
-    higher = employees[key].map(best)
+    higher = employees[key].map(best["rank"])
     raise_to = higher.notna() & (current.isna() | (higher > current))
-    employees.loc[raise_to, "education"] = employees.loc[raise_to, key].map(best_level)
+    employees.loc[raise_to, "education"] = employees.loc[raise_to, key].map(best["level"])
 
 
 # --- posts and reasons ----------------------------------------------------------------------
@@ -156,6 +147,16 @@ def _posts(raw: dict[str, RawTable], positions: pd.DataFrame) -> Iterator[Proble
     if table is None or "post_title" not in table.frame:
         return
     frame = table.frame
+    if "post_unit" not in frame:
+        yield (
+            "error",
+            table.source,
+            None,
+            "post_unit",
+            "the post is named by its title, but no column gives its unit (unor_id, unorId)",
+        )
+        table.frame = frame.drop(columns="post_title")
+        return
     named = frame["post_title"].notna() & (
         frame["position_id"].isna() if "position_id" in frame else True
     )
@@ -182,20 +183,24 @@ def _posts(raw: dict[str, RawTable], positions: pd.DataFrame) -> Iterator[Proble
     table.frame = frame.drop(columns=["post_unit", "post_title"])
 
 
-def _person(frame: pd.DataFrame) -> pd.Series:
-    return frame["employee_id"] if "employee_id" in frame else frame["nip"]
+def _person(frame: pd.DataFrame) -> pd.Series | None:
+    """Who each row is about (employee_id, else the NIP; None when the file names no one)."""
+    for column in ("employee_id", "nip"):
+        if column in frame:
+            return frame[column]
+    return None
 
 
 def _reasons(raw: dict[str, RawTable], positions: pd.DataFrame) -> None:
     """The reason of each move without one (module docstring)."""
     table = raw.get("position_history")
-    if table is None:
-        return
+    if table is None or _person(table.frame) is None or "start_date" not in table.frame:
+        return  # validation names the missing column
     frame = table.frame
     if "reason" not in frame:
         frame["reason"] = None
     missing = frame["reason"].isna()
-    if not missing.any():
+    if not missing.any() or "position_id" not in frame:
         return
     levels = reference.load("position_families").set_index("family")["required_level"]
     level = frame["position_id"].map(positions.set_index("position_id")["family"]).map(levels)
@@ -214,9 +219,11 @@ def _reasons(raw: dict[str, RawTable], positions: pd.DataFrame) -> None:
 def _post_ends(raw: dict[str, RawTable]) -> None:
     """Posts of a layout without an end end the day before the person's next post."""
     table = raw.get("position_history")
-    if table is None or not table.via_layout:
+    if table is None or not table.via_layout or _person(table.frame) is None:
         return
     frame = table.frame
+    if "start_date" not in frame:
+        return
     if "end_date" not in frame:
         frame["end_date"] = None
     start = parse_dates(frame["start_date"])
@@ -227,32 +234,47 @@ def _post_ends(raw: dict[str, RawTable]) -> None:
     frame.loc[missing, "end_date"] = day_before[missing]
 
 
-def _merge_agreeing(raw: dict[str, RawTable], name: str) -> Iterator[ProblemTuple]:
+def _merge_agreeing(raw: dict[str, RawTable], name: str) -> None:
     """Rows with one key whose values agree become one; disagreeing rows stay for validation.
 
     Values are compared as validation will read them (``III/a`` = ``31``, ``01-03-2015`` =
-    ``2015-03-01``), so two spellings of one fact are one fact."""
+    ``2015-03-01``; a value it cannot read stays as written, so it never "agrees" away). The
+    merged row keeps, per column, where its value came from (`RawTable.cell_origins`), so a
+    problem in it names the file and row the value was read from. Rows whose key is not
+    complete are left as they are."""
     table = raw.get(name)
-    if table is None or table.origins is None:
-        return iter(())
+    person = None if table is None else _person(table.frame)
+    if table is None or table.origins is None or person is None:
+        return
     frame = table.frame
-    key = ["employee_id" if "employee_id" in frame else "nip", *TABLES[name].key[1:]]
-    if not set(key) <= set(frame.columns) or frame[key].isna().any(axis=None):
-        return iter(())
-    read = pd.DataFrame({c: _comparable(name, str(c), frame[c]) for c in frame if c != ROW})
-    groups = read.groupby(key, sort=False, dropna=False).ngroup()
+    key = [str(person.name), *TABLES[name].key[1:]]
+    if not set(key) <= set(frame.columns):
+        return
+    read = pd.DataFrame({str(c): _comparable(name, str(c), frame[c]) for c in frame if c != ROW})
+    repeated = read[key].notna().all(axis=1) & read.duplicated(key, keep=False)
+    if not repeated.any():
+        return
+    sub = read[repeated]
+    groups = sub.groupby(key, sort=False).ngroup()
     values = [c for c in read.columns if c not in key]
-    keep = []
-    for _, rows in frame.groupby(groups, sort=False):
-        if len(rows) > 1 and (read.loc[rows.index, values].nunique() <= 1).all():
-            merged = rows.iloc[[0]].copy()
-            for column in values:
-                filled = rows[column][read.loc[rows.index, column].notna()]
-                merged[column] = filled.iloc[0] if len(filled) else None
-            rows = merged
-        keep.append(rows)
-    table.frame = pd.concat(keep).reset_index(drop=True)
-    return iter(())
+    agree = (sub[values].groupby(groups).nunique() <= 1).all(axis=1)
+    merging = sub.index[groups.map(agree).to_numpy(dtype=bool)]
+    if not len(merging):
+        return
+    group = groups[merging]
+    kept = frame.loc[merging, values].where(read.loc[merging, values].notna())
+    filled = kept.groupby(group).first()  # each column's first value in the group
+    rows = frame.loc[merging, ROW]
+    sources = pd.DataFrame({c: rows.where(kept[c].notna()) for c in values}).groupby(group).first()
+    firsts = frame.loc[merging].groupby(group).head(1)
+    merged = firsts.set_index(group[firsts.index])
+    merged[values] = filled
+    for column in values:
+        came = sources[column].reindex(merged.index)
+        moved = came.notna() & (came != merged[ROW])
+        for at, origin in zip(merged.loc[moved, ROW], came[moved], strict=True):
+            table.cell_origins[(int(at), column)] = int(origin)
+    table.frame = pd.concat([frame.drop(index=merging), merged], ignore_index=True)
 
 
 def _comparable(table: str, column: str, values: pd.Series) -> pd.Series:
@@ -264,11 +286,13 @@ def _comparable(table: str, column: str, values: pd.Series) -> pd.Series:
         return text.str.lower()
     dtype = spec.column(column).dtype
     if dtype in ("date", "datetime"):
-        return parse_dates(text).dt.strftime("%Y-%m-%d").astype("string")
-    if dtype in ("int", "float"):
-        return parse_numbers(text).astype("string")
-    enum = spec.column(column).enum
-    return canonical_values(enum, text) if enum else text
+        read = parse_dates(text).dt.strftime("%Y-%m-%d").astype("string")
+    elif dtype in ("int", "float"):
+        read = parse_numbers(text).astype("string")
+    else:
+        enum = spec.column(column).enum
+        return canonical_values(enum, text) if enum else text
+    return read.fillna(text)  # what cannot be read stays as written
 
 
 # --- SKP periods ----------------------------------------------------------------------------
@@ -281,6 +305,8 @@ def _evaluation_periods(
     if table is None or table.origins is None or "employee_id" not in table.frame:
         return
     frame = table.frame
+    if not {"period_start", "period_end"} <= set(frame.columns):
+        return
     hires = stored_hires.set_index("employee_id")["hire_date"]
     if "employees" in raw and "employee_id" in raw["employees"].frame:
         export = raw["employees"].frame.set_index("employee_id")["hire_date"]
@@ -292,11 +318,14 @@ def _evaluation_periods(
     history = raw.get("position_history")
     if "unit_id" in frame and frame["unit_id"].notna().all() or history is None:
         return
+    if not {"employee_id", "position_id", "start_date"} <= set(history.frame.columns):
+        return
     held = history.frame[["employee_id", "position_id", "start_date"]].dropna()
     held = held.assign(
         start=parse_dates(held["start_date"]),
         unit=held["position_id"].map(positions.set_index("position_id")["unit_id"]),
-    ).sort_values("start")
+    )
+    held = held.dropna(subset=["start"]).sort_values("start")
     ends = frame.assign(end=parse_dates(frame["period_end"]))[["employee_id", "end"]]
     ends = ends.reset_index().dropna().sort_values("end")
     found = pd.merge_asof(

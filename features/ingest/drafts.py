@@ -89,8 +89,9 @@ def draft_mapping(folder: Path) -> Draft:
 def _draft_file(file_name: str, name: str, source: str, frame: pd.DataFrame) -> FileDraft:
     headers = [str(c) for c in frame.columns if c != ROW]
     keys = {header_key(h) for h in headers}
+    sheet = name if source.endswith("]") else None
     for layout in builtin_layouts():
-        known = layout.file_for(file_name, keys)
+        known = layout.file_for(file_name, keys, sheet)
         if known is not None:
             return FileDraft(source, None, note=f"read as {layout.title}: {known.description}")
     table = canonical_table(name) or _guess_table(headers)
@@ -171,6 +172,8 @@ def render(draft: Draft, folder: Path) -> str:
             continue
         lines.append(f"  {key}:")
         lines.append(f"    file: {json.dumps(file.source.split('[')[0])}")
+        if file.source.endswith("]"):  # one sheet of a workbook of several
+            lines.append(f"    sheet: {json.dumps(file.source.split('[', 1)[1][:-1])}")
         if file.table is None:
             lines.append("    # TODO: which table is this file? e.g.")
             lines.append("    # tables:")

@@ -13,7 +13,7 @@
   never becomes 85,500 (the ranges of validation catch a misread).
 - **Dates**: ISO (``2020-08-17``), day first (``17/08/2020``, ``17-08-2020``, ``17.08.2020``;
   never month first) and Indonesian or English month names (``17 Agustus 2020``,
-  ``17 Agu 2020``, ``17-Aug-2020``).
+  ``17 Agu 2020``, ``17-Aug-2020``); a year before 1900 is a typo, not a date.
 
 A file that cannot be read this way raises `UnreadableFile` with a message that says what is
 wrong and what to do; the reader reports it against the file and nothing is written.
@@ -34,6 +34,9 @@ import pandas as pd
 ROW = "_row"
 
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xls", ".json")
+
+#: Dates before this year are read as typos (``17/08/0201``), not as dates.
+FIRST_YEAR = 1900
 
 #: A workbook sheet of this name is a guide for people (Jenjang's templates), not a table.
 GUIDE_SHEET = "panduan"
@@ -76,18 +79,29 @@ def read_table_file(path: Path, max_mb: float = DEFAULT_MAX_FILE_MB) -> dict[str
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame = read_csv_text(path)
-        return {path.stem: frame.assign(**{ROW: frame.index + 2})}
+        return {path.stem: _numbered(frame, first=2)}
     if suffix == ".parquet":
         frame = pd.read_parquet(path)
-        return {path.stem: frame.assign(**{ROW: frame.index + 1})}
+        return {path.stem: _numbered(frame, first=1)}
     if suffix == ".json":
         frame = read_json_records(path)
-        return {path.stem: frame.assign(**{ROW: frame.index + 1})}
+        return {path.stem: _numbered(frame, first=1)}
     sheets = _read_workbook(path)
     if len(sheets) == 1:
         (frame,) = sheets.values()
-        return {path.stem: frame.assign(**{ROW: frame.index + 2})}
-    return {name: frame.assign(**{ROW: frame.index + 2}) for name, frame in sheets.items()}
+        return {path.stem: _numbered(frame, first=2)}
+    return {name: _numbered(frame, first=2) for name, frame in sheets.items()}
+
+
+def _numbered(frame: pd.DataFrame, first: int) -> pd.DataFrame:
+    """`frame` with the row number the user sees (`ROW`; the header is line 1 of a CSV or a
+    sheet), without its blank rows: a blank line keeps its number for the rows after it."""
+    numbered = frame.assign(**{ROW: frame.index + first})
+    if not len(frame.columns):
+        return numbered
+    values = frame.astype("string").apply(lambda column: column.str.strip())
+    blank = (values.isna() | (values == "")).all(axis=1)
+    return numbered.loc[~blank.to_numpy()].reset_index(drop=True)
 
 
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
@@ -153,7 +167,12 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     separator = _separator(text)
     try:
         return pd.read_csv(
-            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, na_values=[""]
+            io.StringIO(text),
+            sep=separator,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skip_blank_lines=False,  # blank lines keep their numbers (`_numbered` drops them)
         )
     except pd.errors.ParserError as exc:
         raise UnreadableFile(
@@ -201,18 +220,20 @@ def parse_numbers(values: pd.Series) -> pd.Series:
 def parse_dates(values: pd.Series) -> pd.Series:
     """Dates written as BKD exports write them (module docstring); NaT where unreadable."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values.astype("datetime64[ns]")
-    text = values.astype("string").str.strip()
-    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    rest = parsed.isna() & text.notna()
-    if rest.any():
-        parsed = parsed.fillna(_day_first(text[rest]))
-    return parsed
+        parsed = values.astype("datetime64[us]")
+    else:
+        text = values.astype("string").str.strip()
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce").astype("datetime64[us]")
+        rest = parsed.isna() & text.notna()
+        if rest.any():
+            parsed = parsed.fillna(_day_first(text[rest]))
+    # microseconds hold any year; a year before 1900 is a typo (0201 for 2019), not a date
+    return parsed.where(parsed.dt.year >= FIRST_YEAR)
 
 
 def _day_first(text: pd.Series) -> pd.Series:
     """Day-first dates, with the month as a number or a name."""
-    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     numeric = text.str.extract(_DAY_FIRST.pattern)
     named = text.str.extract(_NAMED.pattern)
     month = named[1].str.lower().map(MONTHS)
@@ -228,5 +249,5 @@ def _day_first(text: pd.Series) -> pd.Series:
                 "day": pd.to_numeric(day[known]),
             }
         )
-        out[known] = pd.to_datetime(parts, errors="coerce")
+        out[known] = pd.to_datetime(parts, errors="coerce").astype("datetime64[us]")
     return out

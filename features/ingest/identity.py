@@ -67,13 +67,14 @@ def resolve_employee_ids(
         if "employee_id" not in frame.columns:
             frame["employee_id"] = owner
             unknown = nips.notna() & owner.isna()
-            for row, nip in zip(frame.loc[unknown, ROW], nips[unknown], strict=True):
+            for row in frame.loc[unknown, ROW]:
                 yield (
                     "error",
                     table.source,
                     int(row),
                     NIP,
-                    f"NIP {_masked(nip)} is not a known employee",
+                    "the NIP is not a known employee (neither in this export's employees nor "
+                    "stored)",
                 )
             frame = frame.loc[~unknown]  # reported once here, not again as a missing id
         else:
@@ -87,8 +88,3 @@ def resolve_employee_ids(
                     "the NIP belongs to another employee_id",
                 )
         table.frame = frame.drop(columns=NIP).reset_index(drop=True)
-
-
-def _masked(nip: str) -> str:
-    """Enough of a NIP to find the row, not enough to publish it (messages may be logged)."""
-    return f"{nip[:4]}…{nip[-3:]}" if len(nip) > 7 else "…"

@@ -74,6 +74,15 @@ class ColumnSource:
         )
         if not found:
             return None
+        if self.transform in BY_POSITION:  # each header has its role: (year, month)
+            roles = pd.DataFrame(
+                {
+                    str(i): frame[keys[header_key(h)]] if header_key(h) in keys else None
+                    for i, h in enumerate(self.headers)
+                },
+                index=frame.index,
+            )
+            return TRANSFORMS[self.transform](roles)
         if self.transform is not None:
             return TRANSFORMS[self.transform](frame[found])
         column = _first_filled(frame[found])
@@ -98,11 +107,15 @@ class FileSpec:
     recognise: tuple[tuple[str, ...], ...] = ()
     pattern: str | None = None
     tables: tuple[TableSpec, ...] = ()
+    sheet: str | None = None  # the sheet of a workbook of several
 
-    def matches(self, file_name: str, headers: set[str]) -> bool:
+    def matches(self, file_name: str, headers: set[str], sheet: str | None = None) -> bool:
+        """Whether a file (or one `sheet` of it) with `headers` (`header_key`s) is this one."""
         if self.pattern is not None and not fnmatch.fnmatch(
             file_name.lower(), self.pattern.lower()
         ):
+            return False
+        if self.sheet is not None and (sheet or "").strip().lower() != self.sheet.strip().lower():
             return False
         return all(any(header_key(h) in headers for h in group) for group in self.recognise)
 
@@ -136,8 +149,10 @@ class Layout:
     people: People = field(default_factory=People)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def file_for(self, file_name: str, headers: set[str]) -> FileSpec | None:
-        return next((f for f in self.files if f.matches(file_name, headers)), None)
+    def file_for(
+        self, file_name: str, headers: set[str], sheet: str | None = None
+    ) -> FileSpec | None:
+        return next((f for f in self.files if f.matches(file_name, headers, sheet)), None)
 
 
 @dataclass
@@ -173,26 +188,29 @@ def _years(frame: pd.DataFrame) -> pd.Series:
 
 def _year_start(frame: pd.DataFrame) -> pd.Series:
     years = _years(frame)
-    return years.map(lambda y: None if pd.isna(y) else f"{int(y)}-01-01")
+    return (years.astype("string") + "-01-01").astype(object).where(years.notna(), None)
 
 
 def _year_end(frame: pd.DataFrame) -> pd.Series:
     years = _years(frame)
-    return years.map(lambda y: None if pd.isna(y) else f"{int(y)}-12-31")
+    return (years.astype("string") + "-12-31").astype(object).where(years.notna(), None)
 
 
 def _month(frame: pd.DataFrame, end: bool) -> pd.Series:
-    """(year, month) headers → the month's first or last day."""
+    """(year, month) headers, by position → the month's first or last day (None when either
+    is missing or the month is not 1–12)."""
     year = parse_numbers(frame.iloc[:, 0])
-    month = parse_numbers(frame.iloc[:, 1]) if frame.shape[1] > 1 else pd.Series(1.0, frame.index)
-    out: list[str | None] = []
-    for y, m in zip(year, month, strict=True):
-        if pd.isna(y) or pd.isna(m) or not 1 <= m <= 12:
-            out.append(None)
-            continue
-        first = pd.Timestamp(year=int(y), month=int(m), day=1)
-        out.append((first + pd.offsets.MonthEnd(0) if end else first).date().isoformat())
-    return pd.Series(out, index=frame.index, dtype=object)
+    month = (
+        parse_numbers(frame.iloc[:, 1]) if frame.shape[1] > 1 else pd.Series(np.nan, frame.index)
+    )
+    valid = year.notna() & month.between(1, 12) & (month == month.round())
+    out = pd.Series(None, index=frame.index, dtype=object)
+    if valid.any():
+        parts = pd.DataFrame({"year": year[valid], "month": month[valid], "day": 1})
+        first = pd.to_datetime(parts, errors="coerce")
+        dates = first + pd.offsets.MonthEnd(0) if end else first
+        out[valid] = dates.dt.strftime("%Y-%m-%d").to_numpy()
+    return out
 
 
 def _rating_from_score(frame: pd.DataFrame) -> pd.Series:
@@ -214,6 +232,10 @@ def _sex_from_nip(frame: pd.DataFrame) -> pd.Series:
     digit = _first_filled(frame).astype("string").str.replace(r"\s", "", regex=True).str[14]
     return digit.map({"1": "M", "2": "F"}).astype(object).where(digit.isin(["1", "2"]), None)
 
+
+#: Transforms whose headers each have a role, by position; the others take the first header
+#: with a value.
+BY_POSITION = {"month_start", "month_end"}
 
 TRANSFORMS = {
     "sex_from_nip": _sex_from_nip,
@@ -243,9 +265,13 @@ def load_layout(path: Path) -> Layout:
     if not isinstance(document, dict) or not isinstance(document.get("files"), dict):
         raise LayoutError(f"{path.name}: a mapping file needs a 'files:' section")
     files = tuple(
-        _file_spec(path.name, name, entry or {}) for name, entry in document["files"].items()
+        _file_spec(path.name, name, _expect(entry or {}, dict, f"{path.name}: files.{name}"))
+        for name, entry in document["files"].items()
     )
-    people = document.get("people") or {}
+    people = _expect(document.get("people") or {}, dict, f"{path.name}: people")
+    values = _expect(document.get("values") or {}, dict, f"{path.name}: values")
+    for vocabulary, mapping in values.items():
+        _expect(mapping or {}, dict, f"{path.name}: values.{vocabulary}")
     return Layout(
         name=str(document.get("layout", path.stem)),
         title=str(document.get("title", path.stem)),
@@ -260,9 +286,17 @@ def load_layout(path: Path) -> Layout:
         ),
         values={
             str(vocabulary): {str(k).strip().lower(): str(v) for k, v in (mapping or {}).items()}
-            for vocabulary, mapping in (document.get("values") or {}).items()
+            for vocabulary, mapping in values.items()
         },
     )
+
+
+def _expect(value: Any, kind: type[dict[Any, Any]] | type[list[Any]], where: str) -> Any:
+    """`value` if it is of `kind`; else a `LayoutError` naming the entry."""
+    if not isinstance(value, kind):
+        wanted = "a list" if kind is list else "a mapping (name: value lines)"
+        raise LayoutError(f"{where}: expected {wanted}, not {type(value).__name__}")
+    return value
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -274,7 +308,8 @@ def _names(value: Any) -> tuple[str, ...]:
 def _file_spec(mapping: str, name: str, entry: dict[str, Any]) -> FileSpec:
     where = f"{mapping}: files.{name}"
     tables = []
-    for table, columns in (entry.get("tables") or {}).items():
+    for table, columns in _expect(entry.get("tables") or {}, dict, f"{where}.tables").items():
+        _expect(columns or {}, dict, f"{where}.tables.{table}")
         allowed = _columns_of(str(table))
         if allowed is None:
             raise LayoutError(f"{where}: {table!r} is not a table Jenjang knows")
@@ -287,12 +322,19 @@ def _file_spec(mapping: str, name: str, entry: dict[str, Any]) -> FileSpec:
                 )
             sources[str(column)] = _column_source(f"{where}.tables.{table}.{column}", spec)
         tables.append(TableSpec(str(table), sources))
-    recognise = tuple(_names(group) for group in entry.get("recognise") or [])
+    groups = _expect(entry.get("recognise") or [], list, f"{where}.recognise")
+    recognise = tuple(_names(group) for group in groups)
     pattern = entry.get("file")
     if not recognise and pattern is None:
         raise LayoutError(f"{where}: say how to find the file ('file:' pattern or 'recognise:')")
+    sheet = entry.get("sheet")
     return FileSpec(
-        str(name), str(entry.get("description", name)), recognise, pattern, tuple(tables)
+        str(name),
+        str(entry.get("description", name)),
+        recognise,
+        None if pattern is None else str(pattern),
+        tuple(tables),
+        None if sheet is None else str(sheet),
     )
 
 
@@ -316,6 +358,8 @@ def _column_source(where: str, spec: Any) -> ColumnSource:
             f"{where}: unknown transform {transform!r} (one of {', '.join(sorted(TRANSFORMS))})"
         )
     values = spec.get("values")
+    if values is not None:
+        _expect(values, dict, f"{where}.values")
     return ColumnSource(
         headers=_names(spec.get("headers")),
         value=None if spec.get("value") is None else str(spec["value"]),

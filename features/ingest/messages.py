@@ -71,6 +71,20 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (r"read as (?P<layout>.+?): (?P<what>[^;]+)", "dibaca sebagai {layout}: {what}"),
     (
+        r"people are named by (?P<header>\S+), but the file that gives their NIP "
+        r"\((?P<file>\S+)\) is not in the export",
+        "pegawai disebut dengan {header}, tetapi berkas yang memberi NIP-nya ({file}) tidak ada "
+        "dalam ekspor",
+    ),
+    (
+        r"(?P<value>.+) is not in (?P<file>\S+): the person has no NIP there",
+        "{value} tidak ada di {file}: pegawainya tidak memiliki NIP di sana",
+    ),
+    (
+        r"the post is named by its title, but no column gives its unit \(unor_id, unorId\)",
+        "jabatan disebut dengan namanya, tetapi tidak ada kolom unitnya (unor_id, unorId)",
+    ),
+    (
         r"no column names the person \(one of (?P<names>.+)\)",
         "tidak ada kolom yang menyebut pegawainya (salah satu dari {names})",
     ),
@@ -122,7 +136,11 @@ PATTERNS: tuple[tuple[str, str], ...] = (
         "TMT dalam NIP berbeda dengan TMT CPNS{rest}",
     ),
     (r"this NIP is stored for another employee", "NIP ini tersimpan untuk pegawai lain"),
-    (r"NIP (?P<nip>\S+) is not a known employee", "NIP {nip} bukan pegawai yang dikenal"),
+    (
+        r"the NIP is not a known employee \(neither in this export's employees nor stored\)",
+        "NIP ini bukan pegawai yang dikenal (tidak ada di data pegawai ekspor ini maupun yang "
+        "tersimpan)",
+    ),
     (r"the NIP belongs to another employee_id", "NIP ini milik employee_id lain"),
     # across rows and tables
     (
@@ -201,6 +219,11 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     (
         r"(?P<column>'[^']+') is not a column of (?P<table>\S+) \(one of (?P<allowed>.+)\)",
         "{column} bukan kolom tabel {table} (salah satu dari {allowed})",
+    ),
+    (r"expected a list, not (?P<kind>\S+)", "diharapkan sebuah daftar, bukan {kind}"),
+    (
+        r"expected a mapping \(name: value lines\), not (?P<kind>\S+)",
+        "diharapkan pemetaan (baris nama: nilai), bukan {kind}",
     ),
     (
         r"expected a header, a list of headers or a mapping",

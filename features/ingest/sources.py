@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -51,9 +51,14 @@ class RawTable:
     ignored_columns: list[str]
     origins: pd.DataFrame | None = None  # index: the combined row; columns: source, row
     via_layout: bool = False  # read through an export layout, not a file named after its table
+    #: (row, column) → the row a merged row's value came from (`features.ingest.completion`)
+    cell_origins: dict[tuple[int, str], int] = field(default_factory=dict)
 
-    def origin(self, row: int) -> tuple[str, int]:
-        """The file and row a row number of this table came from."""
+    def origin(self, row: int, column: str | None = None) -> tuple[str, int]:
+        """The file and row a row number of this table (and, for a merged row, the value of
+        its `column`) came from."""
+        if column is not None:
+            row = self.cell_origins.get((row, column), row)
         if self.origins is None or row not in self.origins.index:
             return self.source, row
         return str(self.origins.at[row, "source"]), int(str(self.origins.at[row, "row"]))
@@ -66,6 +71,8 @@ class SourceIssue:
     severity: str
     source: str
     message: str
+    row: int | None = None
+    column: str | None = None
 
 
 def normalise_name(name: str) -> str:
@@ -195,8 +202,13 @@ def read_folder(
             parts.setdefault(table, []).append(canonical_frame(table, source, frame))
             continue
         headers = {header_key(c) for c in frame.columns if c != ROW}
+        sheet = name if source.endswith("]") else None
         found = next(
-            ((lay, spec) for lay in every_layout if (spec := lay.file_for(path.name, headers))),
+            (
+                (lay, spec)
+                for lay in every_layout
+                if (spec := lay.file_for(path.name, headers, sheet))
+            ),
             None,
         )
         if found is not None:
@@ -281,17 +293,53 @@ def _named(
         if by_nip:
             out[NIP] = frame[by_nip[0]].to_numpy()
         elif by_id:
-            out[NIP] = frame[by_id[0]].astype("string").map(people).to_numpy()
+            ids = frame[by_id[0]].astype("string").str.strip()
+            out[NIP] = ids.map(people).to_numpy()
+            unnamed = _unnamed(layout, mapped, ids, out[NIP], by_id[0], bool(people))
+            issues.extend(unnamed)
+            # rows no one can be found for are reported once, here, not again as missing ids
+            out = out[~(ids.notna() & out[NIP].isna()).to_numpy()].reset_index(drop=True)
         else:
             names = ", ".join([*layout.people.named_by_nip, *layout.people.named_by_id])
             issues.append(
                 SourceIssue("error", mapped.source, f"no column names the person (one of {names})")
             )
+            out = out.iloc[0:0]  # the file's error says it; its rows cannot be placed
     ignored = [c for c in mapped.ignored_columns if c != ROW]
     if mapped.table in EXTRA_TABLES:
         return RawTable(mapped.table, mapped.source, out, ignored, via_layout=True)
     raw = canonical_frame(mapped.table, mapped.source, out)
     return RawTable(raw.table, raw.source, raw.frame, ignored, via_layout=True)
+
+
+def _unnamed(
+    layout: Layout, mapped: Mapped, ids: pd.Series, nips: pd.Series, header: str, known: bool
+) -> list[SourceIssue]:
+    """The rows whose person id the layout's people file does not give a NIP for."""
+    missing = ids.notna() & pd.Series(nips, index=ids.index).isna()
+    if not missing.any():
+        return []
+    if not known:
+        return [
+            SourceIssue(
+                "error",
+                mapped.source,
+                f"people are named by {header}, but the file that gives their NIP "
+                f"({layout.people.file}) is not in the export",
+                column=header,
+            )
+        ]
+    rows = mapped.frame[ROW][missing.to_numpy()]
+    return [
+        SourceIssue(
+            "error",
+            mapped.source,
+            f"{value!r} is not in {layout.people.file}: the person has no NIP there",
+            row=int(row),
+            column=header,
+        )
+        for row, value in zip(rows, ids[missing], strict=True)
+    ]
 
 
 def _combined(parts: dict[str, list[RawTable]], issues: list[SourceIssue]) -> dict[str, RawTable]:

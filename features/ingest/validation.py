@@ -118,7 +118,7 @@ def validate_folder(
     _add_missing_reference_tables(raw, engine)
     for issue in issues:
         report.problems.append(
-            Problem(_severity(issue.severity), issue.source, None, None, issue.message)
+            Problem(_severity(issue.severity), issue.source, issue.row, issue.column, issue.message)
         )
     for severity, source, row, column, message in resolve_employee_ids(raw, engine):
         report.problems.append(Problem(_severity(severity), source, row, column, message))
@@ -142,7 +142,7 @@ def located(problems: list[Problem], raw: Mapping[str, RawTable]) -> list[Proble
         if table is None:
             out.append(problem)
         elif problem.row is not None:
-            source, row = table.origin(problem.row)
+            source, row = table.origin(problem.row, problem.column)
             message = re.sub(r"\brow (\d+)\b", partial(_one_row, table), problem.message)
             out.append(replace(problem, source=source, row=row, message=message))
         else:

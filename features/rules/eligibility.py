@@ -135,7 +135,10 @@ def held_periods(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
             "family": family.to_numpy(),
             "start": history["start_date"].to_numpy(),
             "end": end.to_numpy(),
-            "current": following.isna().to_numpy() & (end == as_of).to_numpy(),
+            # still held on `as_of`: no later decree, and no last day before it
+            "current": (
+                following.isna() & (history["end_date"].isna() | (history["end_date"] >= as_of))
+            ).to_numpy(),
         }
     )
 

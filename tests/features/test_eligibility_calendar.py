@@ -71,7 +71,7 @@ def group_months(posts: list[tuple[str, dt.date, dt.date | None]], group, on: dt
         end = on if last is None else min(last + dt.timedelta(days=1), on)
         if following is not None:
             end = min(end, following)
-        current = following is None and end == on
+        current = following is None and (last is None or last >= on)
         if family not in group:
             continue
         if periods and start <= periods[-1][1]:
@@ -505,3 +505,15 @@ def test_an_age_limit_holds_to_the_day_before_the_next_birthday(
         return not bool(result.failed.loc["P", rule_id])
 
     assert holds(over - dt.timedelta(days=1)) and not holds(over)
+
+
+def test_a_post_left_the_day_before_is_not_held_on_the_day() -> None:
+    """Pelaksana whose last day was yesterday: the time counts, but it no longer runs, so time
+    alone will not make them eligible for pengawas (no eligible-from date)."""
+    on = dt.date(2024, 3, 1)
+    posts = [("pelaksana", dt.date(2021, 1, 1), on - dt.timedelta(days=1))]
+    records = person_records(dt.date(2000, 1, 3), posts)
+    holds, holds_from, _ = check(records, "pengawas", "PREV-PGW", on)
+    assert not holds and pd.isna(holds_from)
+    kept = person_records(dt.date(2000, 1, 3), [("pelaksana", dt.date(2021, 1, 1), on)])
+    assert check(kept, "pengawas", "PREV-PGW", on)[1] == pd.Timestamp("2025-01-01")

@@ -121,3 +121,20 @@ def test_a_200_mb_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
         handle.truncate(200 * 2**20)  # sparse: nothing is written, the size is what counts
     with pytest.raises(UnreadableFile, match=r"200 MB, over the limit of 100 MB"):
         read_table_file(path, get_settings().max_file_mb)
+
+
+def test_blank_lines_keep_the_row_numbers_of_the_rows_after_them(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("nip,nama\n1,Siti\n\n2,Rizal\n,\n3,Budi\n")
+    frame = read_table_file(tmp_path / "a.csv")["a"]
+    assert frame["nama"].tolist() == ["Siti", "Rizal", "Budi"]
+    assert frame["_row"].tolist() == [2, 4, 6]
+    pd.DataFrame({"nip": ["1", None, "3"], "nama": ["Siti", None, "Budi"]}).to_excel(
+        tmp_path / "b.xlsx", index=False
+    )
+    frame = read_table_file(tmp_path / "b.xlsx")["b"]
+    assert frame["_row"].tolist() == [2, 4]
+
+
+def test_a_year_before_1900_is_a_typo_and_a_far_future_year_still_a_date() -> None:
+    read = parse_dates(pd.Series(["17/08/0201", "2920-01-01"]))
+    assert pd.isna(read.iloc[0]) and read.iloc[1] == pd.Timestamp("2920-01-01")

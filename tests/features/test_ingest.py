@@ -156,7 +156,8 @@ def test_an_unknown_nip_is_an_error(tmp_path: Path, sqlite_engine: sa.Engine) ->
     with pytest.raises(IngestRejected) as rejected:
         ingest_folder(folder, sqlite_engine, today=TODAY)
     assert [str(e) for e in rejected.value.report.errors] == [
-        "error: training_records.csv:3 [nip] NIP 1999…999 is not a known employee"
+        "error: training_records.csv:3 [nip] the NIP is not a known employee (neither in this "
+        "export's employees nor stored)"
     ]
 
 

@@ -162,3 +162,52 @@ def test_validate_prints_each_problem_in_both_languages(tmp_path: Path, database
     assert result.exit_code == 0, result.output  # without a mapping only the catalogues are read
     assert "data_pegawai.csv not a known table; skipped" in result.output
     assert "bukan tabel yang dikenal; dilewati" in result.output
+
+
+def test_each_sheet_of_a_workbook_has_its_own_entry(tmp_path: Path) -> None:
+    """A workbook of two sheets: the draft names each sheet, and each feeds its own table."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name, frame in (("agencies", AGENCIES), ("units", UNITS), ("positions", POSITIONS)):
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    with pd.ExcelWriter(folder / "simpeg.xlsx") as writer:
+        pd.DataFrame(
+            {
+                "NIP": ["199001152015032001"],
+                "Nama Pegawai": ["Sitti Hasan"],
+                "Tgl Lahir": ["15/01/1990"],
+                "Jenis Kelamin": ["P"],
+                "Pendidikan Terakhir": ["S-1"],
+                "TMT CPNS": ["01-03-2015"],
+            }
+        ).to_excel(writer, sheet_name="Pegawai Aktif", index=False)
+        pd.DataFrame(
+            {"NIP": ["199001152015032001"], "Gol Ruang": ["III/a"], "TMT Gol": ["01/03/2015"]}
+        ).to_excel(writer, sheet_name="Riwayat Pangkat", index=False)
+    text = render(draft_mapping(folder), folder)
+    assert 'sheet: "Pegawai Aktif"' in text and 'sheet: "Riwayat Pangkat"' in text
+    mapping = yaml.safe_load(text)
+    for entry in mapping["files"].values():
+        if entry.get("sheet") == "Pegawai Aktif":
+            entry["tables"]["employees"]["employment_type"] = {"value": "PNS"}
+    path = tmp_path / "mapping.yaml"
+    path.write_text(yaml.safe_dump(mapping))
+    report = validate_folder(folder, mapping=path, extracted_on=pd.Timestamp("2025-01-20").date())
+    assert report.ok, [str(p) for p in report.errors]
+    assert len(report.tables["employees"]) == 1 and len(report.tables["grade_history"]) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "files:\n  x: just a string\n",
+        "files:\n  x:\n    file: a.csv\n    tables: [employees]\n",
+        "files:\n  x:\n    file: a.csv\n    tables: {}\nvalues: [1]\n",
+        "files:\n  x:\n    file: a.csv\n    tables: {}\npeople: nip\n",
+    ],
+)
+def test_a_wrongly_shaped_mapping_file_is_an_error_not_a_crash(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "map.yaml"
+    path.write_text(text)
+    with pytest.raises(LayoutError, match=r"map\.yaml: .*expected"):
+        load_layout(path)

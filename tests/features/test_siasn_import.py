@@ -95,3 +95,45 @@ def test_a_post_missing_from_the_peta_jabatan_names_its_file_and_row(
         for e in errors
     ), errors
     assert stored(engine, "employees").empty  # nothing half-written
+
+
+@pytest.mark.parametrize("dropped", ["UNOR ID", "TMT JABATAN", "NIP BARU"])
+def test_a_data_utama_without_a_needed_column_is_a_located_error(
+    generated, tmp_path, dropped
+) -> None:  # type: ignore[no-untyped-def]
+    write_siasn_export(generated, tmp_path)
+    utama = pd.read_csv(tmp_path / "Export Data ASN.csv", dtype=str)
+    utama.drop(columns=dropped).to_csv(tmp_path / "Export Data ASN.csv", index=False)
+    report = validate_folder(tmp_path, extracted_on=EXTRACTED)
+    assert not report.ok
+    assert all(p.source and p.message for p in report.errors)
+
+
+def test_riwayat_named_by_pns_id_without_the_data_utama_say_what_is_missing(
+    generated, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    write_siasn_export(generated, tmp_path)
+    (tmp_path / "Export Data ASN.csv").unlink()
+    report = validate_folder(tmp_path, extracted_on=EXTRACTED)
+    said = [str(p) for p in report.errors if p.source == "rw-skp.csv"]
+    assert said == [
+        "error: rw-skp.csv [pns] people are named by pns, but the file that gives their NIP "
+        "(data_utama) is not in the export"
+    ]
+
+
+def test_an_unknown_level_in_riwayat_pendidikan_names_its_file_and_row(generated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    write_siasn_export(generated, tmp_path)
+    nip = generated["employees"]["nip"].iloc[0]
+    pd.DataFrame(
+        {
+            "nipBaru": [nip, nip],
+            "tkPendidikanNama": ["S-2", "Kursus Menjahit"],
+            "tahunLulus": ["2010", "2012"],
+        }
+    ).to_csv(tmp_path / "rw-pendidikan.csv", index=False)
+    report = validate_folder(tmp_path, extracted_on=EXTRACTED)
+    found = [str(p) for p in report.warnings if p.column == "education"]
+    assert found == [
+        "warning: rw-pendidikan.csv:3 [education] 'Kursus Menjahit' is not a level; not used"
+    ]
