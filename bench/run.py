@@ -62,6 +62,23 @@ def main() -> None:
         )
     )
 
+    rules = measure(dataset.eligibility, folder=str(province))["result"]
+    rows.append(
+        (
+            f"eligibility: the facts of all {rules['people']:,} province employees on "
+            f"{rules['as_of']} (calendar durations, SKP window; once per date, median of 5)",
+            f"{rules['facts_seconds'] * 1000:,.0f} ms",
+        )
+    )
+    rows.append(
+        (
+            "eligibility: every rule of one structural family for all of them (median of 5; "
+            + ", ".join(rules["rules_seconds"])
+            + ")",
+            ", ".join(f"{s * 1000:,.1f} ms" for s in rules["rules_seconds"].values()),
+        )
+    )
+
     national = []
     for regions in (3, 6, 12):
         nat = measure(

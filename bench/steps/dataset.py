@@ -38,5 +38,15 @@ def ingest(folder: str, url: str) -> dict[str, int]:
     return {"inserted": report.total("inserted"), "unchanged": report.total("unchanged")}
 
 
+def eligibility(folder: str) -> dict[str, object]:
+    """Eligibility on the dataset in `folder` (`bench.eligibility`): the facts of everyone on
+    its extraction date, then every rule of each structural family (median of 5 runs)."""
+    from dataclasses import asdict
+
+    from bench.eligibility import measure as measure_eligibility
+
+    return asdict(measure_eligibility(Path(folder), runs=5))
+
+
 if __name__ == "__main__":
-    run_step(generate, ingest)
+    run_step(generate, ingest, eligibility)
