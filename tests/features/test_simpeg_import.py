@@ -73,8 +73,7 @@ def test_a_person_id_the_pegawai_table_lacks_is_named_and_the_others_still_merge
     said = [str(p) for p in report.errors]
     assert (
         "error: m_data_pribadi.xlsx:5 [idPegawai] '999' is not in pegawai: "
-        "the person has no NIP there"
-        in said
+        "the person has no NIP there" in said
     )
     assert not any("same key" in e for e in said)
 
