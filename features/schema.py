@@ -379,6 +379,22 @@ _add(
 )
 _add(
     Table(
+        "course_audiences",
+        "Who a course is for: the occupations, position families or fields of the people a BKD "
+        "would send to it (any row suffices; a course without rows is open to every ASN).",
+        (
+            Column("course_id", "str"),
+            Column("kind", "str", enum="audience_kind", doc="occupation, family or field"),
+            Column("value", "str", doc="an occupation code, a position family or a field"),
+            Column("basis", "str", doc="legal basis, or heuristic: why"),
+        ),
+        key=("course_id", "kind", "value"),
+        foreign_keys=(_fk("course_id", "courses"),),
+        reference=True,
+    )
+)
+_add(
+    Table(
         "training_records",
         "Riwayat diklat/kursus as recorded (free-text title, JP).",
         (

@@ -5,8 +5,9 @@ for learners whose level lies in the band, and promises a nominal gain. For a pe
 (measured or imputed) levels and the standards of their post and next step, a pair's features
 say how much of the gap the course can close, whether the person is at the right level for it,
 whether it is mandatory for them, and how popular it has been lately. `allowed` marks the pairs
-a recommender may suggest: not already taken, prerequisites done, and a mandated course only for
-the family that owes it.
+a recommender may suggest: not already taken, prerequisites done, a mandated course only for
+the family that owes it, and a course only for its audience (`course_audiences.csv`: the
+occupations, families or fields a BKD would send to it).
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class Catalogue:
     entry_gain: np.ndarray
     membership: np.ndarray  # entries × courses, 1 where the entry belongs to the course
     prerequisites: tuple[np.ndarray, ...]
+    #: per course, who it is for: kind (occupation, family, field) → values; empty: everyone
+    audiences: tuple[dict[str, frozenset[str]], ...] = ()
 
     @classmethod
     def from_records(cls, records: Records) -> Catalogue:
@@ -85,6 +88,10 @@ class Catalogue:
         for row in records["course_prerequisites"].itertuples():
             if row.course_id in index and row.prerequisite_id in index:
                 prerequisites[index[row.course_id]].append(index[row.prerequisite_id])
+        audiences: list[dict[str, set[str]]] = [{} for _ in range(len(courses))]
+        for row in records["course_audiences"].itertuples():
+            if row.course_id in index:
+                audiences[index[row.course_id]].setdefault(str(row.kind), set()).add(str(row.value))
         return cls(
             courses=courses,
             entry_course=entry_course,
@@ -94,6 +101,7 @@ class Catalogue:
             entry_gain=entries["nominal_gain"].to_numpy(dtype=float),
             membership=membership,
             prerequisites=tuple(np.array(p, dtype=int) for p in prerequisites),
+            audiences=tuple({k: frozenset(v) for k, v in a.items()} for a in audiences),
         )
 
     @property
@@ -220,15 +228,41 @@ def owed_matrix(frame: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
     return catalogue.ids[None, :] == owed[:, None]
 
 
+#: The columns of the feature frame an audience is matched on (`course_audiences.kind`).
+AUDIENCE_COLUMNS = ("occupation", "family", "field")
+
+
+def audience_matrix(frame: pd.DataFrame, catalogue: Catalogue) -> np.ndarray:
+    """People × courses: True where the person is in the course's audience (the occupation,
+    family or field of their post matches one of its rows; a course without rows is for all)."""
+    out = np.ones((len(frame), len(catalogue.ids)), dtype=bool)
+    restricted = [k for k, audience in enumerate(catalogue.audiences) if audience]
+    if not restricted:
+        return out
+    held = {
+        kind: frame[kind].fillna("").astype(str).to_numpy()
+        if kind in frame
+        else np.full(len(frame), "", dtype=object)
+        for kind in AUDIENCE_COLUMNS
+    }
+    for k in restricted:
+        fits = np.zeros(len(frame), dtype=bool)
+        for kind, values in catalogue.audiences[k].items():
+            fits |= np.isin(held[kind], list(values))
+        out[:, k] = fits
+    return out
+
+
 def allowed_matrix(frame: pd.DataFrame, taken: np.ndarray, catalogue: Catalogue) -> np.ndarray:
-    """What may be suggested: not taken, prerequisites done, mandated only to those who owe it."""
+    """What may be suggested: not taken, prerequisites done, mandated only to those who owe it,
+    and only to the course's audience (a teachers' programme to teachers, `audience_matrix`)."""
     mandate = catalogue.courses["mandatory_for"].fillna("").to_numpy()
     allowed = ~taken & (mandate == "")[None, :]
     allowed |= owed_matrix(frame, catalogue) & ~taken
     for k, prerequisites in enumerate(catalogue.prerequisites):
         if len(prerequisites):
             allowed[:, k] &= taken[:, prerequisites].all(axis=1)
-    return allowed
+    return allowed & audience_matrix(frame, catalogue)
 
 
 def entry_view(

@@ -71,9 +71,12 @@ def agency_needs(
     top: int = 5,
     courses_per_gap: int = 3,
     min_shortfall: float = MIN_SHORTFALL,
+    course_audiences: pd.DataFrame | None = None,
 ) -> AgencyNeeds:
     """The `top` most shared gaps of `agency_id`'s people (rows of `frame` and `levels`, which
-    share an order), each with its best-suited courses, and the JP-right shortfall."""
+    share an order), each with its best-suited courses, and the JP-right shortfall. A course
+    counts only the people of its audience (`course_audiences`: a midwives' course is not a
+    need of the revenue agency)."""
     rows = np.flatnonzero(frame["agency_id"].to_numpy() == agency_id)
     people = frame.index[rows]
     codes = list(competency_codes())
@@ -97,7 +100,12 @@ def agency_needs(
                 share=round(float(counts[column]) / len(rows), 3),
                 mean_shortfall=round(float(shortfall[mine, column].mean()), 2),
                 courses=_courses_for(
-                    code, levels[rows][mine, column], courses, course_competencies
+                    code,
+                    levels[rows][mine, column],
+                    courses,
+                    course_competencies,
+                    frame.iloc[rows[mine]],
+                    course_audiences,
                 )[:courses_per_gap],
             )
         )
@@ -115,16 +123,24 @@ def agency_needs(
 
 
 def _courses_for(
-    code: str, levels: np.ndarray, courses: pd.DataFrame, course_competencies: pd.DataFrame
+    code: str,
+    levels: np.ndarray,
+    courses: pd.DataFrame,
+    course_competencies: pd.DataFrame,
+    people: pd.DataFrame,
+    course_audiences: pd.DataFrame | None,
 ) -> list[CourseOption]:
-    """Courses developing `code`, with how many of these levels fall in each one's band (the
-    level rounded to the nearest whole level); most suited first, then fewer JP."""
+    """Courses developing `code`, with how many of these people (`levels`, rows of `people`)
+    are in each one's band (the level rounded to the nearest whole level) and its audience;
+    most suited first, then fewer JP."""
     entries = course_competencies[course_competencies["competency_code"] == code]
     entries = entries.merge(courses, on="course_id")
     whole = np.round(levels)
     options = []
     for entry in entries.to_dict("records"):
-        suited = int(((whole >= entry["level_min"]) & (whole <= entry["level_max"])).sum())
+        fits = _in_audience(people, course_audiences, str(entry["course_id"]))
+        in_band = (whole >= entry["level_min"]) & (whole <= entry["level_max"])
+        suited = int((in_band & fits).sum())
         if suited == 0:
             continue
         options.append(
@@ -139,3 +155,15 @@ def _courses_for(
             )
         )
     return sorted(options, key=lambda o: (-o.participants, o.jp, o.course_id))
+
+
+def _in_audience(people: pd.DataFrame, audiences: pd.DataFrame | None, course: str) -> np.ndarray:
+    """Which of `people` a course is for (all when it has no audience rows)."""
+    rows = None if audiences is None else audiences[audiences["course_id"] == course]
+    if rows is None or rows.empty:
+        return np.ones(len(people), dtype=bool)
+    fits = np.zeros(len(people), dtype=bool)
+    for kind, value in zip(rows["kind"], rows["value"], strict=True):
+        if kind in people:
+            fits |= (people[kind] == value).to_numpy()
+    return fits

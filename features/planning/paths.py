@@ -30,7 +30,7 @@ from features import reference
 from features.asof.ages import age_at
 from features.asof.calendar import base_unit, completed, in_unit, shift
 from features.asof.course_history import recorded
-from features.asof.course_pairs import BAND_SLACK, Catalogue
+from features.asof.course_pairs import BAND_SLACK, Catalogue, audience_matrix
 from features.asof.fit import competency_fit
 from features.asof.positions import competency_codes
 from features.asof.records import Records
@@ -274,7 +274,8 @@ class CareerPaths:
         ).sort_values("shortfall", ascending=False, kind="stable")
 
     def _courses(self, row: int, shortfall: pd.DataFrame, scores: pd.Series | None) -> list[str]:
-        """Courses that close the step's gaps, suit the person's level, not already taken."""
+        """Courses that close the step's gaps, suit the person's level and post (the course's
+        audience), not already taken."""
         if shortfall.empty:
             return []
         catalogue = self.catalogue
@@ -289,6 +290,7 @@ class CareerPaths:
             weights=catalogue.entry_gain[hits],
             minlength=len(catalogue.ids),
         )
+        coverage = coverage * audience_matrix(self.view.frame.iloc[[row]], catalogue)[0]
         order = pd.Series(coverage, index=catalogue.ids)
         if scores is not None:
             order = scores.reindex(catalogue.ids).fillna(-np.inf).where(coverage > 0, -np.inf)

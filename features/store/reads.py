@@ -39,6 +39,7 @@ FEATURE_TABLES = (
     "courses",
     "course_competencies",
     "course_prerequisites",
+    "course_audiences",
     "training_records",
 )
 

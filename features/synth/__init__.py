@@ -55,7 +55,13 @@ MECHANISM_MODULES = (
     observe,
 )
 NOISE_KEY = 1_000_003  # spawn key of the observation noise under each region's seed
-CATALOGUE_TABLES = ("competencies", "courses", "course_competencies", "course_prerequisites")
+CATALOGUE_TABLES = (
+    "competencies",
+    "courses",
+    "course_competencies",
+    "course_prerequisites",
+    "course_audiences",
+)
 
 _ARROW = {
     "str": pa.string(),

@@ -213,6 +213,7 @@ class Snapshot:
             self.records["course_competencies"],
             self.jp_this_year,
             agency_id,
+            course_audiences=self.records["course_audiences"],
         )
 
     def succession(self, agency_id: str, family: str) -> pd.DataFrame:

@@ -124,6 +124,7 @@ def needs(
             done,
             agency_id,
             top=top,
+            course_audiences=records["course_audiences"],
         )
         console.print(_needs_table(agency_id, found))
         rows += _needs_rows(agency_id, found)

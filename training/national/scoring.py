@@ -64,6 +64,7 @@ COUNTED_TABLES = (
     "courses",
     "course_competencies",
     "course_prerequisites",
+    "course_audiences",
 )
 #: The columns every answer row carries besides the model's own (the region is the partition):
 #: the version that answered, and the person's agency on the day, which a national service
