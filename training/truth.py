@@ -53,12 +53,15 @@ class Truth:
         year: int,
         required: np.ndarray,
         catalogue: Catalogue,
+        in_audience: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
         """True effect of every course on every person taking it in `year` (people × courses).
 
         ``fit_gain``: the rise in true fit to the standard `required` (people × competencies,
         0 = not required) — does the course help in the post; ``competency_gain``: the summed
-        rise in true levels. NaN rows for people without a true-level snapshot.
+        rise in true levels. NaN rows for people without a true-level snapshot. Where
+        `in_audience` (people × courses) is False, the person gets the generator's
+        `OUT_OF_AUDIENCE_SHARE` of the effect, as a taker outside the course's audience does.
         """
         levels = self.levels_before(employee_ids, year)
         respond = self.responsiveness.reindex(employee_ids).to_numpy()
@@ -73,6 +76,9 @@ class Truth:
             effect[catalogue.entry_course],
             respond[:, None],
         )
+        if in_audience is not None:
+            share = np.where(in_audience, 1.0, mechanisms.OUT_OF_AUDIENCE_SHARE)
+            delta = delta * share[:, catalogue.entry_course]
         after = np.clip(before + delta, 1.0, 5.0)
         need = required[:, c]
         inside = need > 0

@@ -4,7 +4,9 @@ Historical course choices are only partly driven by real gaps: mandates (Latsar 
 PKP/PKA/PKN after appointment, PPPK orientation), habit and popularity (e-learning is cheap and
 popular), the person's field, and a perceived gap that is the true gap seen through noise.
 A course raises the competencies it targets only for learners inside its level band, by a
-person-specific amount (`mechanisms.course_gain`); some popular courses do little.
+person-specific amount (`mechanisms.course_gain`); some popular courses do little. People
+rarely enrol in a course not meant for their post (its audience, `course_audiences.csv`), and
+when they do it does little for them (`mechanisms.OUT_OF_AUDIENCE_SHARE` of its effect).
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ def build_course_book(rng: np.random.Generator) -> CourseBook:
     popularity = rng.lognormal(0.0, 1.0, len(courses)) * np.where(
         delivery == "e_learning", 3.0, 1.0
     )
+    audiences: list[dict[str, set[str]]] = [{} for _ in range(len(courses))]
+    for row in reference.load("course_audiences").itertuples():
+        audiences[index[row.course_id]].setdefault(str(row.kind), set()).add(str(row.value))
     return CourseBook(
         courses=courses,
         entry_course=entries["course_id"].map(index).to_numpy(),
@@ -52,6 +57,7 @@ def build_course_book(rng: np.random.Generator) -> CourseBook:
         prerequisites=[np.array(p, dtype=int) for p in prerequisites],
         popularity=popularity,
         mandate=courses["mandatory_for"].fillna("").to_numpy(),
+        audiences=tuple({k: frozenset(v) for k, v in a.items()} for a in audiences),
     )
 
 
@@ -114,13 +120,26 @@ def _mandated(world: World, idx: np.ndarray, taken: np.ndarray) -> tuple[list[in
     return list(persons), [int(c) for c in courses]
 
 
-def _choice_logits(world: World, idx: np.ndarray, taken: np.ndarray) -> np.ndarray:
-    """Log-odds of each free choice: popularity, field, a noisy view of one's gaps."""
-    people, book, rng = world.people, world.courses, world.rng
+def _posts(world: World, persons: np.ndarray) -> dict[str, np.ndarray]:
+    """The occupation, family and field of each person's post (what an audience is for)."""
     rows = world.org.positions.rows
-    person_field = np.array([rows[p].field for p in people["position"][idx]], dtype=object)
+    posts = [rows[p] for p in world.people["position"][persons]]
+    return {
+        "occupation": np.array([p.occupation or "" for p in posts], dtype=object),
+        "family": np.array([p.family for p in posts], dtype=object),
+        "field": np.array([p.field or "" for p in posts], dtype=object),
+    }
+
+
+def _choice_logits(world: World, idx: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """Log-odds of each free choice: popularity, field, a noisy view of one's gaps, and far
+    less for a course not meant for one's post (its audience)."""
+    people, book, rng = world.people, world.courses, world.rng
+    posts = _posts(world, idx)
+    person_field = posts["field"]
     course_field = book.courses["field"].fillna("").to_numpy()
     logits = np.log(book.popularity)[None, :].repeat(len(idx), axis=0)
+    logits -= mechanisms.OUT_OF_AUDIENCE_PENALTY * ~book.in_audience(posts)
     logits += FIELD_MATCH_BONUS * (course_field[None, :] == person_field[:, None])
     logits += CROSS_FIELD_BONUS * (course_field == "")[None, :]
     levels = people.true_levels[idx]
@@ -159,10 +178,12 @@ def _apply(world: World, persons: np.ndarray, courses: np.ndarray) -> None:
     people, book = world.people, world.courses
     before = people.levels[persons]
     delta = np.zeros_like(before)
+    audience = book.in_audience(_posts(world, persons))[np.arange(len(persons)), courses]
+    share = np.where(audience, 1.0, mechanisms.OUT_OF_AUDIENCE_SHARE)
     for j in np.flatnonzero(np.isin(book.entry_course, np.unique(courses))):
         hit = np.flatnonzero(courses == book.entry_course[j])
         c = book.entry_competency[j]
-        delta[hit, c] += mechanisms.course_gain(
+        delta[hit, c] += share[hit] * mechanisms.course_gain(
             before[hit, c],
             book.entry_min[j],
             book.entry_max[j],

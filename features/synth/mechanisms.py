@@ -16,6 +16,13 @@ BELOW_BAND_DECAY = 1.6  # too advanced for the learner: little sticks
 ABOVE_BAND_DECAY = 2.5  # already knows it: almost nothing
 BAND_SLACK = 0.5
 
+#: Share of a course's effect an out-of-audience taker gets (`course_audiences.csv`): a
+#: teachers' programme does little for an extension officer, whatever competency it names, so
+#: the hidden truth does not reward suggesting courses no BKD would send the person to.
+OUT_OF_AUDIENCE_SHARE = 0.2
+#: How much less likely a person is to enrol in a course not meant for them (log-odds).
+OUT_OF_AUDIENCE_PENALTY = 4.0
+
 #: Yearly growth from experience in competencies the current position uses.
 EXPERIENCE_RATE = 0.06
 

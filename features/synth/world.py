@@ -56,10 +56,25 @@ class CourseBook:
     prerequisites: list[np.ndarray]
     popularity: np.ndarray
     mandate: np.ndarray
+    #: per course, kind (occupation, family, field) → values it is for; empty: everyone
+    audiences: tuple[dict[str, frozenset[str]], ...] = ()
 
     @property
     def size(self) -> int:
         return len(self.courses)
+
+    def in_audience(self, posts: dict[str, np.ndarray]) -> np.ndarray:
+        """People × courses: whether each person's post (`posts`: occupation, family and field
+        per person) is in each course's audience."""
+        people = len(next(iter(posts.values())))
+        out = np.ones((people, self.size), dtype=bool)
+        for k, audience in enumerate(self.audiences):
+            if audience:
+                fits = np.zeros(people, dtype=bool)
+                for kind, values in audience.items():
+                    fits |= np.isin(posts[kind], list(values))
+                out[:, k] = fits
+        return out
 
 
 @dataclass

@@ -107,3 +107,17 @@ def test_every_shipped_audience_names_a_known_course_and_value() -> None:
     for kind, value in zip(table["kind"], table["value"], strict=True):
         assert value in known[kind], (kind, value)
     assert table["basis"].str.len().gt(0).all()
+
+
+def test_a_course_for_some_posts_says_whom_it_is_for() -> None:
+    """The last reason of a restricted course names its audience, in both languages."""
+    from training.courses.reasons import _audience
+
+    catalogue = _catalogue()
+    teachers = list(catalogue.ids).index(TEACHERS)
+    said = _audience(PEOPLE.loc["TEACHER"].to_dict(), catalogue.audiences, teachers)
+    assert said is not None and said["code"] == "audience"
+    assert said["text_id"] == "Pelatihan ini untuk Guru, sesuai jabatan Anda."
+    assert said["text_en"] == "This course is for Teacher, as your post is."
+    open_course = list(catalogue.ids).index(OPEN)
+    assert _audience(PEOPLE.loc["TEACHER"].to_dict(), catalogue.audiences, open_course) is None

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from features.asof.ages import age_band
-from features.asof.course_pairs import pair_matrix
+from features.asof.course_pairs import audience_matrix, pair_matrix
 from features.asof.frame import block
 from features.asof.records import Records
 from training.courses.batch import Batch, build_batch
@@ -122,7 +122,10 @@ def true_gains(batch: Batch, test_year: int, truth: Truth) -> dict[str, np.ndarr
     key = ("true_gains", test_year, id(truth))
     if key not in batch.memo:
         required = block(batch.frame, "required")
-        batch.memo[key] = truth.gains(batch.employee_ids, test_year, required, batch.catalogue)
+        audience = audience_matrix(batch.frame, batch.catalogue)
+        batch.memo[key] = truth.gains(
+            batch.employee_ids, test_year, required, batch.catalogue, audience
+        )
     return batch.memo[key]  # type: ignore[return-value]
 
 

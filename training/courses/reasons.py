@@ -8,7 +8,9 @@ languages) so the API can show the sentence and a page can draw the numbers:
   which level towards which required level;
 - ``gap_next`` — the same for the next career step's standard;
 - ``jp_shortfall`` — the person is below the 20 JP/year development right;
-- ``popular_in_family`` — when nothing else applies: colleagues in the same kind of post took it.
+- ``popular_in_family`` — when nothing else applies: colleagues in the same kind of post took it;
+- ``audience`` — last, for a course meant for some posts only (`course_audiences.csv`): whom
+  it is for ("Pelatihan ini untuk Guru"), the rule that keeps it from everyone else.
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ class Explainer:
             out.append(_jp(person, int(info["jp"])))
         if not out and self.family_uptake is not None and self.family_uptake[course] > 0:
             out.append(_popular(float(self.family_uptake[course])))
+        fits = _audience(self.person, self.catalogue.audiences, course)
+        if fits is not None:
+            out.append(fits)
         return out
 
     def _gaps(self, course: int) -> list[Reason]:
@@ -127,6 +132,40 @@ class Explainer:
                     }
                 )
         return out
+
+
+@cache
+def _audience_names() -> dict[tuple[str, str], tuple[str, str]]:
+    """(kind, value) → how an audience is named, in both languages."""
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    for row in reference.load("occupations").itertuples():
+        names[("occupation", str(row.occupation))] = (str(row.name_id), str(row.name_en))
+    for family, pair in _family_names().items():
+        names[("family", family)] = pair
+    for row in reference.load("fields").itertuples():
+        names[("field", str(row.field))] = (f"bidang {row.name_id}", f"the {row.name_en} field")
+    return names
+
+
+def _audience(
+    person: Mapping[str, Any], audiences: tuple[dict[str, frozenset[str]], ...], course: int
+) -> Reason | None:
+    """The course is for people of the person's post (its audience), said when it has one:
+    a course offered only to its audience says whom it is for."""
+    if not audiences or not audiences[course]:
+        return None
+    for kind, values in audiences[course].items():
+        held = str(person.get(kind) or "")
+        if held in values:
+            who_id, who_en = _audience_names().get((kind, held), (held, held))
+            return {
+                "code": "audience",
+                "kind": kind,
+                "value": held,
+                "text_id": f"Pelatihan ini untuk {who_id}, sesuai jabatan Anda.",
+                "text_en": f"This course is for {who_en}, as your post is.",
+            }
+    return None
 
 
 def _basis(measured: float) -> tuple[str, str]:
