@@ -39,7 +39,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from features.asof.course_pairs import Catalogue
+from features.asof.course_pairs import Catalogue, audience_matrix
 from features.asof.positions import competency_codes, current_positions, standard_matrix
 from features.asof.records import Records, known
 from features.synth import appraisal, mechanisms
@@ -275,23 +275,37 @@ def performance_effects(
         found: dict[str, object] = {"course_id": course_id}
         if truth is not None and catalogue is not None and course_id in set(catalogue.ids):
             found["true_effect"] = _true_score_effect(
-                truth, catalogue, standards, rows[treated], str(course_id)
+                truth, catalogue, standards, rows[treated], str(course_id), records["positions"]
             )
         out.append(found | vars(estimate))
     return pd.DataFrame(out)
 
 
 def _true_score_effect(
-    truth: Truth, catalogue: Catalogue, standards: pd.DataFrame, rows: pd.DataFrame, course_id: str
+    truth: Truth,
+    catalogue: Catalogue,
+    standards: pd.DataFrame,
+    rows: pd.DataFrame,
+    course_id: str,
+    positions: pd.DataFrame,
 ) -> float:
-    """The takers' mean true effect on the score: their true fit gain in the post they held,
-    through the generator's performance and score scales."""
+    """The takers' mean true effect on the score: their true fit gain in the post they held
+    (a fifth of it for a taker outside the course's audience, as in the generator), through
+    the generator's performance and score scales."""
     column = int(np.flatnonzero(catalogue.ids == course_id)[0])
+    posts = positions.set_index("position_id")[["occupation", "family", "field"]]
     gains = []
     for year in sorted(rows["year"].unique()):
         group = rows[rows["year"] == year]
         required = standards.reindex(group["position_id"]).fillna(0.0).to_numpy()
-        fit = truth.gains(group["employee_id"].to_numpy(), int(year), required, catalogue)
+        held = posts.reindex(group["position_id"]).reset_index(drop=True)
+        fit = truth.gains(
+            group["employee_id"].to_numpy(),
+            int(year),
+            required,
+            catalogue,
+            audience_matrix(held, catalogue),
+        )
         gains.append(fit["fit_gain"][:, column])
     found = np.concatenate(gains)
     found = found[~np.isnan(found)]
