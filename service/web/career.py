@@ -77,11 +77,15 @@ def _career(
     target: str | None = None,
 ) -> Response:
     me = str(account.employee_id)
+    t = texts(page_language(request))
     try:
         context = _profile_context(request, account, snapshot, audit_log, me, target)
     except NotFound:
-        return message(request, "not_found", 404, account)
-    t = texts(page_language(request))
+        if target is None:
+            return message(request, "not_found", 404, account)
+        # a post that does not exist (an old or mistyped link): the page, and a word about it
+        context = _profile_context(request, account, snapshot, audit_log, me, None)
+        error = error or t["unknown_target"]
     return page(
         request,
         "career.html",

@@ -114,6 +114,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "agencies": "Instansi",
         "models": "Model",
         "import_templates": "Templat impor",
+        "unknown_target": "Jabatan tujuan itu tidak ditemukan; yang ditampilkan adalah langkah "
+        "berikut terbaik Anda.",
         "people": "pegawai",
         "needs": "Kebutuhan pelatihan",
         "below_right": "Di bawah hak JP tahun ini",
@@ -285,6 +287,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "agencies": "Agencies",
         "models": "Models",
         "import_templates": "Import templates",
+        "unknown_target": "That post was not found; your best next step is shown instead.",
         "people": "people",
         "needs": "Training needs",
         "below_right": "Below the JP right this year",

@@ -171,7 +171,10 @@ def test_the_career_page_against_a_chosen_post_shows_routes(browser: TestClient,
     assert str(snapshot.position(api.post)["title"]) in page.text
     wanted = snapshot.competencies(snapshot.row(api.own), api.post)
     assert page.text.count('class="target"') == sum(r["required_level"] > 0 for r in wanted)
-    assert browser.get("/karier?ke=NO-SUCH-POST").status_code == 404
+    # an old or mistyped link to a post is the page with a word about it, not a 404
+    unknown = browser.get("/karier?ke=NO-SUCH-POST")
+    assert unknown.status_code == 200 and 'id="rute"' not in unknown.text
+    assert "Jabatan tujuan itu tidak ditemukan" in unknown.text
 
 
 def test_a_persons_page_follows_the_api_scopes(browser: TestClient, api: Api) -> None:
