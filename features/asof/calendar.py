@@ -16,13 +16,10 @@ which ``DateOffset`` cannot do in one operation.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
 #: The units a duration threshold may be given in (`eligibility_rules.csv`'s ``unit``).
-Unit = Literal["years", "months", "days"]
 UNITS: tuple[str, ...] = ("years", "months", "days")
 
 

@@ -34,12 +34,11 @@ import pandas as pd
 import sqlalchemy as sa
 
 from features import reference
+from features.ingest.checks import ProblemTuple
 from features.ingest.formats import ROW, parse_dates, parse_numbers
 from features.ingest.layouts import header_key
 from features.ingest.sources import RawTable, canonical_values
 from features.schema import TABLES
-
-ProblemTuple = tuple[str, str, int | None, str | None, str]
 
 #: Tables whose rows from several files may state one fact twice (`_merge_agreeing`).
 MERGED = ("employees", "position_history", "grade_history", "evaluations", "training_records")

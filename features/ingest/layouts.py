@@ -162,7 +162,6 @@ class Mapped:
     table: str
     source: str
     frame: pd.DataFrame
-    ignored_columns: list[str]
 
 
 # --- transforms ----------------------------------------------------------------------------
@@ -399,7 +398,6 @@ def apply_file(
     """The rows of one file for each table its spec feeds, named by the layout's columns;
     `values` (vocabulary → written value → canonical) are the layout's own code values."""
     keys = {header_key(c): c for c in frame.columns if c != ROW}
-    ignored: list[str] = []  # reported once per file (`unused_headers`)
     out = []
     for table in spec.tables:
         columns = {}
@@ -414,5 +412,5 @@ def apply_file(
             columns[name] = built
         mapped = pd.DataFrame(columns, index=frame.index)
         mapped[ROW] = frame[ROW].to_numpy()
-        out.append(Mapped(table.table, source, mapped.reset_index(drop=True), ignored))
+        out.append(Mapped(table.table, source, mapped.reset_index(drop=True)))
     return out

@@ -305,7 +305,7 @@ def _named(
                 SourceIssue("error", mapped.source, f"no column names the person (one of {names})")
             )
             out = out.iloc[0:0]  # the file's error says it; its rows cannot be placed
-    ignored = [c for c in mapped.ignored_columns if c != ROW]
+    ignored: list[str] = []  # a layout's unused headers are reported once per file
     if mapped.table in EXTRA_TABLES:
         return RawTable(mapped.table, mapped.source, out, ignored, via_layout=True)
     raw = canonical_frame(mapped.table, mapped.source, out)
