@@ -19,6 +19,7 @@ from features.asof.post_pairs import People, Post, candidate_features
 from features.asof.records import Records, active_at
 from features.asof.transformers import LevelImputer, LevelSums
 from features.rules.eligibility import RuleResult, eligibility_facts, evaluate
+from features.rules.professions import post_requirements
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ class View:
     levels: np.ndarray  # people × competencies, unmeasured ones estimated
     facts: pd.DataFrame  # eligibility facts, same index as frame
     standards: pd.DataFrame
+    #: position_id → the requirement id of a profession-bound post (`features.rules.professions`)
+    professions: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     _eligibility: dict[str, RuleResult] = field(default_factory=dict, repr=False)
+    _post_eligibility: dict[tuple[str, str], RuleResult] = field(default_factory=dict, repr=False)
     _people: People | None = field(default=None, repr=False)
     _standard_rows: dict[str, int] | None = field(default=None, repr=False)
     _standard_values: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
@@ -111,6 +115,23 @@ class View:
             self._eligibility[family] = evaluate(self.facts, family, self.as_of)
         return self._eligibility[family]
 
+    def profession_of(self, position_id: str) -> str | None:
+        """The requirement id of a profession-bound post (None: open to every profession)."""
+        found = self.professions.get(position_id)
+        return str(found) if isinstance(found, str) and found else None
+
+    def post_eligibility(self, position_id: str, family: str) -> RuleResult:
+        """Every rule of one post for everyone in the view: its family's rules and, for a post
+        bound to a profession (a hospital director, a school head), that profession. Computed
+        once per family and profession."""
+        profession = self.profession_of(position_id)
+        if profession is None:
+            return self.eligibility(family)
+        key = (family, profession)
+        if key not in self._post_eligibility:
+            self._post_eligibility[key] = evaluate(self.facts, family, self.as_of, profession)
+        return self._post_eligibility[key]
+
 
 def build_view(
     records: Records,
@@ -131,19 +152,21 @@ def build_view(
     imputer = imputer.fit(frame) if level_sums is None else imputer.fit_sums(level_sums)
     levels = imputer.fill(frame)
     facts = eligibility_facts(records, as_of, birth_dates).reindex(frame.index)
-    return View(as_of, frame, levels, facts, standard_matrix(records))
+    return View(as_of, frame, levels, facts, standard_matrix(records), post_requirements(records))
 
 
 def candidate_rows(
     view: View, post: Post, include_ineligible: bool = False, among: np.ndarray | None = None
 ) -> np.ndarray:
     """Positions in `view` of the people who may be proposed for `post`: eligible (unless
-    `include_ineligible`), never the post's own holder, and only those `among` marks (a mask
-    over the view, e.g. the agencies a planner may see). Serving, plans, training pools and the
-    evaluation all draw candidates through here."""
+    `include_ineligible`; a profession-bound post's profession is one of the rules), never the
+    post's own holder, and only those `among` marks (a mask over the view, e.g. the agencies a
+    planner may see). Serving, plans, training pools and the evaluation all draw candidates
+    through here."""
     keep = view.frame["position_id"].to_numpy() != post.position_id
     if among is not None:
         keep &= among
     if not include_ineligible:
-        keep &= view.eligibility(post.family).eligible.to_numpy(dtype=bool)
+        result = view.post_eligibility(post.position_id, post.family)
+        keep &= result.eligible.to_numpy(dtype=bool)
     return np.flatnonzero(keep)

@@ -34,7 +34,15 @@ from features.asof.course_pairs import BAND_SLACK, Catalogue, audience_matrix
 from features.asof.fit import competency_fit
 from features.asof.positions import competency_codes
 from features.asof.records import Records
-from features.rules.eligibility import evaluate, group_rules, rules, rules_for
+from features.rules.eligibility import (
+    RuleResult,
+    evaluate,
+    group_rules,
+    messages,
+    rules,
+    rules_for,
+)
+from features.rules.professions import holds
 from features.view import View
 
 MAX_STEPS = 3
@@ -91,6 +99,8 @@ class Step:
     shortfall: pd.DataFrame  # competency_code, required_level, level, shortfall
     courses: list[str] = field(default_factory=list)  # required ones first, then gap-closing
     required_courses: list[str] = field(default_factory=list)  # a rule requires them done
+    #: the blocking rules in words (rule id, basis, Bahasa Indonesia and English)
+    blocking_reasons: list[dict[str, object]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -102,6 +112,7 @@ class Step:
             "shortfall": self.shortfall.round(2).to_dict("records"),
             "courses": self.courses,
             "required_courses": self.required_courses,
+            "blocking_reasons": self.blocking_reasons,
         }
 
 
@@ -142,6 +153,7 @@ class CareerPaths:
         row = self._row(employee_id)
         family = str(self.view.frame["family"].iloc[row])
         choices = self.positions["family"].isin(family_graph().get(family, frozenset()))
+        choices &= self._open_to(row)  # never a post of a profession the person does not hold
         if vacant_only:
             choices &= self.positions["vacant"]
         index = np.flatnonzero(choices.to_numpy())
@@ -158,7 +170,9 @@ class CareerPaths:
         out = []
         for position, score in zip(best, scores, strict=True):
             target = self.positions.iloc[position]
-            result = self.view.eligibility(str(target["family"]))
+            result = self.view.post_eligibility(
+                str(self.positions.index[position]), str(target["family"])
+            )
             failed = result.failed.iloc[row]
             out.append(
                 {
@@ -215,21 +229,25 @@ class CareerPaths:
     ) -> tuple[Step, pd.DataFrame, pd.Timestamp]:
         """Date the move into `position`, given the person's (projected) `facts` at `since`."""
         family = str(self.positions["family"].iloc[position])
+        profession = self.view.profession_of(str(self.positions.index[position]))
         facts, owed = _plan_required_training(facts, family)
-        first = evaluate(facts, family, since)
+        first = evaluate(facts, family, since, profession)
         when = since if bool(first.eligible.iloc[0]) else first.eligible_from.iloc[0]
         blocking: list[str] = []
+        reasons: list[dict[str, object]] = []
         if pd.isna(when):
             blocking = list(first.failed.columns[first.failed.iloc[0].to_numpy(dtype=bool)])
+            reasons = _blocking_reasons(first, blocking)
             date = None
         else:
             entered = pd.Timestamp(when)
             projected = project(facts, entered)
-            check = evaluate(projected, family, entered)
+            check = evaluate(projected, family, entered, profession)
             date = entered
             if not bool(check.eligible.iloc[0]):
                 failed = check.failed.iloc[0].to_numpy(dtype=bool)
                 blocking, date = list(check.failed.columns[failed]), None
+                reasons = _blocking_reasons(check, blocking)
             facts = _enter(projected, family, entered)
         fit = self._fit(row, np.array([position]))
         step = Step(
@@ -240,8 +258,20 @@ class CareerPaths:
             blocking,
             self._shortfall(row, position),
             required_courses=owed,
+            blocking_reasons=reasons,
         )
         return step, facts, date if date is not None else since
+
+    def _open_to(self, row: int) -> np.ndarray:
+        """Per post: False where the post is bound to a profession the person does not hold
+        (`features.rules.professions`), True for every other post."""
+        required = self.view.professions.reindex(self.positions.index).fillna("").to_numpy()
+        facts = self.view.facts.iloc[[row]]
+        out = np.ones(len(self.positions), dtype=bool)
+        for profession in set(required) - {""}:
+            if not bool(holds(facts, str(profession)).iloc[0]):
+                out &= required != profession
+        return out
 
     def _fit(self, row: int, positions: np.ndarray):  # type: ignore[no-untyped-def]
         levels = np.repeat(self.view.levels[[row]], len(positions), axis=0)
@@ -252,7 +282,7 @@ class CareerPaths:
     def _best_post(self, row: int, family: str, agency: object) -> int | None:
         """The post of `family` the person fits best, in `agency` when it has one (None when
         the data has no post of that family)."""
-        of_family = self.positions["family"].to_numpy() == family
+        of_family = (self.positions["family"].to_numpy() == family) & self._open_to(row)
         local = of_family & (self.positions["agency_id"].to_numpy() == agency)
         index = np.flatnonzero(local if local.any() else of_family)
         if not len(index):
@@ -376,6 +406,12 @@ def _enter(facts: pd.DataFrame, family: str, on: pd.Timestamp) -> pd.DataFrame:
         else:
             out[since] = pd.to_datetime(out[since]).where(running, on)
     return out
+
+
+def _blocking_reasons(result: RuleResult, blocking: list[str]) -> list[dict[str, object]]:
+    """The messages of the rules that block a step (the person is the result's only row)."""
+    person = str(result.failed.index[0])
+    return [m for m in messages(result, person) if m["rule_id"] in blocking]
 
 
 def _date(value: pd.Timestamp | None) -> str:

@@ -37,7 +37,7 @@ def rank_candidates(
     """The `k` best candidates for `post` among everyone in `view` (or those `among` marks):
     eligible ones only unless `include_ineligible`, the holder of the post left out. Failed
     rules are a list of rule ids; reasons (a list of dicts) come from scorers that give them."""
-    result = view.eligibility(post.family)
+    result = view.post_eligibility(post.position_id, post.family)  # a post's profession too
     rows = candidate_rows(view, post, include_ineligible, among)  # features for these only
     pairs = view.pairs_at(post, rows)
     scores = scorer.score(pairs) if len(rows) else np.array([])

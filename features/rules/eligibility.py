@@ -35,6 +35,7 @@ from features.asof.course_history import recorded
 from features.asof.evaluations import harmonised
 from features.asof.positions import current_positions, latest_grades
 from features.asof.records import Records, active_at, known
+from features.rules import professions
 
 BAIK = 4.0  # ordinal of predikat Baik (ratings.csv)
 #: The checks whose threshold is a length of time (their unit is years, months or days).
@@ -113,7 +114,7 @@ def eligibility_facts(
     for course in required_courses():
         done = set(taken.loc[taken["course_id"] == course, "employee_id"])
         facts[f"done_{course}"] = facts.index.isin(done)
-    return facts
+    return facts.join(professions.qualified(records, as_of, facts.index))
 
 
 def held_periods(records: Records, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -223,8 +224,12 @@ def _last_penalty(records: Records, as_of: pd.Timestamp) -> pd.Series:
     return heavy.groupby("employee_id")["decided_on"].max()
 
 
-def evaluate(facts: pd.DataFrame, family: str, as_of: pd.Timestamp) -> RuleResult:
-    """Check every rule of `family` for everyone in `facts` on `as_of` (vectorised)."""
+def evaluate(
+    facts: pd.DataFrame, family: str, as_of: pd.Timestamp, profession: str | None = None
+) -> RuleResult:
+    """Check every rule of `family` for everyone in `facts` on `as_of` (vectorised); for a
+    profession-bound post, `profession` (its requirement id, `features.rules.professions`) is
+    one more rule, which time never satisfies."""
     failed: dict[str, pd.Series] = {}
     dates: dict[str, pd.Series] = {}
     have: dict[str, pd.Series] = {}
@@ -235,6 +240,10 @@ def evaluate(facts: pd.DataFrame, family: str, as_of: pd.Timestamp) -> RuleResul
         failed[rule_id] = ~ok
         dates[rule_id] = date if rule.time_satisfiable else pd.Series(pd.NaT, facts.index)
         have[rule_id], need[rule_id] = value, required
+    if profession:
+        failed[profession] = ~professions.holds(facts, profession)
+        dates[profession] = pd.Series(pd.NaT, facts.index)
+        have[profession], need[profession] = pd.Series(None, facts.index), profession
     failed_frame = pd.DataFrame(failed, index=facts.index, dtype=bool)
     eligible = ~failed_frame.any(axis=1)
     date_frame = pd.DataFrame(dates, index=facts.index).astype("datetime64[ns]")
@@ -259,6 +268,9 @@ def messages(result: RuleResult, person: str) -> list[dict[str, object]]:
     table = _rules_by_id()
     out = []
     for rule_id in result.failed.columns[result.failed.loc[person].to_numpy()]:
+        if rule_id not in table.index:  # a post's profession (`professions.message`)
+            out.append(professions.message(str(rule_id)))
+            continue
         rule = table.loc[rule_id]
         check, unit = str(rule["check"]), str(rule["unit"])
         have_id, have_en = SHOWN[check](result.have.loc[person, rule_id], base_unit_of(unit))

@@ -105,6 +105,9 @@ def _eligible_pool(world: World, position: int, snapshot: tuple[np.ndarray, ...]
     if age_key is not None:
         ok &= age <= int(reference.constant(age_key))
     ok &= since < world.date(1)  # not moved already this year
+    requirement = world.requirement(position)
+    if requirement:  # a hospital director is a doctor or health worker, a school head a teacher
+        ok[ok] &= world.hold_profession(idx[ok], requirement)
     pool = idx[ok]
     agency = world.unit_agency[rows[position].unit_index]
     inside = pool[world.unit_agency[people["unit"][pool]] == agency]

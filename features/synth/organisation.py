@@ -9,7 +9,9 @@ with the region's size. Structural posts are created up front; functional and pe
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -289,7 +291,7 @@ def build_organisation(
             head_family,
             agency["field"],
             None,
-            catalogues.field_codes[agency["field"]][:3],
+            structural_technical("pimpinan", head_title, agency["field"], catalogues),
         )
         for unit_name in template["units"].split(";"):
             _add_structured_unit(
@@ -331,7 +333,6 @@ def _service_unit_name(service: str, i: int, region: Region) -> str:
 def _add_structured_unit(unit: Unit, registry: PositionRegistry, catalogues: Catalogues) -> None:
     """Structural posts of a unit: its head and section heads, by unit type."""
     name, kind, field_ = unit.name, unit.unit_type, unit.field
-    technical = catalogues.field_codes[field_][:3]
     heads = {
         "sekretariat": [
             ("administrator", "Sekretaris"),
@@ -362,7 +363,43 @@ def _add_structured_unit(unit: Unit, registry: PositionRegistry, catalogues: Cat
     if name.startswith("Inspektur Pembantu"):
         heads = [("administrator", name)]  # an Irban is itself the post; its staff are auditors
     for family, title in heads:
+        technical = structural_technical(kind, title, field_, catalogues)
         registry.add(unit, title, family, field_, None, technical)
+
+
+@cache
+def _structural_standards() -> tuple[tuple[str, re.Pattern[str] | None, str, list[str]], ...]:
+    """The rows of ``structural_standards.csv`` beside this module: unit type, title pattern
+    and field (each empty for any), and the technical competencies of the posts they match."""
+    path = Path(__file__).with_name("structural_standards.csv")
+    with path.open(encoding="utf-8") as handle:
+        return tuple(
+            (
+                row["unit_type"],
+                re.compile(row["title_pattern"], re.IGNORECASE) if row["title_pattern"] else None,
+                row["field"],
+                row["technical_competencies"].split(";"),
+            )
+            for row in csv.DictReader(handle)
+        )
+
+
+def structural_technical(
+    unit_type: str, title: str, field_: str, catalogues: Catalogues
+) -> list[str]:
+    """The technical competencies of a structural post: those of its own function (a
+    sekretariat's planning, finance and staffing; a school office's management and
+    supervision, not a teacher's lesson planning), from the first matching row of
+    ``structural_standards.csv``; otherwise the first three of its unit's field."""
+    for kind, pattern, of_field, codes in _structural_standards():
+        if kind and kind != unit_type:
+            continue
+        if pattern is not None and not pattern.search(title):
+            continue
+        if of_field and of_field != field_:
+            continue
+        return codes
+    return catalogues.field_codes[field_][:3]
 
 
 def _allowed_occupations(unit: Unit, catalogues: Catalogues) -> tuple[np.ndarray, np.ndarray]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from features import reference
+from features.rules import professions
 from features.synth.config import GeneratorConfig, Region
 from features.synth.organisation import Catalogues, Organisation
 from features.synth.people import People
@@ -96,6 +99,10 @@ class World:
     taken: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
     assessment_count: int = 0
     year: int = 0
+    #: per person, the occupations held and the profession-bound posts (requirement ids) held:
+    #: what `features.rules.professions` reads from the position history
+    professions: dict[int, set[str]] = field(default_factory=dict)
+    _post_requirement: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def positions(self) -> pd.DataFrame:
@@ -140,6 +147,9 @@ class World:
                 del self.holder[old]
             if pos_frame[position].structural:
                 self.holder[int(position)] = int(person)
+            held = pos_frame[position].occupation or self.requirement(int(position))
+            if held:
+                self.professions.setdefault(int(person), set()).add(held)
         self.people.columns["position"][idx] = positions
         self.people.columns["position_since"][idx] = start
         self.people.columns["unit"][idx] = [pos_frame[p].unit_index for p in positions]
@@ -147,6 +157,29 @@ class World:
             "position_history", person=idx, position=positions, start=start, reason=reason
         )
 
+    def requirement(self, position: int) -> str:
+        """The profession a post is bound to (`post_professions.csv`; "" for most posts)."""
+        if position not in self._post_requirement:
+            title = pd.Series([self.org.positions.rows[position].title])
+            self._post_requirement[position] = str(professions.requirement_of(title).iloc[0])
+        return self._post_requirement[position]
+
+    def hold_profession(self, idx: np.ndarray, requirement_id: str) -> np.ndarray:
+        """Whether each of `idx` has held a post of the profession `requirement_id` asks for, or
+        a post bound to it (the rule `features.rules.professions` applies to the records)."""
+        qualifying = _qualifying(requirement_id)
+        held = self.professions
+        return np.array([bool(held.get(int(p), set()) & qualifying) for p in idx], dtype=bool)
+
     def family_of(self, idx: np.ndarray) -> np.ndarray:
         rows = self.org.positions.rows
         return np.array([rows[p].family for p in self.people["position"][idx]], dtype=object)
+
+
+@cache
+def _qualifying(requirement_id: str) -> frozenset[str]:
+    """Occupations (and the requirement id itself) that give the profession `requirement_id`."""
+    requirement = professions.by_id()[requirement_id]
+    occupations = reference.load("occupations")
+    of_field = occupations.loc[occupations["field"].isin(requirement.fields), "occupation"]
+    return requirement.occupations | frozenset(of_field) | {requirement_id}

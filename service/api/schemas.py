@@ -264,6 +264,9 @@ class RouteStep(BaseModel):
     fit_score: float
     eligible_from: dt.date | None = Field(description="None: time alone will not do it.")
     blocking_rules: list[str]
+    blocking_reasons: list[EligibilityMessage] = Field(
+        default=[], description="The blocking rules in words, with their legal basis."
+    )
     shortfall: list[Gap]
     courses: list[str] = Field(description="Required courses first, then gap-closing ones.")
     required_courses: list[str]

@@ -207,7 +207,7 @@ def _next_steps(snapshot: Snapshot, employee_id: str, table: pd.DataFrame) -> li
     out = []
     for row in table.to_dict("records"):
         position = snapshot.position(row["position_id"])
-        result = snapshot.view.eligibility(str(row["family"]))
+        result = snapshot.view.post_eligibility(str(row["position_id"]), str(row["family"]))
         out.append(
             NextStep(
                 position_id=row["position_id"],
@@ -386,7 +386,7 @@ def _candidates(
     """The ranked rows with fit per competency of the post's standard and failed rules in
     words; the arithmetic is done for all candidates at once."""
     view = snapshot.view
-    result = view.eligibility(family)
+    result = view.post_eligibility(position_id, family)  # a post's profession is a rule too
     required = view.standard(position_id)
     people = [str(row["employee_id"]) for row in ranked]
     levels = view.levels[[snapshot.row(p) for p in people]]
