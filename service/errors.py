@@ -67,9 +67,10 @@ def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
     async def handler(request: Request, error: Exception) -> Response:
         reference = uuid.uuid4().hex[:12]
         route = getattr(request.scope.get("route"), "path", "?")
-        # the service never loads names, NIPs or birth dates into anything a message could
-        # quote (features.asof.records leaves personal columns out), so the traceback may go to
-        # the log
+        # the service never loads NIPs or birth dates into anything a message could quote
+        # (features.asof.records leaves personal columns out), and names only into a planner's
+        # answer, from text that cannot fail validation (service.api.people), so the traceback
+        # (no local values) may go to the log
         log.error(
             "unexpected %s on %s %s (reference %s)",
             type(error).__name__,

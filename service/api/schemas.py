@@ -312,10 +312,26 @@ class FitItem(BaseModel):
     surplus: float
 
 
+class Person(BaseModel):
+    """Who a proposed person is, as the BKD's staff know them: shown only to a caller whose
+    scope holds the person. The name is personal data: never in the audit log or a log line."""
+
+    name: str
+    position_id: str = Field(description="The post they hold on the date.")
+    position_title: str
+    unit_id: str
+    unit_name: str
+
+
 class Candidate(BaseModel):
     rank: int
     employee_id: str
     agency_id: str
+    person: Person | None = Field(
+        default=None,
+        description="Name, current post and unit; null for someone outside the caller's scope "
+        "or when the deployment holds no names (the national index).",
+    )
     score: float = Field(description="Predicted probability that the placement succeeds.")
     fit_score: float
     eligible: bool
@@ -345,6 +361,13 @@ class CandidateSuggestions(Envelope):
                         "rank": 1,
                         "employee_id": "E000004410",
                         "agency_id": "PROV-DINKES",
+                        "person": {
+                            "name": "Nurdin Hunowu",
+                            "position_id": "PROV-U0175-P00030",
+                            "position_title": "Kepala Seksi Pelayanan (Bidang Pelayanan Kesehatan)",
+                            "unit_id": "PROV-U0175",
+                            "unit_name": "Bidang Pelayanan Kesehatan",
+                        },
                         "score": 0.87,
                         "fit_score": 0.12,
                         "eligible": True,
@@ -397,6 +420,7 @@ class Assignment(BaseModel):
     position_id: str
     employee_id: str
     score: float
+    person: Person | None = Field(default=None, description="As a candidate's.")
 
 
 class PlanSuggestions(Envelope):

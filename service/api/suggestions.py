@@ -21,6 +21,7 @@ from features.rules.eligibility import messages
 from service.access import audit
 from service.access.accounts import Account
 from service.access.scopes import check_agency, check_employee, check_position, individual_agencies
+from service.api.people import people
 from service.api.schemas import (
     Approval,
     Assignment,
@@ -30,6 +31,7 @@ from service.api.schemas import (
     FeedbackOut,
     ModelRef,
     NextStep,
+    Person,
     PlanSuggestions,
     Refusal,
     RouteStep,
@@ -295,18 +297,21 @@ def candidate_suggestions(
     snapshot: Snapshot,
     model: Loaded,
     audit_log: audit.AuditLog,
+    engine: sa.Engine,
     position_id: str,
     k: int,
     include_ineligible: bool,
     from_agency: str | None,
 ) -> CandidateSuggestions:
-    """Ranked candidates for a post from the caller's scope, explained and audited."""
+    """Ranked candidates for a post from the caller's scope, explained, named and audited (the
+    audit log keeps their ids)."""
     check_position(account, snapshot, position_id)
     agencies = _candidate_scope(account, from_agency)
     items = candidate_items(snapshot, model, position_id, k, include_ineligible, agencies)
     what = _candidates_audit(position_id, items, k, include_ineligible, from_agency)
     envelope = audited(account, audit_log, snapshot, model, **what)
-    return CandidateSuggestions(**envelope, position_id=position_id, items=items)
+    named = named_candidates(items, people(account, snapshot, engine, _ids(items)))
+    return CandidateSuggestions(**envelope, position_id=position_id, items=named)
 
 
 async def answer_candidates(
@@ -314,6 +319,7 @@ async def answer_candidates(
     snapshot: Snapshot,
     model: Loaded,
     audit_log: audit.AuditLog,
+    engine: sa.Engine,
     position_id: str,
     k: int,
     include_ineligible: bool,
@@ -322,7 +328,8 @@ async def answer_candidates(
     """`candidate_suggestions` on the event loop, for the API. The explained list (fit per
     competency, failed rules in words) costs milliseconds to build, so it is built once per
     question in a worker thread and kept in the model's memo: the model and the snapshot it
-    answers from never change while it serves."""
+    answers from never change while it serves. The names are read per answer (a query in a
+    worker thread), never kept in the memo."""
     check_position(account, snapshot, position_id)
     agencies = _candidate_scope(account, from_agency)
     key = ("candidates", position_id, k, include_ineligible, agencies)
@@ -334,7 +341,20 @@ async def answer_candidates(
         model.memo[key] = items
     what = _candidates_audit(position_id, items, k, include_ineligible, from_agency)
     envelope = await audited_async(account, audit_log, snapshot, model, **what)
-    return CandidateSuggestions(**envelope, position_id=position_id, items=items)
+    who = await run_in_threadpool(people, account, snapshot, engine, _ids(items))
+    return CandidateSuggestions(
+        **envelope, position_id=position_id, items=named_candidates(items, who)
+    )
+
+
+def _ids(items: list[Candidate]) -> list[str]:
+    return [c.employee_id for c in items]
+
+
+def named_candidates(items: list[Candidate], who: dict[str, Person]) -> list[Candidate]:
+    """Copies of `items` with who each person is, where `who` says (the memo's stay as
+    they are)."""
+    return [c.model_copy(update={"person": who.get(c.employee_id)}) for c in items]
 
 
 def candidate_items(
@@ -480,10 +500,11 @@ def placement_plan(
     snapshot: Snapshot,
     model: Loaded,
     audit_log: audit.AuditLog,
+    engine: sa.Engine,
     position_ids: list[str],
 ) -> PlanSuggestions:
     """One plan for several vacancies (each person at most one post, eligible people in the
-    caller's scope only), beside filling them one by one; audited."""
+    caller's scope only), beside filling them one by one; audited (ids), then named."""
     wanted = list(dict.fromkeys(position_ids))
     for position_id in wanted:
         check_position(account, snapshot, position_id)
@@ -505,9 +526,10 @@ def placement_plan(
             for a in assignments
         ],
     )
+    who = people(account, snapshot, engine, [a.employee_id for a in assignments])
     return PlanSuggestions(
         **envelope,
-        assignments=assignments,
+        assignments=[a.model_copy(update={"person": who.get(a.employee_id)}) for a in assignments],
         unfilled=list(best.unfilled),
         total=round(float(best.total), 6),
         greedy_total=round(float(greedy.total), 6),

@@ -74,6 +74,12 @@ class Snapshot:
         return table.set_index("position_id", drop=False).sort_index()
 
     @cached_property
+    def unit_names(self) -> dict[str, str]:
+        """Unit id → name (a dict: looked up for a few people per answer)."""
+        units = self.records["units"]
+        return dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
+
+    @cached_property
     def grades(self) -> pd.Series:
         """Each active person's grade (I/a … IV/e or a PPPK grade) on `as_of`."""
         history = self.records["grade_history"]

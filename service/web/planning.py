@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
@@ -70,13 +71,17 @@ def post_candidates(
     snapshot: SnapshotDep,
     model: PlacementModelDep,
     audit_log: AuditDep,
+    engine: EngineDep,
     ok: int = 0,
 ) -> Response:
-    """A post's ranked candidates with eligibility, fit per competency and reasons."""
+    """A post's ranked candidates with who they are, eligibility, fit per competency and
+    reasons."""
     account = require(request)
     if isinstance(account, Response):
         return account
-    return _candidates(request, account, snapshot, model, audit_log, position_id, ok=bool(ok))
+    return _candidates(
+        request, account, snapshot, model, audit_log, engine, position_id, ok=bool(ok)
+    )
 
 
 @router.post("/posisi/{position_id}/tanggapan")
@@ -98,7 +103,15 @@ def candidate_feedback(
         # not an ASN, nor an analyst without a grant
         may_judge=lambda account: individual_agencies(account) != (),
         again=lambda account, error: _candidates(
-            request, account, snapshot, model, audit_log, position_id, error=error, status_code=422
+            request,
+            account,
+            snapshot,
+            model,
+            audit_log,
+            engine,
+            position_id,
+            error=error,
+            status_code=422,
         ),
         done=f"/posisi/{position_id}?ok=1",
         reason_text="reject_reason",
@@ -111,6 +124,7 @@ def _candidates(
     snapshot: Snapshot,
     model: Loaded,
     audit_log: AuditLog,
+    engine: sa.Engine,
     position_id: str,
     ok: bool = False,
     error: str | None = None,
@@ -118,7 +132,7 @@ def _candidates(
 ) -> Response:
     try:
         answer = candidate_suggestions(
-            account, snapshot, model, audit_log, position_id, 10, False, None
+            account, snapshot, model, audit_log, engine, position_id, 10, False, None
         )
     except NotFound:
         return message(request, "not_found", 404, account)
@@ -162,6 +176,7 @@ def plan(
     snapshot: SnapshotDep,
     model: PlacementModelDep,
     audit_log: AuditDep,
+    engine: EngineDep,
     position_ids: Annotated[list[str], Form(max_length=PLAN_MOST)] = [],  # noqa: B006
 ) -> Response:
     """One placement plan for the chosen vacancies, beside filling them one by one."""
@@ -179,7 +194,7 @@ def plan(
     if not position_ids:
         return refused(t["choose_vacancies"])
     try:
-        answer = placement_plan(account, snapshot, model, audit_log, position_ids)
+        answer = placement_plan(account, snapshot, model, audit_log, engine, position_ids)
     except NotFound:
         return message(request, "not_found", 404, account)
     except BadRequest as problem:

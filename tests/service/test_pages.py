@@ -208,7 +208,7 @@ def test_the_plan_page_fills_chosen_posts_or_says_what_is_wrong(
     assert plan.status_code == 200 and "placement-success v1" in plan.text
     # one post: the plan takes the candidates page's first (best eligible in scope) person
     ranked = re.findall(r'name="item_id" value="([^"]+)"', browser.get(f"/posisi/{api.post}").text)
-    assigned = re.findall(r'<td><a href="/posisi/[^"]+">[^<]*</a></td><td>([^<]+)</td>', plan.text)
+    assigned = re.findall(r'<td data-employee="([^"]+)">', plan.text)
     assert assigned == ranked[:1]
     assert ("tidak terisi" in plan.text) == (not ranked)
     assert browser.post("/rencana", data={"position_ids": [api.other_post]}).status_code == 404

@@ -23,7 +23,7 @@ from service.api.schemas import (
     Problem,
 )
 from service.api.suggestions import answer_candidates, placement_plan
-from service.dependencies import AuditDep, PlacementModelDep, SnapshotDep
+from service.dependencies import AuditDep, EngineDep, PlacementModelDep, SnapshotDep
 from training.contract import MAX_K
 
 router = APIRouter(tags=["positions"])
@@ -86,6 +86,7 @@ async def candidates(
     snapshot: SnapshotDep,
     model: PlacementModelDep,
     audit_log: AuditDep,
+    engine: EngineDep,
     k: Annotated[int, Query(ge=1, le=MAX_K, description="How many candidates.")] = 10,
     include_ineligible: Annotated[
         bool, Query(description="Also people who fail a rule, with the rules spelled out.")
@@ -96,9 +97,10 @@ async def candidates(
 ) -> CandidateSuggestions:
     """Candidates ranked by predicted success in the post, each with eligibility (failed rules
     in words, and when time will satisfy them), fit per competency, talent box and reasons.
-    Only people in the caller's scope are proposed."""
+    Only people in the caller's scope are proposed, each with their name, current post and
+    unit (the audit log keeps their ids)."""
     return await answer_candidates(
-        account, snapshot, model, audit_log, position_id, k, include_ineligible, from_agency
+        account, snapshot, model, audit_log, engine, position_id, k, include_ineligible, from_agency
     )
 
 
@@ -109,11 +111,12 @@ def plans(
     snapshot: SnapshotDep,
     model: PlacementModelDep,
     audit_log: AuditDep,
+    engine: EngineDep,
 ) -> PlanSuggestions:
     """One placement plan for several vacancies: each person at most one post, eligible people
     only, a vacancy left open when nobody fits; its total predicted success beside filling the
     vacancies one by one."""
-    return placement_plan(account, snapshot, model, audit_log, body.position_ids)
+    return placement_plan(account, snapshot, model, audit_log, engine, body.position_ids)
 
 
 def _position(row: pd.Series) -> Position:
