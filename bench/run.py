@@ -23,6 +23,7 @@ from bench.load_steps import load_rows
 from bench.national import national_lines
 from bench.national_training import training_lines
 from bench.placement_steps import placement_rows
+from bench.quality_steps import PROVINCE, run_all, two_datasets_lines
 from bench.recommender_steps import recommender_rows
 from bench.steps import dataset
 
@@ -109,6 +110,7 @@ def main() -> None:
     extra, _ = load_rows(url, tracking, artifacts, work)
     rows += extra
 
+    both = run_all(work, known={PROVINCE: {"training": training, "placements": placements}})
     cycle = cycle_lines(cycle_rows(work), "province, 31,898 ASN")
     national_section = national_lines(work, tracking, artifacts)  # the champions trained above
     national_section += ["", *training_lines(work)]  # training on national samples
@@ -116,7 +118,8 @@ def main() -> None:
     from features.synth.calibration import compare  # imported late: keeps the parent light
 
     calibration = compare(province)
-    write_report(rows, calibration, training, placements, cycle, national_section)
+    sections = [*two_datasets_lines(both), "", *cycle, "", *national_section]
+    write_report(rows, calibration, training, placements, sections)
 
 
 def write_report(
@@ -124,9 +127,10 @@ def write_report(
     calibration: pd.DataFrame,
     training: dict[str, Any],
     placements: dict[str, Any],
-    cycle: list[str],
-    national: list[str],
+    sections: list[str],
 ) -> None:
+    """docs/benchmarks.md: the rows, the dataset's calibration, the province's model quality
+    and the `sections` (quality on two datasets, the yearly cycle, national scale)."""
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     lines = [
         "# Benchmarks",
@@ -152,7 +156,7 @@ def write_report(
         )
     lines += quality_lines(training)
     lines += placement_lines(placements)
-    lines += ["", *cycle, "", *national]
+    lines += ["", *sections]
     (ROOT / "docs" / "benchmarks.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
