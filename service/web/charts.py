@@ -10,6 +10,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from service.web.labels import decimal
+
 ROW, LABEL, WIDTH, TOP = 26, 190, 260, 10
 NAME_CHARS = 27  # of a competency's label, to stay clear of the bars
 DASHED = ' stroke-dasharray="4 2"'  # the mark of the post in view
@@ -22,13 +24,14 @@ def competency_bars(
     legend: dict[str, str],
     target: dict[str, float] | None = None,
     target_label: str = "",
+    language: str = "id",
 ) -> Markup:
     """SVG of levels (0–5) against the required level, with a legend in the page's language
     (`legend` names "level", "estimated" and "required"). Measured levels are solid, estimates
     of never-assessed competencies hatched. `target` (competency code → level) adds a dashed
     mark: the standard of the post the person is looking at next, so the gap to the next step
     reads beside today's. A row whose required level is 0 (a competency only the post in view
-    asks for) has no solid mark."""
+    asks for) has no solid mark. Levels in tooltips are written in `language`'s notation."""
     keys = [
         ('<rect x="{x}" y="{y0}" width="12" height="12" fill="#2f6fde"/>', legend["level"]),
         ('<rect x="{x}" y="{y0}" width="12" height="12" fill="url(#hatch)"/>', legend["estimated"]),
@@ -68,7 +71,7 @@ def competency_bars(
             f"<title>{escape(name)}</title></text>",
             f'<rect x="{LABEL}" y="{y + 4}" width="{WIDTH}" height="14" fill="#eef1f6"/>',
             f'<rect class="level" x="{LABEL}" y="{y + 4}" width="{value * scale:.1f}" '
-            f'height="14" fill="{fill}"><title>{value:.1f}</title></rect>',
+            f'height="14" fill="{fill}"><title>{decimal(value, language)}</title></rect>',
         ]
         if need > 0:
             parts.append(_mark("required", LABEL + need * scale, y, need, "#d9480f", ""))

@@ -20,6 +20,8 @@ from fastapi.exception_handlers import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,11 +31,40 @@ from service.api.suggestions import judge
 from service.errors import is_page
 from service.state.serving import BadRequest
 from service.state.snapshot import NotFound, Snapshot
+from service.web import labels
 from service.web.texts import DEFAULT, LANGUAGES, texts
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-# a code as words: "sangat_baik" → "Sangat baik"
-templates.env.filters["label"] = lambda code: str(code).replace("_", " ").capitalize()
+
+
+def _in_language(format_: Callable[..., str]) -> Callable[..., str]:
+    """A filter that formats in the rendered page's language (its context's `lang`)."""
+
+    @pass_context
+    def apply(context: Context, value: object, *args: object) -> str:
+        return format_(value, *args, language=context.get("lang", DEFAULT))
+
+    return apply
+
+
+#: Codes as words and numbers and dates in the page's language (`service.web.labels`):
+#: ``{{ item.kind | code('course_kind') }}``, ``{{ key | metric }}``, ``{{ x | decimal(2) }}``.
+templates.env.filters.update(
+    code=_in_language(
+        lambda value, vocabulary, language: labels.label(value, vocabulary, language)
+    ),
+    metric=_in_language(labels.metric_label),
+    decimal=_in_language(
+        lambda value, digits=1, language=DEFAULT: labels.decimal(value, language, int(digits))
+    ),
+    signed=_in_language(
+        lambda value, digits=1, language=DEFAULT: labels.signed(value, language, int(digits))
+    ),
+    metric_value=_in_language(labels.metric_value),
+    date=_in_language(labels.date),
+    moment=_in_language(labels.moment),
+)
+templates.env.tests["failing"] = labels.fails_threshold
 
 SESSION, LANGUAGE = "jenjang_sesi", "bahasa"
 FEEDBACK = TypeAdapter(FeedbackIn)

@@ -94,7 +94,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "busy": "Sedang ada pemuatan ulang model; coba lagi sebentar lagi.",
         "unavailable": "Model layanan belum siap; coba lagi sebentar lagi.",
         "internal_error": "Terjadi kesalahan pada layanan; sebutkan kode ini bila melapor",
-        "baselines": "Pembanding (baseline) pada siklus yang sama",
+        "baselines": "Model pembanding pada siklus yang sama",
         "stale_suggestion": "Saran tidak ditemukan atau bukan milik Anda lagi; muat ulang halaman.",
         "wrong_decision": "Tanggapan itu tidak berlaku untuk saran ini.",
         "reload_failed": "Model dipindahkan, tetapi layanan belum memuatnya",
@@ -182,6 +182,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "moved_by": "oleh",
         "from_to": "dari → ke",
         "all_versions": "Semua versi",
+        "below_threshold": "di bawah ambang",
     },
     "en": {
         "app": "Jenjang",
@@ -353,6 +354,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "moved_by": "by",
         "from_to": "from → to",
         "all_versions": "All versions",
+        "below_threshold": "below the threshold",
     },
 }
 

@@ -210,3 +210,29 @@ def test_pages_fit_a_phone_width_screen(
     assert width <= PHONE["width"], f"{path} scrolls sideways on a phone: {width}px"
     _shoot(page, f"phone-{role}")
     page.context.close()
+
+
+@pytest.mark.parametrize("phone", [False, True])
+def test_not_relevant_is_secondary_and_its_reason_box_shows_the_whole_placeholder(
+    chromium: Browser, site: Site, phone: bool
+) -> None:
+    """ "Tertarik" is the main action, "Tidak relevan" the secondary one; the reason box is
+    wide enough for "Alasan (wajib untuk 'tidak relevan')", on a desktop and on a phone."""
+    page = _signed_in(chromium, site, "asn", phone=phone)
+    form = page.locator("ol.items form").first
+    not_relevant = form.get_by_role("button", name="Tidak relevan")
+    assert "secondary" in (not_relevant.get_attribute("class") or "")
+    assert "secondary" not in (
+        form.get_by_role("button", name="Tertarik").get_attribute("class") or ""
+    )
+    room, text = form.locator('input[name="reason"]').evaluate(
+        """box => {
+            const style = getComputedStyle(box);
+            const pen = document.createElement('canvas').getContext('2d');
+            pen.font = style.font;
+            const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+            return [box.clientWidth - padding, pen.measureText(box.placeholder).width];
+        }"""
+    )
+    assert text <= room, f"the placeholder needs {text:.0f}px, the box shows {room:.0f}px"
+    page.context.close()

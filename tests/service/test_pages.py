@@ -279,7 +279,7 @@ def test_the_model_page_is_for_analysts_and_moves_need_a_reason(
     assert page.url.path == "/model" and page.status_code == 200
     for name in ("training-recs", "placement-success"):
         assert f'<section id="{name}">' in page.text
-    assert "v1 · challenger, champion" in page.text
+    assert "v1 · penantang, juara" in page.text
     assert "fairness.learned.sex" in page.text  # the placement model's fairness report
     no_reason = browser.post("/model/training-recs/kembalikan", data={"reason": "  "})
     assert no_reason.status_code == 422 and "alasan" in no_reason.text.lower()
