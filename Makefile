@@ -25,7 +25,7 @@ $(SPARK_STAMP): $(STAMP)
 	touch $(SPARK_STAMP)
 
 # Each step says what it does and how long it took on 2 cores (docs/benchmarks.md); the steps
-# already done (dataset, ingest of the same files, champions, today's answers) are skipped.
+# already done (dataset, ingest of the same files, champions, the day's answers) are skipped.
 DB_FILE := data/jenjang.db
 
 demo: $(STAMP)
@@ -48,7 +48,7 @@ demo: $(STAMP)
 		$(BIN)/jenjang models promote placement-success --truth $(DATASET) \
 			--reason "first champion of the demo"; }
 	$(BIN)/jenjang models status placement-success
-	@echo "== today's answers of the champions for everyone (jenjang score; skipped if written) =="
+	@echo "== the answers of the data's extraction date for everyone (jenjang score; skipped if written) =="
 	$(BIN)/jenjang score
 	$(BIN)/jenjang users demo
 	@echo "== starting the service (ready in seconds; the address follows when it listens) =="

@@ -89,9 +89,8 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
         watcher: Watcher | None = None
         try:
             migrate(app.state.engine)
-            snapshot = build_snapshot(
-                app.state.engine, service_date(ready), ready.records_cache_folder()
-            )
+            day = service_date(ready, app.state.engine)
+            snapshot = build_snapshot(app.state.engine, day, ready.records_cache_folder())
             app.state.models = ModelStore(ready, prepare=serving.prepare)
             app.state.models.start(snapshot)
             app.state.audit_log = AuditLog(app.state.engine)
@@ -99,7 +98,7 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
                 ready,
                 ready.national_answers_dir,
                 ready.national_index_dir,
-                service_date(ready).date(),
+                day.date(),
             )
             if ready.reload_poll_seconds > 0:  # every worker follows the registry and data
                 watcher = Watcher(app.state, ready.reload_poll_seconds).start()

@@ -72,18 +72,24 @@ def create_user(
 @users_app.command("demo")
 def demo_users(
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Date whose posts decide the demo ASN.")
+        str | None,
+        typer.Option(
+            "--as-of", help="Date whose posts decide the demo ASN (default: the service's date)."
+        ),
     ] = None,
 ) -> None:
     """Create (or reset) one demo account per role with fresh passwords, and print them."""
     import datetime as dt
 
-    from features.store.database import create_db_engine
-    from features.store.settings import get_settings
+    from features.store.database import create_db_engine, migrate
     from service.access.accounts import demo_accounts
+    from service.settings import ServiceSettings
+    from service.state.snapshot import service_date
 
-    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    engine = create_db_engine(get_settings().database_url)
+    settings = ServiceSettings()
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    day = dt.date.fromisoformat(as_of) if as_of else service_date(settings, engine).date()
     try:
         accounts = demo_accounts(engine, day)
     except ValueError as error:
@@ -173,7 +179,8 @@ def score(
     ] = False,
 ) -> None:
     """Precompute the day's answers of the champions for everyone, where the service looks
-    them up (the service's date: JENJANG_AS_OF, else today). Run after a promotion and daily."""
+    them up (the service's date: JENJANG_AS_OF, else the data's extraction date, else today).
+    Run after a promotion and after each ingest (daily when the date is today's)."""
     import time
 
     from rich.progress import (

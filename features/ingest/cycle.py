@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
+from features.ingest.sources import stated_extraction_date
 from features.ingest.upsert import IngestRejected, IngestResult, UpsertPlan, load_report
 from features.ingest.validation import Problem, ValidationReport, validate_folder
 from features.schema import Table
@@ -166,6 +167,7 @@ def ingest_cycle(
         inspect=count_years,
         check=lambda connection: _check_no_later_cycle(connection, year),
         rejected={name: n for name, n in lost.items() if n},
+        extracted_on=extracted_on or stated_extraction_date(folder),
     )
     return CycleReport(year, result, added, rejection)
 

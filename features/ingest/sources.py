@@ -10,6 +10,8 @@ export uses (``pegawai.xlsx``, ``tanggal_lahir``); values may be spelled as user
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +35,7 @@ from features.ingest.layouts import (
     unused_headers,
 )
 from features.schema import TABLES
-from features.store.regions import is_partitioned
+from features.store.regions import MANIFEST, is_partitioned
 from features.store.settings import get_settings
 
 
@@ -73,6 +75,16 @@ class SourceIssue:
     message: str
     row: int | None = None
     column: str | None = None
+
+
+def stated_extraction_date(folder: Path) -> dt.date | None:
+    """The extraction date a dataset states about itself: a generated dataset's manifest says
+    the day its export was taken. None for a real export, which says it with --extracted-on."""
+    manifest = Path(folder) / MANIFEST
+    if not manifest.is_file():
+        return None
+    stated = json.loads(manifest.read_text()).get("extraction_date")
+    return dt.date.fromisoformat(stated) if stated else None
 
 
 def normalise_name(name: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from features.ingest.sources import ROW
+from features.ingest.sources import ROW, stated_extraction_date
 from features.ingest.validation import ValidationReport, coerce, validate_folder
 from features.schema import LOAD_ORDER, TABLES, Table
 from features.store.database import ingest_batches, metadata, migrate
@@ -83,7 +83,8 @@ def ingest_folder(
     """Validate `folder` and load it into `engine` in one transaction (see module doc).
     `on_step` is told each step as it ends ("validate", then "write <table>" per table), so a
     terminal can show where a minute-long ingest is. `mapping` and `extracted_on` are as in
-    `features.ingest.validation.validate_folder`."""
+    `features.ingest.validation.validate_folder`; the batch records `extracted_on`, else the
+    date a generated dataset states (`stated_extraction_date`), as the data's date."""
     migrate(engine)
     report = validate_folder(
         folder, engine=engine, today=today, mapping=mapping, extracted_on=extracted_on
@@ -92,7 +93,8 @@ def ingest_folder(
         raise IngestRejected(report)
     if on_step is not None:
         on_step("validate")
-    return load_report(report, engine, source=str(folder), on_step=on_step)
+    dated = extracted_on or stated_extraction_date(folder)
+    return load_report(report, engine, source=str(folder), on_step=on_step, extracted_on=dated)
 
 
 def load_report(
@@ -103,6 +105,7 @@ def load_report(
     check: Callable[[sa.Connection], None] | None = None,
     rejected: Mapping[str, int] | None = None,
     on_step: Callable[[str], None] | None = None,
+    extracted_on: dt.date | None = None,
 ) -> IngestResult:
     """Write a validated report's tables in one transaction and record the batch.
 
@@ -110,7 +113,9 @@ def load_report(
     ingests cannot both pass it); `inspect` sees each table's plan before it is written (the
     cycle report counts the new rows by the year of their facts). An exception from either
     rolls everything back. `rejected` (rows left out, per table) is recorded with the batch.
-    `on_step` is told each table once it is written.
+    `on_step` is told each table once it is written. `extracted_on`, the export's extraction
+    date when known, is recorded with the batch: the service's date defaults to the latest
+    (`features.store.reads.extraction_date`).
     """
     if not report.ok:
         raise IngestRejected(report)
@@ -139,6 +144,7 @@ def load_report(
                 updated=result.total("updated"),
                 unchanged=result.total("unchanged"),
                 warnings=len(report.warnings),
+                extracted_on=extracted_on,
                 counts={
                     k: asdict(v) | ({"rejected": rejected[k]} if rejected and k in rejected else {})
                     for k, v in counts.items()

@@ -71,6 +71,13 @@ ingest_batches = sa.Table(
     sa.Column("unchanged", sa.Integer, nullable=False),
     sa.Column("warnings", sa.Integer, nullable=False),
     sa.Column("counts", sa.JSON, nullable=False, doc="per table: inserted/updated/unchanged"),
+    sa.Column(
+        "extracted_on",
+        sa.Date,
+        nullable=True,
+        doc="the export's extraction date when known (--extracted-on, or a generated "
+        "dataset's manifest); the service's date defaults to the latest",
+    ),
 )
 
 #: Every move of a registered model's alias (champion, challenger): MLflow keeps only the

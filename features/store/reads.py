@@ -6,6 +6,7 @@ The only place feature data is read from the database; personal columns are neve
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from features.asof.frame import feature_code_version
 from features.asof.records import FrameCache, Records, _excluded, typed
 from features.schema import TABLES
+from features.store.database import ingest_batches
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +102,13 @@ def _store(folder: Path, frames: dict[str, pd.DataFrame]) -> None:
     older = sorted(folder.parent.iterdir(), key=lambda p: p.stat().st_mtime)[:-2]
     for old in older:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def extraction_date(connection: sa.Connection) -> dt.date | None:
+    """The day the data in the database was extracted: the latest extraction date its ingest
+    batches recorded (None when none did: an export ingested without --extracted-on)."""
+    latest = connection.execute(sa.select(sa.func.max(ingest_batches.c.extracted_on))).scalar()
+    return latest if isinstance(latest, dt.date) else None
 
 
 def same_batch(connection: sa.Connection, snapshot_id: str) -> bool:

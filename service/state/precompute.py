@@ -18,6 +18,7 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 
+from features.store.database import create_db_engine, migrate
 from service.settings import ServiceSettings
 from service.state.snapshot import service_date
 from training import registry
@@ -52,7 +53,12 @@ def score_day(
     are answered on demand and are skipped), each list `depth` deep (default: the model's
     own). A set already written for the same version, date and data is kept unless `again`
     (its answers would be the same). Raises LookupError when a model has no champion."""
-    as_of = service_date(settings)
+    engine = create_db_engine(settings.database_url)
+    try:
+        migrate(engine)  # a database ingested before the extraction date was recorded
+        as_of = service_date(settings, engine)
+    finally:
+        engine.dispose()
     client = registry.configure(settings)
     data = Data.from_database(settings.database_url, settings.records_cache_folder())
     out = []

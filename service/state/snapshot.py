@@ -1,10 +1,11 @@
 """What the service knows about people and posts on one date: the data behind every answer.
 
-A `Snapshot` is built once from the database for the service's date (`as_of`, today unless
-configured) at start and on reload: everyone active described once (`features.view.View`),
-career paths, posts with their holders and vacancies, grades, ratings and this year's JP. Routes
-read it; nothing here writes. Birth dates are read for the legal age limit of eligibility only.
-The same records are handed to the models in service, so the data is loaded once.
+A `Snapshot` is built once from the database for the service's date (`as_of`: the configured
+one, else the data's extraction date, else today; `service_date`) at start and on reload:
+everyone active described once (`features.view.View`), career paths, posts with their holders
+and vacancies, grades, ratings and this year's JP. Routes read it; nothing here writes. Birth
+dates are read for the legal age limit of eligibility only. The same records are handed to the
+models in service, so the data is loaded once.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from features.planning.needs import AgencyNeeds, agency_needs
 from features.planning.paths import CareerPaths
 from features.planning.succession import succession_pool
 from features.store.personal import load_birth_dates
-from features.store.reads import database_snapshot_id, load_records
+from features.store.reads import database_snapshot_id, extraction_date, load_records
 from features.view import STRUCTURAL_FAMILIES, View, build_view
 from service.settings import ServiceSettings
 from training.contract import Data, Dated
@@ -246,14 +247,29 @@ def build_snapshot(engine: sa.Engine, as_of: pd.Timestamp, cache: Path | None = 
     table = agencies.set_index("agency_id", drop=False).sort_index()
     snapshot = Snapshot(as_of, snapshot_id, records, births, view, table)
     # built now, not by the first requests (which would wait, or build them twice at once)
-    for part in ("paths", "positions", "grades", "ratings", "jp_this_year", "_rows", "_agencies"):
+    for part in (
+        "paths",
+        "positions",
+        "unit_names",
+        "grades",
+        "ratings",
+        "jp_this_year",
+        "_rows",
+        "_agencies",
+    ):
         getattr(snapshot, part)
     return snapshot
 
 
-def service_date(settings: ServiceSettings) -> pd.Timestamp:
-    """The date answers hold for: the configured one, else today."""
-    return pd.Timestamp(settings.as_of or dt.date.today())
+def service_date(settings: ServiceSettings, engine: sa.Engine) -> pd.Timestamp:
+    """The date answers hold for: the configured one, else the day the data in the database
+    was extracted (a dataset is described on its own day: on today's, its last months would
+    look empty), else today."""
+    if settings.as_of is not None:
+        return pd.Timestamp(settings.as_of)
+    with engine.connect() as connection:
+        extracted = extraction_date(connection)
+    return pd.Timestamp(extracted or dt.date.today())
 
 
 def refreshed(

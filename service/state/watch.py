@@ -31,10 +31,9 @@ def behind(state: Any) -> bool:
     snapshot = current.snapshot
     with state.engine.connect() as connection:
         ingested = not same_batch(connection, snapshot.snapshot_id)
-    if ingested or service_date(settings) != snapshot.as_of:
-        snapshot = refreshed(
-            state.engine, snapshot, service_date(settings), settings.records_cache_folder()
-        )
+    day = service_date(settings, state.engine)
+    if ingested or day != snapshot.as_of:
+        snapshot = refreshed(state.engine, snapshot, day, settings.records_cache_folder())
     client = registry.configure(settings)
     champions = {n: registry.alias_version(client, n, registry.CHAMPION) for n in store.names}
     serving = {n: (m.version if (m := current.models.get(n)) else None) for n in store.names}

@@ -230,7 +230,7 @@ def _reloaded(
         snapshot = refreshed(
             state.engine,
             store.current().snapshot,
-            service_date(state.settings),
+            service_date(state.settings, state.engine),
             state.settings.records_cache_folder(),
         )
         done = store.reload(snapshot)

@@ -8,6 +8,7 @@ suggestion on a page comes from `service.api.suggestions`: audited and versioned
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Collection
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from service.access.accounts import Account
 from service.api.schemas import FeedbackIn
 from service.api.suggestions import judge
 from service.errors import is_page
+from service.state.model_store import ModelUnavailable
 from service.state.serving import BadRequest
 from service.state.snapshot import NotFound, Snapshot
 from service.web import labels
@@ -159,12 +161,23 @@ def page(request: Request, name: str, status_code: int = 200, **context: object)
     language = page_language(request)
     national = getattr(request.app.state, "national", None)  # a national deployment's menu
     serves_national = national is not None and (national.answers or national.index) is not None
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"lang": language, "t": texts(language), "serves_national": serves_national, **context},
-        status_code=status_code,
-    )
+    shared = {
+        "lang": language,
+        "t": texts(language),
+        "serves_national": serves_national,
+        "data_date": data_date(request),
+    }
+    return templates.TemplateResponse(request, name, shared | context, status_code=status_code)
+
+
+def data_date(request: Request) -> dt.date | None:
+    """The date every answer of the pages holds for (the data's extraction date unless the
+    service's date is pinned), said on every page; None before the service holds data."""
+    models = getattr(request.app.state, "models", None)
+    try:
+        return models.current().snapshot.as_of.date() if models is not None else None
+    except ModelUnavailable:
+        return None
 
 
 def message(request: Request, key: str, status_code: int, account: Account | None) -> Response:

@@ -94,7 +94,8 @@ def snapshot(served: ServiceSettings):  # type: ignore[no-untyped-def]
     from features.store.database import create_db_engine
     from service.state.snapshot import build_snapshot, service_date
 
-    return build_snapshot(create_db_engine(served.database_url), service_date(served))
+    engine = create_db_engine(served.database_url)
+    return build_snapshot(engine, service_date(served, engine))
 
 
 @pytest.fixture(scope="session")

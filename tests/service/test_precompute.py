@@ -43,13 +43,14 @@ def _same(rows: list[dict[str, object]] | None) -> list[dict[str, object]]:
 
 def test_precomputed_answers_equal_the_models_own(scored: ServiceSettings) -> None:
     """Every field, reasons included, for every person: the batch job and a request agree."""
+    from features.store.database import create_db_engine
     from service.state.snapshot import service_date
 
     answers = _stored(scored)
     mlflow.set_tracking_uri(scored.tracking_uri)
     model = served(mlflow.pyfunc.load_model(f"models:/{TRAINING_RECS}@champion"))
     model.use_data(Data.from_database(scored.database_url))
-    day = service_date(scored)
+    day = service_date(scored, create_db_engine(scored.database_url))
     people = list(answers._where)
     assert len(people) == model.subjects(day)  # everyone active with a known post
     for person in people[:: max(1, len(people) // 60)]:
@@ -107,6 +108,7 @@ def test_the_service_answers_from_the_precomputed_set(scored: ServiceSettings) -
 def test_precomputed_candidates_equal_the_models_own(scored: ServiceSettings) -> None:
     """Each post's stored candidates are the model's eligible ranking from everyone; filtered
     to some agencies they are the model's ranking among those agencies' people."""
+    from features.store.database import create_db_engine
     from service.state.snapshot import service_date
 
     answers = _stored(scored, PLACEMENTS)
@@ -115,7 +117,7 @@ def test_precomputed_candidates_equal_the_models_own(scored: ServiceSettings) ->
     model = served(mlflow.pyfunc.load_model(f"models:/{PLACEMENTS}@champion"))
     data = Data.from_database(scored.database_url)
     model.use_data(data)
-    day = service_date(scored)
+    day = service_date(scored, create_db_engine(scored.database_url))
     agency_of = data.view(day).frame["agency_id"]
     checked = 0
     for post in list(answers._where)[::7]:

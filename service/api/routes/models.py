@@ -56,7 +56,7 @@ def reload_models(request: Request, store: StoreDep, account: ModelOperator) -> 
     snapshot = refreshed(
         state.engine,
         store.current().snapshot,
-        service_date(state.settings),
+        service_date(state.settings, state.engine),
         state.settings.records_cache_folder(),
     )
     done = store.reload(snapshot)
