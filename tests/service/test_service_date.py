@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from features.store.database import migrate
 from service.settings import ServiceSettings
 from service.state.snapshot import service_date
+from service.web.labels import date
 from tests.factories.api import PASSWORD, Api
 
 pytestmark = pytest.mark.slow
@@ -41,10 +42,11 @@ def test_the_service_serves_the_datas_extraction_date_and_says_so(
     browser.post("/masuk", data={"username": "test-asn", "password": PASSWORD})
     page = browser.get("/karier")
     assert page.status_code == 200
-    said = f'Data per <time datetime="{extracted.isoformat()}">'
-    assert said in page.text
+    day = f'<time datetime="{extracted.isoformat()}">'
+    assert f"Data per {day}{date(extracted, 'id')}</time>" in page.text  # 30 Jun 2026
     browser.get("/bahasa/en")
-    assert f'Data as of <time datetime="{extracted.isoformat()}">' in browser.get("/karier").text
+    said = f"Data as of {day}{date(extracted, 'en')}</time>"
+    assert said in browser.get("/karier").text
 
 
 def test_a_pinned_date_wins_and_undated_data_is_served_on_today(
