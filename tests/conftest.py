@@ -73,6 +73,15 @@ def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def province_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The province-scale Gorontalo dataset (seed 42, about 40,000 people; half a minute),
+    generated once per test session for the slow tests that need its size."""
+    folder = tmp_path_factory.mktemp("province") / "gorontalo"
+    generate_dataset(GeneratorConfig.for_scale("province", seed=42), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def small_database(small_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The 400-person dataset ingested into a session SQLite database; returns its URL."""
     url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'jenjang.db'}"

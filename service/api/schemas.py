@@ -78,11 +78,15 @@ class CompetencyLevel(BaseModel):
     name_id: str
     name_en: str
     required_level: int
-    measured_level: float | None = Field(description="Last assessed level; None if never.")
-    estimated_level: float = Field(
-        description="The level the models use (estimated if unmeasured)."
+    measured_level: float | None = Field(
+        description="Last assessed level; None if never. The basis of the estimate, not the "
+        "level quoted elsewhere."
     )
-    shortfall: float
+    estimated_level: float = Field(
+        description="The person's current level on `as_of`: the one level the reasons, the "
+        "chart and the career paths quote (see the profile's `levels_model`)."
+    )
+    shortfall: float = Field(description="Required minus current level, when positive.")
 
 
 class Rating(BaseModel):
@@ -117,6 +121,12 @@ class Profile(BaseModel):
     ratings: list[Rating]
     talent: Talent
     development: Development
+    levels_model: ModelRef | None = Field(
+        default=None,
+        description="Whose estimate the current levels are: the training recommender in "
+        "service, whose reasons quote the same levels; null when it is not serving (then the "
+        "last measured level, else the mean of the same kind of post).",
+    )
     data_snapshot: str
     as_of: dt.date
     model_config = ConfigDict(
@@ -157,6 +167,7 @@ class Profile(BaseModel):
                     "jp_right_per_year": 20,
                     "jp_last_12_months": 14,
                 },
+                "levels_model": {"name": "training-recs", "version": "3"},
                 "data_snapshot": "db-b1-5c0d2e9a1f",
                 "as_of": "2026-11-29",
             }
@@ -332,7 +343,11 @@ class Candidate(BaseModel):
         description="Name, current post and unit; null for someone outside the caller's scope "
         "or when the deployment holds no names (the national index).",
     )
-    score: float = Field(description="Predicted probability that the placement succeeds.")
+    score: float = Field(
+        description="Predicted probability that the placement succeeds: that the person's SKP "
+        "for their first year in the post is at least Baik, calibrated on the newest placement "
+        "round with known outcomes that the model was not fitted on (docs/placements.md)."
+    )
     fit_score: float
     eligible: bool
     eligible_from: dt.date | None

@@ -36,7 +36,7 @@ from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
 from training import registry
 from training.answers import AnswerKey, AnswerSet
-from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS, check_contract
+from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS, check_contract, served
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,18 @@ class Loaded:
     memo: LRUCache[tuple[Any, ...], Any] = field(
         init=False, repr=False, default_factory=lambda: LRUCache(maxsize=MEMO_SIZE)
     )
+
+    @property
+    def calibration(self) -> Any:
+        """What the model's probability was calibrated on, for the pages to say what the number
+        means (the placement model's `training.placement.model.Calibration`: rounds, placements,
+        observed rate); None when it is not calibrated, or is a version from before calibration
+        or a model without any."""
+        try:
+            fitted = served(self.model).fitted
+        except (AttributeError, TypeError):
+            return None
+        return getattr(fitted, "calibration", None)
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,7 @@ def _candidates(
         post=snapshot.position(position_id),
         answer=answer,
         ratings={c.employee_id: snapshot.recent_ratings(c.employee_id) for c in answer.items},
+        calibration=model.calibration,  # what the chance of success means (_chance_note.html)
         notice=t["thanks"] if ok else None,
         error=error,
     )
@@ -208,6 +209,7 @@ def plan(
         plan=answer,
         titles=titles,
         chosen=set(position_ids),
+        calibration=model.calibration,
     )
 
 

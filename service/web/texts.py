@@ -55,6 +55,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "candidates": "Kandidat",
         "candidate": "Pegawai",
         "chance": "peluang berhasil",
+        "chance_short": "SKP minimal Baik",
+        "chance_meaning": (
+            "Arti peluang berhasil: perkiraan peluang pegawai mendapat SKP minimal Baik pada "
+            "tahun pertama di jabatan ini. Dari 10 kandidat dengan peluang 70%, sekitar 7 "
+            "diperkirakan mendapat SKP minimal Baik."
+        ),
+        "chance_calibrated": (
+            "Angka ini dikalibrasi pada putaran penempatan {rounds}, yang tidak dipakai untuk "
+            "melatih model: {rate}% dari {placements} pegawai yang dipromosikan saat itu "
+            "mendapat SKP minimal Baik, dan rata-rata perkiraan model disamakan dengan angka itu."
+        ),
+        "chance_not_calibrated": (
+            "Versi model ini belum dikalibrasi (terlalu sedikit penempatan yang gagal dalam data "
+            "latihnya), jadi angkanya bisa lebih tinggi daripada kenyataan."
+        ),
+        "chance_caution": (
+            "Sebagian besar pegawai mendapat SKP minimal Baik, jadi angka yang tinggi belum "
+            "berarti kinerja yang menonjol; urutan kandidat lebih bermakna daripada selisih "
+            "kecil antarangka."
+        ),
+        "plan_total_meaning": (
+            "Total peluang adalah perkiraan banyaknya penempatan dalam rencana ini yang akan "
+            "mendapat SKP minimal Baik."
+        ),
         "fit": "kecocokan kompetensi",
         "rating": "predikat terakhir",
         "eligibility": "kelayakan",
@@ -230,6 +254,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "candidates": "Candidates",
         "candidate": "Employee",
         "chance": "chance of success",
+        "chance_short": "SKP at least Baik",
+        "chance_meaning": (
+            "What the chance of success means: the estimated chance that the person's SKP for "
+            "their first year in this post is at least Baik. Of 10 candidates shown at 70%, "
+            "about 7 are expected to get at least Baik."
+        ),
+        "chance_calibrated": (
+            "It is calibrated on the {rounds} placement round, which the model was not trained "
+            "on: {rate}% of the {placements} people promoted then got at least Baik, and the "
+            "model's mean estimate was set to that figure."
+        ),
+        "chance_not_calibrated": (
+            "This model version is not calibrated (too few failed placements in its training "
+            "data), so its figures may run higher than what happens."
+        ),
+        "chance_caution": (
+            "Most civil servants get an SKP of at least Baik, so a high figure does not mean "
+            "outstanding performance; the candidates' order says more than small differences "
+            "between figures."
+        ),
+        "plan_total_meaning": (
+            "The total is the expected number of placements in this plan that will get an SKP "
+            "of at least Baik."
+        ),
         "fit": "competency fit",
         "rating": "last rating",
         "eligibility": "eligibility",

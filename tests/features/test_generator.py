@@ -145,13 +145,6 @@ def test_generation_refuses_bad_options() -> None:
     assert len(national.regions) == 552 and sum(national.region_sizes()) == 5_588_245
 
 
-@pytest.fixture(scope="session")
-def province_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("province") / "gorontalo"
-    generate_dataset(GeneratorConfig.for_scale("province", seed=42), folder)
-    return folder
-
-
 @pytest.mark.slow
 def test_province_scale_matches_the_calibration_targets(province_dataset: Path) -> None:
     table = compare(province_dataset)

@@ -1,5 +1,6 @@
 """Fixtures for the training tests: the small dataset ingested once, a tiny fitted recommender,
-and a temporary MLflow store with a trained, promoted champion."""
+the small dataset's past placements, and a temporary MLflow store with a trained, promoted
+champion."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import sqlalchemy as sa
 
 from features.asof.records import Records
 from features.store.database import create_db_engine
+from features.store.personal import load_birth_dates
 from features.store.reads import load_records
 from training.courses.model import RecommenderConfig, TrainingRecommender
+from training.placement.model import Examples, placement_events, training_examples
 from training.registry import RegistrySettings as Settings
 from training.split import TemporalSplit, latest_complete_cycle
 
@@ -37,6 +40,16 @@ def small_records(small_database: str) -> Records:
 @pytest.fixture(scope="session")
 def split(small_records: Records) -> TemporalSplit:
     return TemporalSplit.last_cycles(latest_complete_cycle(small_records))
+
+
+@pytest.fixture(scope="session")
+def small_examples(small_records: Records, small_database: str) -> Examples:
+    """The small dataset's placements before its newest round (with outcomes) and the pools."""
+    births = load_birth_dates(create_db_engine(small_database))
+    events = placement_events(small_records, range(2000, 2100))
+    test_year = int(events["year"].max())
+    split = TemporalSplit(tuple(range(int(events["year"].min()), test_year)), test_year)
+    return training_examples(small_records, split, births)
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,6 @@ from features.asof.records import Records, from_frames
 from features.planning.paths import CareerPaths, family_graph, family_routes, project
 from features.planning.plans import greedy_plan, placement_plan
 from features.planning.ranking import rank_candidates, vacancy_matrix
-from features.store.database import create_db_engine
-from features.store.personal import load_birth_dates
 from features.view import build_view, post_of, vacancy_post
 from tests.factories import hand_built
 from training import registry
@@ -31,10 +29,8 @@ from training.placement.model import (
     SuccessModel,
     observed_success,
     placement_events,
-    training_examples,
 )
 from training.registry import RegistrySettings as Settings
-from training.split import TemporalSplit
 
 AS_OF = hand_built.AS_OF
 
@@ -306,13 +302,36 @@ def test_next_steps_are_a_step_up_with_eligibility(hand_view) -> None:  # type: 
         CareerPaths(view, records).next_steps("NOBODY")
 
 
-@pytest.fixture(scope="module")
-def small_examples(small_records: Records, small_database: str):  # type: ignore[no-untyped-def]
+def test_paths_measure_fit_and_gaps_on_the_levels_given(
+    small_records: Records, small_database: str, split
+) -> None:  # type: ignore[no-untyped-def]
+    """The service gives a person's current levels (the training champion's estimate, the one
+    its reasons quote): next steps and routes measure fit and gaps on them, on the view's
+    levels only when none are given."""
+    from features.store.database import create_db_engine
+    from features.store.personal import load_birth_dates
+
     births = load_birth_dates(create_db_engine(small_database))
-    events = placement_events(small_records, range(2000, 2100))
-    test_year = int(events["year"].max())
-    split = TemporalSplit(tuple(range(int(events["year"].min()), test_year)), test_year)
-    return training_examples(small_records, split, births)
+    view = build_view(small_records, split.cutoff, births)
+    paths = CareerPaths(view, small_records)
+    short = [
+        (person, steps)
+        for person in view.frame.index[:60]
+        if len(steps := paths.next_steps(str(person), k=3)) and steps["missing"].map(len).any()
+    ]
+    assert short, "some of the small dataset fall short of their next step"
+    person, steps = short[0]
+    own = view.levels[view.frame.index.get_loc(person)]
+    pd.testing.assert_frame_equal(paths.next_steps(person, k=3, levels=own), steps)
+    top = np.full_like(own, 5.0)
+    raised = paths.next_steps(person, k=3, levels=top)
+    assert raised["missing"].map(len).sum() == 0
+    assert raised["fit_score"].max() > steps["fit_score"].max()
+    target = str(steps["position_id"].iloc[0])
+    for route in paths.routes(person, target, levels=top):
+        assert all(step.shortfall.empty for step in route)
+    with pytest.raises(ValueError, match="one per competency"):
+        paths.next_steps(person, levels=top[:3])
 
 
 def test_protected_attributes_are_never_model_inputs(small_examples) -> None:  # type: ignore[no-untyped-def]
@@ -327,11 +346,13 @@ def test_protected_attributes_are_never_model_inputs(small_examples) -> None:  #
 
 def test_reasons_name_the_largest_contributions_with_their_direction(small_examples) -> None:  # type: ignore[no-untyped-def]
     """A candidate's reasons are the features that move their score most, each saying whether
-    it raises or lowers the predicted success: they add up with the intercept to the score."""
+    it raises or lowers the predicted success: they add up with the intercept (and the
+    calibration's shift, the same for everyone) to the score's log-odds."""
     model = SuccessModel().fit(small_examples)
     pairs = small_examples.pools.head(25)
     parts = placement_reasons.contributions(model.model, model.features, pairs)
-    logit = parts.sum(axis=1) + model.model[-1].intercept_[0]
+    shift = model.calibration.offset if model.calibration else 0.0
+    logit = parts.sum(axis=1) + model.model[-1].intercept_[0] + shift
     np.testing.assert_allclose(1 / (1 + np.exp(-logit)), model.score(pairs), rtol=1e-9)
     for row, reasons in enumerate(model.reasons(pairs)):
         assert len(reasons) == placement_reasons.REASONS_SHOWN

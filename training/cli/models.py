@@ -16,6 +16,8 @@ from features.store.settings import get_settings
 from training.contract import TRAINING_RECS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from training.kind import ModelKind
 
 train_app = typer.Typer(help="Train models and register them as challenger.", no_args_is_help=True)
@@ -117,18 +119,27 @@ def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     overall = result.report.overall.drop(columns=list(drop), errors="ignore")
-    table = Table(title=f"{held_out} {result.split.test_year}")
-    table.add_column("model")
-    for column in overall.columns:
-        table.add_column(column, justify="right")
-    for model, row in overall.iterrows():
-        table.add_row(str(model), *(f"{row[c]:.4f}" for c in overall.columns))
-    console.print(table)
+    console.print(_table(overall, f"{held_out} {result.split.test_year}"))
+    calibration = getattr(result.report, "calibration", None)  # the placement model's
+    if calibration is not None and not calibration.empty:
+        title = f"calibration of the success probability on {held_out} {result.split.test_year}"
+        console.print(_table(calibration.T, title, first="metric"))
     console.print(f"target: {json.dumps(result.target)}")
     console.print(
         f"[green]registered[/green] {kind.name} v{result.version} as challenger "
         f"(run {result.run_id})"
     )
+
+
+def _table(frame: pd.DataFrame, title: str, first: str = "model") -> Table:
+    """A frame as a rich table: the index first (headed `first`), figures to four decimals."""
+    table = Table(title=title)
+    table.add_column(first)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right")
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *(f"{row[c]:.4f}" for c in frame.columns))
+    return table
 
 
 @train_app.command("all")

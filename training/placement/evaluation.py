@@ -17,6 +17,14 @@ Metrics per scorer:
   all over the same vacancies (those with at least one eligible candidate).
 Fairness: selection rates of the top-1 and top-5 suggestions and of the historical choice by
 sex and age band, all over the same candidates (the whole pools), with impact ratios.
+
+Calibration (`calibration_report`, for scorers whose score is a probability of success): over
+the people placed whose outcome is known, the Brier score against the observed label, the mean
+predicted success against the observed rate, and a reliability table by decile of predicted
+success, each decile's observed rate against the range a calibrated model's would lie in
+(`CALIBRATION_Z`); with a generated
+dataset, also against the hidden truth: the true success probability of the placed and of the
+top suggestions, and the Brier score against the hidden success draw.
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import matthews_corrcoef, roc_auc_score
+from scipy.stats import binom, norm
+from sklearn.metrics import brier_score_loss, matthews_corrcoef, roc_auc_score
 
 from features.asof.ages import age_band
 from features.asof.post_pairs import Post
@@ -41,6 +50,23 @@ from training.truth import PlacementTruth
 #: Without a recorded pool: eligible people from other agencies sampled per vacancy.
 OUTSIDE_SAMPLE = 200
 FAIRNESS_ATTRIBUTES = ["sex", "age_band"]
+
+#: Groups of the reliability table: deciles of predicted success among the people placed.
+RELIABILITY_BINS = 10
+
+#: How far a decile's observed success rate may lie from its mean predicted success: within
+#: the range that holds the observed rate of a calibrated decile (n placements at the decile's
+#: mean prediction p) as often as three standard errors of a normal do, 99.73% of the time —
+#: computed from the binomial distribution Binomial(n, p), since near p = 0.95 the failures are
+#: too few for the normal approximation. That is the noise of a calibrated model's deciles,
+#: which is all that can be asked of the hundred or two placements of a round. Three, not two:
+#: ten deciles are checked at once, and at two a calibrated model would miss somewhere in about
+#: one round of three (1 - 0.954^10); at three, in one of forty at most. A decile of the
+#: province's test round holds about 20 placements: at a predicted 0.9 its observed rate may
+#: lie anywhere from 0.65 to 1, at 0.6 from 0.25 to 0.90 — a decile can reveal gross
+#: miscalibration only. The same range over all the placements of the round is narrow (about
+#: 0.80–0.94 around 0.87 for 200) and is checked too.
+CALIBRATION_Z = 3.0
 
 
 @dataclass
@@ -62,6 +88,11 @@ class PlacementReport:
     vacancies: int
     #: how well the observable label (SKP ≥ Baik) tracks the generator's hidden success draw
     label_check: dict[str, float] = field(default_factory=dict)
+    #: per probability scorer (rows): Brier score, mean predicted against observed... (see
+    #: `calibration_report`); empty until computed
+    calibration: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: per probability scorer and decile of predicted success: the reliability table
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def test_round(
@@ -252,3 +283,125 @@ def _fairness(
         table = selection_rates(attributes, selected.reindex(frame.index), FAIRNESS_ATTRIBUTES)
         tables.append(table.assign(model=name, k=k))
     return pd.concat(tables, ignore_index=True)
+
+
+def reliability(
+    predicted: np.ndarray,
+    observed: np.ndarray,
+    truth: np.ndarray | None = None,
+    bins: int = RELIABILITY_BINS,
+) -> pd.DataFrame:
+    """Placements in `bins` groups of equal size (to one) by predicted success, lowest first:
+    how many, their mean predicted success, the share that succeeded, the range a calibrated
+    decile's share falls in (``low``–``high``, `CALIBRATION_Z`), whether it does (``within``),
+    the gap in standard errors (``z``) and, with `truth`, their mean true success
+    probability."""
+    predicted = np.asarray(predicted, dtype=float)
+    observed = np.asarray(observed, dtype=float)
+    rows = []
+    for decile, rows_of in enumerate(np.array_split(np.argsort(predicted, kind="stable"), bins)):
+        if not len(rows_of):
+            continue
+        row = agreement(predicted[rows_of], observed[rows_of])
+        if truth is not None:
+            row["true"] = float(np.mean(truth[rows_of]))
+        rows.append({"decile": decile + 1, **row})
+    return pd.DataFrame(rows)
+
+
+def agreement(predicted: np.ndarray, observed: np.ndarray) -> dict[str, float]:
+    """Mean predicted success against the observed rate: the range a calibrated model's rate
+    would fall in (`CALIBRATION_Z`, from Binomial(n, mean predicted)), whether it does, and
+    the gap in binomial standard errors."""
+    n, mean, rate = len(predicted), float(predicted.mean()), float(observed.mean())
+    tail = norm.sf(CALIBRATION_Z)  # each side
+    error = float(np.sqrt(np.sum(predicted * (1 - predicted)))) / n
+    gap = mean - rate
+    z = gap / error if error > 0 else (0.0 if gap == 0 else float(np.copysign(np.inf, gap)))
+    low, high = binom.ppf(tail, n, mean) / n, binom.isf(tail, n, mean) / n
+    return {
+        "placements": float(n),
+        "predicted": mean,
+        "observed": rate,
+        "low": float(low),
+        "high": float(high),
+        "within": bool(low <= rate <= high),
+        "z": z,
+    }
+
+
+def calibration_report(
+    scorers: Sequence[Scorer], test: Round, bins: int = RELIABILITY_BINS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How well each scorer's probability of success agrees with what followed on the round:
+    a summary per scorer and the reliability table (per scorer and decile).
+
+    Observable, over the people placed whose SKP is known: ``brier`` (against SKP ≥ Baik),
+    ``brier_reference`` (of a constant at the round's own success rate, known only in
+    hindsight), ``mean_predicted`` against ``observed_rate`` with the gap in standard errors
+    (``z``) and whether the rate is in the range of a calibrated model's (``within``, as for a
+    decile), the largest decile gap (``max_decile_z``) and how many deciles are in their range
+    (``deciles_within``). With the generator's truth: the
+    placed people's mean true success probability (``mean_true``), the mean squared error of the
+    prediction against it (``mse_true``), the Brier score against the hidden success draw
+    (``brier_true_draw``), and the top eligible suggestion's predicted and true success averaged
+    over vacancies (``top1_predicted``, ``top1_true``): what a planner would read, and what
+    would really happen.
+    """
+    events = test.events.set_index("vacancy")
+    known = test.pools["placed"] & test.pools["vacancy"].map(events["success"]).notna()
+    rows = known.to_numpy()
+    placed = test.pools[rows]
+    observed = placed["vacancy"].map(events["success"]).to_numpy(dtype=float)
+    has_truth = "true_p" in placed.columns
+    truth = placed["true_p"].to_numpy(dtype=float) if has_truth else None
+    summaries, tables = {}, []
+    for scorer in scorers:
+        scores = scorer.score(test.pairs)
+        predicted = scores[rows]
+        table = reliability(predicted, observed, truth, bins)
+        tables.append(table.assign(model=scorer.name))
+        overall = agreement(predicted, observed)
+        rate = overall["observed"]
+        summary = {
+            "placements": overall["placements"],
+            "brier": float(brier_score_loss(observed, predicted)),
+            "brier_reference": rate * (1 - rate),
+            "mean_predicted": overall["predicted"],
+            "observed_rate": rate,
+            "z": overall["z"],
+            "within": float(overall["within"]),
+            "max_decile_z": float(table["z"].abs().max()),
+            "deciles_within": float(table["within"].sum()),
+        }
+        if truth is not None:
+            summary |= _against_truth(scores, predicted, truth, placed, events, test.pools)
+        summaries[scorer.name] = summary
+    frame = pd.DataFrame(summaries).T
+    frame.index.name = "model"
+    return frame, pd.concat(tables, ignore_index=True)
+
+
+def _against_truth(
+    scores: np.ndarray,
+    predicted: np.ndarray,
+    truth: np.ndarray,
+    placed: pd.DataFrame,
+    events: pd.DataFrame,
+    pools: pd.DataFrame,
+) -> dict[str, float]:
+    """The prediction against the generator's truth: of the placed, and of the top suggestion."""
+    out = {
+        "mean_true": float(truth.mean()),
+        "mse_true": float(np.mean((predicted - truth) ** 2)),
+    }
+    if "true_success" in events:
+        draw = placed["vacancy"].map(events["true_success"]).to_numpy(dtype=float)
+        drawn = ~np.isnan(draw)
+        if drawn.any():
+            out["brier_true_draw"] = float(brier_score_loss(draw[drawn], predicted[drawn]))
+    ranked = _ranked(pools.assign(score=scores))
+    top = ranked[ranked["eligible_rank"] == 1]
+    out["top1_predicted"] = float(top["score"].mean())
+    out["top1_true"] = float(top["true_p"].mean())
+    return out

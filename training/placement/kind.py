@@ -2,8 +2,8 @@
 
 The model and its baselines are fitted on the rounds before the test cycle (outcomes known
 before it began) and evaluated on the test round: observable metrics, true success where a
-generated dataset has a truth, per family, fairness, and what planners said of earlier
-proposals.
+generated dataset has a truth, per family, fairness, the calibration of the success probability
+(against the same model uncalibrated), and what planners said of earlier proposals.
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from features.asof.records import Records
 from features.planning.ranking import Scorer
 from training import contract
 from training.kind import ModelKind, RunData, Trained
-from training.placement.evaluation import PlacementReport, evaluate_placements, test_round
+from training.placement.evaluation import (
+    PlacementReport,
+    calibration_report,
+    evaluate_placements,
+    test_round,
+)
 from training.placement.feedback import placement_agreement, placement_judgements
 from training.placement.model import (
     RANKING_TYPES,
@@ -39,6 +44,10 @@ from training.truth import PlacementTruth
 
 #: A round counts as complete when the outcome of this share of its placements is known.
 COMPLETE_SHARE = 0.9
+
+#: The success model without calibration, evaluated beside it (its metrics are logged as
+#: ``calibration.uncalibrated.*``: a reference for the calibration, not a baseline to beat).
+UNCALIBRATED = "uncalibrated"
 
 
 @dataclass
@@ -74,10 +83,14 @@ class PlacementSuccess(ModelKind):
         examples = training_examples(records, split, births, seed=config.seed)
         lap("examples")
         learned = SuccessModel().fit(examples)
+        uncalibrated = SuccessModel(calibrate=False).fit(examples)  # the model before calibration
+        uncalibrated.name = UNCALIBRATED
         baselines: list[Scorer] = [FitOnly().fit(examples), Imitation(config.seed).fit(examples)]
         lap("fit")
         test = test_round(records, split.test_year, births, self._truth(), config.seed)
         report = evaluate_placements([learned, *baselines], test, data.protected)
+        _beside_learned(report, evaluate_placements([uncalibrated], test))
+        report.calibration, report.reliability = calibration_report([learned, uncalibrated], test)
         judged = placement_judgements(data.engine)  # what planners said of earlier proposals
         agreement = placement_agreement(learned, records, judged, births) if len(judged) else {}
         lap("evaluate")
@@ -95,6 +108,7 @@ class PlacementSuccess(ModelKind):
                 "training_placements": len(examples.placed),
                 "test_vacancies": report.vacancies,
                 "features": ",".join(learned.features),
+                **_calibration_params(learned),
             },
             metrics=_metrics(report)
             | {k: v for k, v in agreement.items() if v == v},  # NaN: none judged
@@ -156,12 +170,40 @@ def placement_split(
     return TemporalSplit(tuple(range(start, test_year)), test_year)
 
 
+def _beside_learned(report: PlacementReport, other: PlacementReport) -> None:
+    """`other`'s rows of overall and per-family metrics (its scorers, no references), put in
+    `report` right after the learned model's: a reference for the calibration, not a baseline,
+    and no fairness rows of its own."""
+    rows = other.overall.loc[[m for m in other.overall.index if m in set(other.by_family["model"])]]
+    at = list(report.overall.index).index("learned") + 1
+    report.overall = pd.concat([report.overall.iloc[:at], rows, report.overall.iloc[at:]])
+    report.by_family = pd.concat([report.by_family, other.by_family], ignore_index=True)
+
+
+def _calibration_params(learned: SuccessModel) -> dict[str, object]:
+    """What the success probability was calibrated on (the run's parameters)."""
+    calibration = learned.calibration
+    if calibration is None:
+        return {"calibration_rounds": "none"}
+    return {
+        "calibration_rounds": calibration.label,
+        "calibration_placements": calibration.placements,
+        "calibration_observed_rate": round(calibration.observed_rate, 4),
+        "calibration_uncalibrated_rate": round(calibration.uncalibrated_rate, 4),
+        "calibration_offset": round(calibration.offset, 4),
+    }
+
+
 def _metrics(report: PlacementReport) -> dict[str, float]:
-    """The label check, overall (baselines prefixed), per family and fairness."""
+    """The label check, overall (baselines prefixed), calibration, per family and fairness."""
     metrics = dict(report.label_check)
+    prefixes = {"learned": "", UNCALIBRATED: f"calibration.{UNCALIBRATED}."}
     for model, row in report.overall.iterrows():
-        prefix = "" if model == "learned" else f"baseline.{model}."
+        prefix = prefixes.get(str(model), f"baseline.{model}.")
         metrics |= {prefix + metric_name(str(k)): float(v) for k, v in row.items() if pd.notna(v)}
+    for model, row in report.calibration.iterrows():
+        prefix = "calibration." if model == "learned" else f"calibration.{model}."
+        metrics |= {prefix + str(k): float(v) for k, v in row.items() if pd.notna(v)}
     for _, row in report.by_family[report.by_family["model"] == "learned"].iterrows():
         for metric in ("ndcg@10", "auc", "true_success@1"):
             if metric in row and pd.notna(row[metric]):

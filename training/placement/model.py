@@ -10,8 +10,9 @@ Three scorers rank candidates on the same features, all point-in-time (described
 1 January of the placement year, when the round opens):
 
 - `SuccessModel` (the product): a regularised logistic regression of success, trained on the
-  people placed in the training years. It does not see `same_agency`: closeness to the post is
-  how past choices were biased, not merit.
+  people placed in the training years, its probability calibrated on the newest of them, held
+  out (`Calibration`). It does not see `same_agency`: closeness to the post is how past choices
+  were biased, not merit.
 - `FitOnly`: the competency fit to the post's standard, nothing learned.
 - `Imitation`: a classifier of *who was chosen* among the eligible, trained on past rounds — it
   learns whatever past decisions rewarded, merit or not.
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegressionCV
@@ -61,6 +64,20 @@ POOL_SAMPLE = 50
 
 #: Cross-validation folds choosing the success model's regularisation.
 CV_FOLDS = 5
+
+#: What the folds choose the penalty by: log loss, which scores the probabilities themselves.
+#: AUC, used before, ignores the scale of the log-odds: it chose the strongest penalty of the
+#: grid (C = 0.001), which squeezes the predictions towards their mean, too close for the deciles
+#: of people who did fail; log loss chooses a lighter one. The ranking was no worse, beyond noise,
+#: on the province's 2023–2025 rounds (docs/placements.md, "Calibration").
+PENALTY_SCORING = "neg_log_loss"
+
+
+#: The newest rounds with known outcomes calibrate the success probability, as many as it takes
+#: to hold this many placements of each outcome (failures are the rare one). One parameter is
+#: fitted on them (`Calibration`): ten failures among about seventy placements put it within
+#: about ±0.35 on the logit (one standard error), ±4 points of probability near 85%.
+MIN_CALIBRATION_OUTCOMES = 10
 
 
 def placement_events(
@@ -145,7 +162,7 @@ def training_examples(
 
 def logistic_pipeline() -> Pipeline:
     """Median imputation with "was missing" flags, scaling, and an L2 logistic regression whose
-    penalty is chosen by cross-validated AUC."""
+    penalty is chosen by cross-validated log loss (`PENALTY_SCORING`)."""
     return make_pipeline(
         SimpleImputer(strategy="median", add_indicator=True),
         StandardScaler(),
@@ -153,7 +170,7 @@ def logistic_pipeline() -> Pipeline:
             Cs=np.logspace(-3, 1, 9),
             l1_ratios=(0.0,),
             cv=CV_FOLDS,
-            scoring="roc_auc",
+            scoring=PENALTY_SCORING,
             max_iter=2000,
             use_legacy_attributes=False,
         ),
@@ -204,6 +221,74 @@ class Imitation:
         return self.model.predict_proba(pairs[self.features])[:, 1]
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """How the success probability was calibrated (recalibration in the large).
+
+    The logistic regression is fitted on every training round but the newest ones (`rounds`),
+    which are held out; on them, a shift of the log-odds (`offset`) is chosen so that the mean
+    predicted success equals the share of placements that succeeded (`observed_rate`). The
+    ranking is unchanged (the shift is the same for everyone); what moves is the level of the
+    number a planner reads. One parameter, not Platt's two nor isotonic regression: the spread
+    of the log-odds is the regression's, its penalty chosen by cross-validation over every
+    training round, while a calibration round holds a hundred or two placements with a few
+    dozen failures. On the province's 2023–2025 rounds Platt scaling on the same rounds scored
+    within 0.005 of the shift's Brier score; isotonic regression's steps tied candidates and
+    spoilt the ranking (docs/placements.md,
+    "Calibration"). What changes most between rounds is the level: how often SKP is rated Baik
+    or better (the predikat scheme of PermenPANRB 6/2022 rates fewer people Baik than the 2011
+    score did).
+    """
+
+    rounds: tuple[int, ...]
+    placements: int
+    observed_rate: float  # share of the held-out placements with SKP ≥ Baik
+    uncalibrated_rate: float  # the fitted model's mean prediction on them, before the shift
+    offset: float  # added to the log-odds
+
+    @property
+    def label(self) -> str:
+        """The rounds as a reader writes them: "2023", "2022–2023"."""
+        first, last = min(self.rounds), max(self.rounds)
+        return str(last) if first == last else f"{first}–{last}"
+
+
+def calibration_rounds(placed: pd.DataFrame) -> tuple[int, ...]:
+    """The newest rounds of `placed` (with ``year`` and ``success``) holding at least
+    `MIN_CALIBRATION_OUTCOMES` placements of each outcome, oldest first; empty when no such
+    rounds leave enough of each outcome in the older ones to fit the model on."""
+    outcomes = placed.groupby("year")["success"].agg(["size", "sum"])
+    rounds: list[int] = []
+    for year in sorted(outcomes.index, reverse=True):
+        rounds.insert(0, int(year))
+        held = outcomes.loc[rounds]
+        successes = held["sum"].sum()
+        if min(successes, held["size"].sum() - successes) >= MIN_CALIBRATION_OUTCOMES:
+            rest = placed.loc[~placed["year"].isin(rounds), "success"]
+            return tuple(rounds) if _learnable(rest) else ()
+    return ()
+
+
+def _learnable(success: pd.Series) -> bool:
+    """Both outcomes, each often enough for the cross-validation folds."""
+    counts = success.astype(int).value_counts()
+    return len(counts) == 2 and counts.min() >= CV_FOLDS
+
+
+def calibrate(logit: np.ndarray, success: np.ndarray, rounds: tuple[int, ...]) -> Calibration:
+    """The shift of `logit` whose mean probability equals the observed success rate (the
+    maximum-likelihood intercept with the slope held at 1; both outcomes must be present)."""
+    observed = np.asarray(success, dtype=float)
+    offset = brentq(lambda b: float((observed - expit(logit + b)).sum()), -30.0, 30.0)
+    return Calibration(
+        rounds=rounds,
+        placements=len(observed),
+        observed_rate=float(observed.mean()),
+        uncalibrated_rate=float(expit(logit).mean()),
+        offset=float(offset),
+    )
+
+
 class SuccessModel:
     """The product: the probability that a placement succeeds, learned from past placements.
 
@@ -212,27 +297,42 @@ class SuccessModel:
     potential). Chosen on the validation round (the cycle before the test cycle) over gradient
     boosting and wider feature sets: a thousand placements with one failure in twelve is little
     data, and the linear model's coefficients are readable (docs/placements.md).
+
+    Its score is a calibrated probability of the observed label (SKP ≥ Baik in the first year
+    in the post): fitted on the older training rounds, calibrated on the newest (`Calibration`).
+    With ``calibrate=False`` (or too few failures to hold rounds out) it is fitted on every
+    round and its probability is the regression's own.
     """
 
     name = "learned"
     features = SUCCESS_FEATURES
 
-    def __init__(self) -> None:
+    def __init__(self, calibrate: bool = True) -> None:
         self.model = logistic_pipeline()
+        self.calibrate = calibrate
+        self.calibration: Calibration | None = None
 
     def fit(self, examples: Examples) -> SuccessModel:
         placed = examples.placed
         labels = placed["success"].astype(int)
-        if labels.nunique() < 2 or labels.value_counts().min() < CV_FOLDS:
+        if not _learnable(labels):
             raise ValueError(
                 f"{len(placed)} past placements with {int((labels == 0).sum())} failures: "
                 "too few of each outcome to learn success from"
             )
-        self.model.fit(placed[self.features], labels)
+        rounds = calibration_rounds(placed) if self.calibrate else ()
+        held = placed["year"].isin(rounds)
+        self.model.fit(placed.loc[~held, self.features], labels[~held])
+        self.calibration = None
+        if rounds:
+            logit = self.model.decision_function(placed.loc[held, self.features])
+            self.calibration = calibrate(logit, labels[held].to_numpy(), rounds)
         return self
 
     def score(self, pairs: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(pairs[self.features])[:, 1]
+        logit = self.model.decision_function(pairs[self.features])
+        calibration = getattr(self, "calibration", None)  # None in versions from before it
+        return expit(logit + (calibration.offset if calibration else 0.0))
 
     def reasons(self, pairs: pd.DataFrame) -> list[list[dict[str, object]]]:
         """Each candidate's largest contributions to the score, in words (a list per row)."""
