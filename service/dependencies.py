@@ -44,6 +44,12 @@ async def training_model(serving: Annotated[Serving, Depends(get_serving)]) -> L
     return serving.get(TRAINING_RECS)
 
 
+async def training_model_if_any(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded | None:
+    """The training recommender when it serves, else None: what shows a person's levels
+    (profile, career paths) takes them from it when it can and answers without it."""
+    return serving.models.get(TRAINING_RECS)
+
+
 async def placement_model(serving: Annotated[Serving, Depends(get_serving)]) -> Loaded:
     return serving.get(PLACEMENT_SUCCESS)
 
@@ -53,4 +59,5 @@ SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
 EngineDep = Annotated[sa.Engine, Depends(get_engine)]
 AuditDep = Annotated[AuditLog, Depends(get_audit_log)]
 TrainingModelDep = Annotated[Loaded, Depends(training_model)]
+LevelModelDep = Annotated[Loaded | None, Depends(training_model_if_any)]
 PlacementModelDep = Annotated[Loaded, Depends(placement_model)]

@@ -87,7 +87,9 @@ ALLOWED: dict[str, set[str]] = {
     "features.reference": set(),
     "features.store": {"features.asof"} | _BASE,  # reads return asof's `Records`
     "features.ingest": {"features.store"} | _BASE,
-    "features.synth": {"features.store"} | _BASE,  # only `regions`: the layout it writes
+    "features.synth": {"features.store"}
+    | _BASE  # only `regions`: the layout it writes
+    | {"features.rules"},  # the posts bound to a profession, which the world fills by the rule
     "features.asof": _BASE,
     "features.rules": {"features.asof"} | _BASE,
     "features.view": {"features.asof", "features.rules"},

@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import logging
 from abc import abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import joblib
+import numpy as np
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
@@ -294,6 +295,16 @@ class Precomputing(Protocol):
     def precompute(self, as_of: pd.Timestamp, depth: int) -> Iterator[list[dict[str, Any]]]: ...
 
     def subjects(self, as_of: pd.Timestamp) -> int: ...
+
+
+@runtime_checkable
+class LevelEstimating(Protocol):
+    """A served model that estimates people's current competency levels (the training
+    recommender): `levels` gives people × competencies (`competency_codes` order) on a date,
+    NaN for someone it cannot place. Its reasons quote these levels, and the service shows the
+    same ones on profiles, charts and career paths: one level per person and date."""
+
+    def levels(self, employee_ids: Sequence[str], as_of: pd.Timestamp) -> np.ndarray: ...
 
 
 def served(model: Any) -> ServedModel:

@@ -14,7 +14,10 @@ an age limit or a grade cap that time cannot overcome blocks the route and is na
 rule requires (PKA before JPT pratama) is planned before the move and listed first among the
 step's courses. Each step lists the competencies short of the post's standard and the courses
 that close them: courses whose level band suits the person, not already taken, in the order of
-the training recommender's scores when given (its gap coverage otherwise).
+the training recommender's scores when given (its gap coverage otherwise). Fit and gaps are
+measured on the person's current levels: the view's (last measured, else the family mean), or
+those the caller gives (the service gives the training recommender's estimate, the level its
+reasons and the profile quote).
 """
 
 from __future__ import annotations
@@ -147,10 +150,19 @@ class CareerPaths:
             )
         return int(row)
 
-    def next_steps(self, employee_id: str, k: int = 10, vacant_only: bool = False) -> pd.DataFrame:
+    def next_steps(
+        self,
+        employee_id: str,
+        k: int = 10,
+        vacant_only: bool = False,
+        levels: np.ndarray | None = None,
+    ) -> pd.DataFrame:
         """The `k` posts of the families one move ahead that the person fits best, with when
-        they become eligible and what fails."""
+        they become eligible and what fails. `levels`: the person's current level per
+        competency (`competency_codes` order) when another estimate than the view's is the
+        one shown (the service's: the training recommender's); the view's otherwise."""
         row = self._row(employee_id)
+        level = self._level(row, levels)
         family = str(self.view.frame["family"].iloc[row])
         choices = self.positions["family"].isin(family_graph().get(family, frozenset()))
         choices &= self._open_to(row)  # never a post of a profession the person does not hold
@@ -159,7 +171,7 @@ class CareerPaths:
         index = np.flatnonzero(choices.to_numpy())
         if not len(index):
             return pd.DataFrame(columns=NEXT_STEP_COLUMNS)
-        fit = self._fit(row, index)
+        fit = self._fit(row, index, level)
         # best fit first; among equals, vacant posts, then posts in the person's own agency
         vacant = self.positions["vacant"].to_numpy()[index]
         own = (
@@ -184,7 +196,7 @@ class CareerPaths:
                     "eligible": bool(result.eligible.iloc[row]),
                     "eligible_from": _date(result.eligible_from.iloc[row]),
                     "failed_rules": list(failed.index[failed.to_numpy(dtype=bool)]),
-                    "missing": list(self._shortfall(row, position)["competency_code"]),
+                    "missing": list(self._shortfall(position, level)["competency_code"]),
                 }
             )
         return pd.DataFrame(out, columns=NEXT_STEP_COLUMNS)
@@ -194,27 +206,31 @@ class CareerPaths:
         employee_id: str,
         target_position: str,
         course_scores: pd.Series | None = None,
+        levels: np.ndarray | None = None,
     ) -> list[list[Step]]:
         """Routes of up to three moves to `target_position`, shortest first, each step dated.
 
         `course_scores` (course_id → score, e.g. the training recommender's for this person)
-        orders the courses that close each step's gaps."""
+        orders the courses that close each step's gaps; `levels` as in `next_steps`."""
         if target_position not in self.positions.index:
             raise KeyError(f"unknown position {target_position!r}")
         row = self._row(employee_id)
+        level = self._level(row, levels)
         start = str(self.view.frame["family"].iloc[row])
         target = self.positions.loc[target_position]
         out = []
         for families in family_routes(start, str(target["family"])):
-            best = [self._best_post(row, family, target["agency_id"]) for family in families[:-1]]
+            best = [
+                self._best_post(row, family, target["agency_id"], level) for family in families[:-1]
+            ]
             posts = [post for post in best if post is not None]
             if len(posts) < len(best):
                 continue  # a family nobody holds a post of here (jf_ahli_utama, jpt_utama)
             posts.append(int(np.flatnonzero(self.positions.index == target_position)[0]))
             steps, facts, since = [], self.view.facts.iloc[[row]].copy(), self.view.as_of
             for position in posts:
-                step, facts, since = self._step(row, int(position), facts, since)
-                gap_courses = self._courses(row, step.shortfall, course_scores)
+                step, facts, since = self._step(row, int(position), facts, since, level)
+                gap_courses = self._courses(row, step.shortfall, course_scores, level)
                 step.courses = step.required_courses + [
                     c for c in gap_courses if c not in step.required_courses
                 ]
@@ -225,7 +241,7 @@ class CareerPaths:
         return out
 
     def _step(
-        self, row: int, position: int, facts: pd.DataFrame, since: pd.Timestamp
+        self, row: int, position: int, facts: pd.DataFrame, since: pd.Timestamp, level: np.ndarray
     ) -> tuple[Step, pd.DataFrame, pd.Timestamp]:
         """Date the move into `position`, given the person's (projected) `facts` at `since`."""
         family = str(self.positions["family"].iloc[position])
@@ -249,14 +265,14 @@ class CareerPaths:
                 blocking, date = list(check.failed.columns[failed]), None
                 reasons = _blocking_reasons(check, blocking)
             facts = _enter(projected, family, entered)
-        fit = self._fit(row, np.array([position]))
+        fit = self._fit(row, np.array([position]), level)
         step = Step(
             str(self.positions.index[position]),
             family,
             float(fit.score[0]),
             date,
             blocking,
-            self._shortfall(row, position),
+            self._shortfall(position, level),
             required_courses=owed,
             blocking_reasons=reasons,
         )
@@ -273,13 +289,22 @@ class CareerPaths:
                 out &= required != profession
         return out
 
-    def _fit(self, row: int, positions: np.ndarray):  # type: ignore[no-untyped-def]
-        levels = np.repeat(self.view.levels[[row]], len(positions), axis=0)
+    def _level(self, row: int, levels: np.ndarray | None) -> np.ndarray:
+        """The person's current levels: those given, else the view's."""
+        if levels is None:
+            return self.view.levels[row]  # type: ignore[no-any-return]
+        level = np.asarray(levels, dtype=float)
+        if level.shape != self.view.levels[row].shape:
+            raise ValueError(f"levels: one per competency, got shape {level.shape}")
+        return level
+
+    def _fit(self, row: int, positions: np.ndarray, level: np.ndarray):  # type: ignore[no-untyped-def]
+        levels = np.repeat(level[None, :], len(positions), axis=0)
         person_field = np.repeat(self.view.frame["field"].to_numpy()[[row]], len(positions))
         fields = self.positions["field"].fillna("").to_numpy(dtype=object)[positions]
         return competency_fit(levels, self.required[positions], person_field, fields)
 
-    def _best_post(self, row: int, family: str, agency: object) -> int | None:
+    def _best_post(self, row: int, family: str, agency: object, level: np.ndarray) -> int | None:
         """The post of `family` the person fits best, in `agency` when it has one (None when
         the data has no post of that family)."""
         of_family = (self.positions["family"].to_numpy() == family) & self._open_to(row)
@@ -287,11 +312,10 @@ class CareerPaths:
         index = np.flatnonzero(local if local.any() else of_family)
         if not len(index):
             return None
-        return int(index[np.argmax(self._fit(row, index).score)])
+        return int(index[np.argmax(self._fit(row, index, level).score)])
 
-    def _shortfall(self, row: int, position: int) -> pd.DataFrame:
+    def _shortfall(self, position: int, levels: np.ndarray) -> pd.DataFrame:
         required = self.required[position]
-        levels = self.view.levels[row]
         gap = np.clip(required - levels, 0.0, None) * (required > 0)
         short = np.flatnonzero(gap > 0)
         return pd.DataFrame(
@@ -303,7 +327,9 @@ class CareerPaths:
             }
         ).sort_values("shortfall", ascending=False, kind="stable")
 
-    def _courses(self, row: int, shortfall: pd.DataFrame, scores: pd.Series | None) -> list[str]:
+    def _courses(
+        self, row: int, shortfall: pd.DataFrame, scores: pd.Series | None, level: np.ndarray
+    ) -> list[str]:
         """Courses that close the step's gaps, suit the person's level and post (the course's
         audience), not already taken."""
         if shortfall.empty:
@@ -311,7 +337,6 @@ class CareerPaths:
         catalogue = self.catalogue
         codes = {c: i for i, c in enumerate(competency_codes())}
         wanted = shortfall["competency_code"].map(codes).to_numpy()
-        level = self.view.levels[row]
         hits = np.isin(catalogue.entry_competency, wanted)
         at = level[catalogue.entry_competency]
         hits &= (at >= catalogue.entry_min - BAND_SLACK) & (at <= catalogue.entry_max + BAND_SLACK)

@@ -99,10 +99,15 @@ def _suggestion(
     )
 
 
+def model_ref(model: Loaded | None) -> ModelRef | None:
+    """How an answer names the model in service behind it (None: rules and data alone)."""
+    return ModelRef(name=model.name, version=model.version) if model else None
+
+
 def _envelope(suggestion_id: str, snapshot: Snapshot, model: Loaded | None) -> dict[str, Any]:
     return {
         "suggestion_id": suggestion_id,
-        "model": ModelRef(name=model.name, version=model.version) if model else None,
+        "model": model_ref(model),
         "data_snapshot": snapshot.snapshot_id,
         "as_of": snapshot.as_of.date(),
     }
@@ -171,26 +176,31 @@ def career_paths(
     employee_id: str,
     to: str | None,
     k: int,
+    model: Loaded | None = None,
 ) -> CareerPathAnswer:
-    """The next posts a person fits, or dated routes to `to`, audited (from the rules and
-    competency fit: no model)."""
+    """The next posts a person fits, or dated routes to `to`, audited: from the rules and
+    competency fit on the person's current levels, the training recommender's estimate when
+    `model` is it (the levels of the profile and of the reasons; the answer names it), else
+    the view's."""
     check_employee(account, snapshot, employee_id)
     finder = snapshot.paths
+    levels = serving.levels(model, snapshot, employee_id)
     steps: list[NextStep] = []
     routes: list[list[RouteStep]] = []
     if to is None:
-        steps = _next_steps(snapshot, employee_id, finder.next_steps(employee_id, k))
+        table = finder.next_steps(employee_id, k, levels=levels.values)
+        steps = _next_steps(snapshot, employee_id, table)
         returned = [{"id": s.position_id, "score": s.fit_score} for s in steps]
     else:
         snapshot.position(to)  # 404 for an unknown post
-        found = finder.routes(employee_id, to)
+        found = finder.routes(employee_id, to, levels=levels.values)
         routes = [[RouteStep.model_validate(step.as_dict()) for step in r] for r in found]
         returned = [{"id": to, "routes": len(routes)}]
     envelope = audited(
         account,
         audit_log,
         snapshot,
-        None,
+        levels.model,
         kind="paths",
         subject=employee_id,
         request={"k": k, "to": to},

@@ -6,19 +6,28 @@ data (records loaded once for the whole service, everyone active described once)
 question through MLflow's `predict`, so the model's per-date work (scoring everyone) is done
 before the first real request and a reload never makes a caller wait. Requests then go to the
 model's `answer`, whose rows carry their reasons and failed rules as lists; routes turn them
-into schemas.
+into schemas. A person's current competency levels come from one place, `levels`: the training
+recommender's estimate, which its reasons quote, shown by the profile, its chart and the paths.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features.planning.plans import Plan
 from service.state.model_store import Loaded
 from service.state.snapshot import Snapshot
-from training.contract import PLACEMENT_SUCCESS, TRAINING_RECS, Planner, served
+from training.contract import (
+    PLACEMENT_SUCCESS,
+    TRAINING_RECS,
+    LevelEstimating,
+    Planner,
+    served,
+)
 
 
 class BadRequest(ValueError):
@@ -47,6 +56,31 @@ def prepare(loaded: Loaded, snapshot: Snapshot) -> None:
             question = {"position_id": str(posts[0]), "k": 1, "as_of": day}
     if question is not None:  # through MLflow's signature check, once
         loaded.model.predict(pd.DataFrame([question]))
+
+
+@dataclass(frozen=True)
+class Levels:
+    """One person's current level per competency on the snapshot's date (`competency_codes`
+    order) and whose estimate it is: the training recommender in service (`model`), whose
+    reasons quote the same levels, or, without it, the view's (`model` None: the last measured
+    level, else the mean of the same kind of post)."""
+
+    values: np.ndarray
+    model: Loaded | None
+
+
+def levels(loaded: Loaded | None, snapshot: Snapshot, employee_id: str) -> Levels:
+    """The one level estimate of a person that the profile, its chart and the career paths
+    show: the training recommender's (`LevelEstimating`), the levels its reasons quote, kept
+    by the model per person once estimated; the view's when no such model serves or it cannot
+    place the person."""
+    if loaded is not None:
+        model = served(loaded.model)
+        if isinstance(model, LevelEstimating):
+            values = model.levels([employee_id], snapshot.as_of)[0]
+            if not np.isnan(values).any():
+                return Levels(values, loaded)
+    return Levels(snapshot.view.levels[snapshot.row(employee_id)], None)
 
 
 def trainings(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -127,9 +128,10 @@ class Snapshot:
             raise NotFound(f"no position {position_id!r}")
         return self.positions.loc[position_id]  # type: ignore[return-value]  # unique ids
 
-    def profile(self, employee_id: str) -> dict[str, object]:
+    def profile(self, employee_id: str, levels: np.ndarray | None = None) -> dict[str, object]:
         """Position, grade, competencies against the post's standard, ratings, talent box and
-        this year's JP of one person (no name, NIP, birth date or sex)."""
+        this year's JP of one person (no name, NIP, birth date or sex). `levels`: the person's
+        current levels as `competencies` takes them."""
         row = self.row(employee_id)
         person = self.view.frame.iloc[row]
         position = self.position(str(person["position_id"]))
@@ -145,7 +147,7 @@ class Snapshot:
                 "years_in_position": round(float(person["years_in_position"]), 2),
             },
             "grade": self.grades.get(employee_id),
-            "competencies": self.competencies(row, str(position["position_id"])),
+            "competencies": self.competencies(row, str(position["position_id"]), levels),
             "ratings": self.recent_ratings(employee_id),
             "talent": self._talent(person),
             "development": {
@@ -155,11 +157,19 @@ class Snapshot:
             },
         }
 
-    def competencies(self, row: int, position_id: str) -> list[dict[str, object]]:
+    def competencies(
+        self, row: int, position_id: str, levels: np.ndarray | None = None
+    ) -> list[dict[str, object]]:
         """The person's levels against a post's standard, competency by competency: the level
-        last measured (None when never assessed) and the estimate used for fit."""
+        last measured (None when never assessed), the current level and the shortfall.
+        `levels` (one per competency) is the person's current level where it is shown: the
+        service passes the training recommender's estimate (`serving.levels`), the level its
+        reasons quote; without it, the view's (last measured, else the family mean)."""
         required = self.view.standards.reindex([position_id]).fillna(0.0).to_numpy()[0]
-        levels = self.view.levels[[row]]
+        if levels is None:
+            levels = self.view.levels[[row]]
+        else:
+            levels = np.asarray(levels, dtype=float).reshape(1, -1)
         fit = competency_fit(levels, required)
         table = breakdown(fit, 0, levels, required)
         measured = self.view.frame.iloc[row]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
+import numpy as np
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
@@ -13,7 +14,14 @@ from service.access.audit import AuditLog
 from service.access.scopes import check_employee
 from service.api.schemas import CareerPathAnswer
 from service.api.suggestions import career_paths, training_suggestions
-from service.dependencies import AuditDep, EngineDep, SnapshotDep, TrainingModelDep
+from service.dependencies import (
+    AuditDep,
+    EngineDep,
+    LevelModelDep,
+    SnapshotDep,
+    TrainingModelDep,
+)
+from service.state import serving
 from service.state.model_store import Loaded
 from service.state.snapshot import NotFound, Snapshot
 from service.web import charts
@@ -79,12 +87,12 @@ def _career(
     me = str(account.employee_id)
     t = texts(page_language(request))
     try:
-        context = _profile_context(request, account, snapshot, audit_log, me, target)
+        context = _profile_context(request, account, snapshot, model, audit_log, me, target)
     except NotFound:
         if target is None:
             return message(request, "not_found", 404, account)
         # a post that does not exist (an old or mistyped link): the page, and a word about it
-        context = _profile_context(request, account, snapshot, audit_log, me, None)
+        context = _profile_context(request, account, snapshot, model, audit_log, me, None)
         error = error or t["unknown_target"]
     return page(
         request,
@@ -104,6 +112,7 @@ def person(
     request: Request,
     snapshot: SnapshotDep,
     audit_log: AuditDep,
+    model: LevelModelDep,
     ke: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
     """One person's profile and career steps, for those who may see them (a planner of their
@@ -118,7 +127,7 @@ def person(
         )
     try:
         check_employee(account, snapshot, employee_id)
-        context = _profile_context(request, account, snapshot, audit_log, employee_id, ke)
+        context = _profile_context(request, account, snapshot, model, audit_log, employee_id, ke)
     except NotFound:
         return message(request, "not_found", 404, account)
     except HTTPException:
@@ -130,28 +139,42 @@ def _profile_context(
     request: Request,
     account: Account,
     snapshot: Snapshot,
+    model: Loaded | None,
     audit_log: AuditLog,
     employee_id: str,
     target: str | None,
 ) -> dict[str, object]:
     """What a profile shows: facts, the competency chart against the post and the post in
-    view (`target`, or the best next step), JP, next steps and, with a target, routes to it."""
-    profile = snapshot.profile(employee_id) | {
+    view (`target`, or the best next step), JP, next steps and, with a target, routes to it.
+    Every level on it is the person's one current level (`serving.levels`: the training
+    recommender's estimate, which its reasons quote)."""
+    levels = serving.levels(model, snapshot, employee_id)
+    profile = snapshot.profile(employee_id, levels.values) | {
         "data_snapshot": snapshot.snapshot_id,
         "as_of": snapshot.as_of.date(),
     }
-    paths = career_paths(account, snapshot, audit_log, employee_id, None, 5)
-    routes = career_paths(account, snapshot, audit_log, employee_id, target, 5) if target else None
+    paths = career_paths(account, snapshot, audit_log, employee_id, None, 5, model)
+    routes = (
+        career_paths(account, snapshot, audit_log, employee_id, target, 5, model)
+        if target
+        else None
+    )
     language = page_language(request)
     t = texts(language)
     development = profile["development"]
     aim = target or (paths.next_steps[0].position_id if paths.next_steps else None)
     aim_title = str(snapshot.position(aim)["title"]) if aim else ""
-    rows, standard = _chart_rows(snapshot, employee_id, profile["competencies"], aim)  # type: ignore[arg-type]
+    rows, standard = _chart_rows(
+        snapshot,
+        employee_id,
+        profile["competencies"],  # type: ignore[arg-type]
+        aim,
+        levels.values,
+    )
     rows = [r | {"name": r[f"name_{language}"]} for r in rows]
     return {
         "profile": profile,
-        "chart": charts.competency_bars(rows, t, standard, aim_title),
+        "chart": charts.competency_bars(rows, t, standard, aim_title, language),
         "aim": aim,
         "aim_title": aim_title,
         "jp_bar": charts.progress(
@@ -165,13 +188,18 @@ def _profile_context(
 
 
 def _chart_rows(
-    snapshot: Snapshot, employee_id: str, mine: list[dict[str, object]], position_id: str | None
+    snapshot: Snapshot,
+    employee_id: str,
+    mine: list[dict[str, object]],
+    position_id: str | None,
+    levels: np.ndarray,
 ) -> tuple[list[dict[str, object]], dict[str, float] | None]:
     """The chart's rows (my post's competencies, then those only the post in view asks for,
-    with no requirement of mine) and the post in view's required levels (None without one)."""
+    with no requirement of mine) and the post in view's required levels (None without one);
+    `levels`: the person's current ones, those of `mine`."""
     if position_id is None:
         return mine, None
-    theirs = snapshot.competencies(snapshot.row(employee_id), position_id)
+    theirs = snapshot.competencies(snapshot.row(employee_id), position_id, levels)
     known = {r["competency_code"] for r in mine}
     extra = [r | {"required_level": 0} for r in theirs if r["competency_code"] not in known]
     standard = {str(r["competency_code"]): float(r["required_level"]) for r in theirs}  # type: ignore[arg-type]

@@ -31,6 +31,8 @@ def test_an_asn_sees_their_profile_without_personal_data(api: Api) -> None:
     for competency in body["competencies"]:
         expected = max(0.0, competency["required_level"] - competency["estimated_level"])
         assert competency["shortfall"] == pytest.approx(expected, abs=0.01)
+    # the levels are the training champion's estimate (the model's name is no person's)
+    assert body.pop("levels_model") == {"name": "training-recs", "version": "1"}
     text = json.dumps(body).lower()
     for personal in ("nip", 'name"', "birth", "sex", "religion"):
         assert personal not in text
@@ -89,7 +91,9 @@ def test_career_paths_and_a_plan(api: Api) -> None:
     paths = _get(api, "asn", f"/employees/{api.own}/paths", k=3)
     assert paths.status_code == 200, paths.json()
     steps = paths.json()["next_steps"]
-    assert 0 < len(steps) <= 3 and paths.json()["model"] is None
+    assert 0 < len(steps) <= 3
+    # the fits are on the levels the training champion estimates (those its reasons quote)
+    assert paths.json()["model"] == {"name": "training-recs", "version": "1"}
     routes = _get(api, "asn", f"/employees/{api.own}/paths", to=steps[0]["position_id"])
     assert routes.status_code == 200 and routes.json()["routes"]
     plan = api.client.post(

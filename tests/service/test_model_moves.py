@@ -74,7 +74,7 @@ def test_promote_then_roll_back_from_the_page(moving: tuple[TestClient, ServiceS
     app, settings = moving
     assert _in_service(app) == "1"
     page = app.get("/model")
-    assert "v2 · challenger" in page.text and "Promosikan v2" in page.text
+    assert "v2 · penantang" in page.text and "Promosikan v2" in page.text  # Indonesian page
 
     compared = app.post(f"/model/{MODEL_NAME}/banding")
     assert compared.status_code == 200 and 'id="gate"' in compared.text

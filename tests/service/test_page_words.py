@@ -275,3 +275,11 @@ def test_every_fairness_figure_below_its_threshold_is_flagged(api: Api) -> None:
     assert flagged, "the served models have fairness ratios under 0.8 (0 by age band)"
     assert all('class="failing"' in attrs and "di bawah ambang" in text for attrs, text in flagged)
     assert not [cell for cell in clear if "failing" in cell[0]]
+
+
+def test_the_page_threshold_is_the_fairness_reports() -> None:
+    """The model page flags against the same four-fifths rule the fairness report applies."""
+    from service.web import labels
+    from training.fairness import FOUR_FIFTHS
+
+    assert labels.FOUR_FIFTHS == FOUR_FIFTHS

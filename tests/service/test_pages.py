@@ -4,6 +4,7 @@ analyst's pages, refusals and error pages."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -40,8 +41,9 @@ def test_signing_in_leads_an_asn_to_their_career_page(browser: TestClient, api: 
     snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
     profile = snapshot.profile(api.own)
     assert profile["position"]["title"] in html
-    # one bar and one required mark per competency of the standard
-    assert html.count('class="level"') == len(profile["competencies"])
+    # one bar per competency of the standard, and of the post in view that the standard lacks;
+    # one required mark per competency of the standard
+    assert html.count('class="level"') >= len(profile["competencies"])
     assert html.count('class="required"') == len(profile["competencies"])
     assert "training-recs v1" in html  # the model version beside the suggestions
     assert html.count('name="item_id"') == 10
@@ -217,6 +219,35 @@ def test_the_plan_page_fills_chosen_posts_or_says_what_is_wrong(
     assert "text/html" in too_many.headers["content-type"]
 
 
+def test_the_chance_of_success_says_what_it_means_in_both_languages(
+    browser: TestClient, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beside the figure (its label links to it): what it estimates, and what it was
+    calibrated on — or that this version is not calibrated (the small region's rounds hold too
+    few failed placements to hold any out)."""
+    from service.state.model_store import Loaded
+    from service.web.texts import TEXTS
+    from training.placement.model import Calibration
+
+    _sign_in(browser, "test-hr-planner")
+    page = html.unescape(browser.get(f"/posisi/{api.post}").text)
+    assert 'href="#arti-peluang"' in page and 'id="arti-peluang"' in page
+    for key in ("chance_meaning", "chance_not_calibrated", "chance_caution"):
+        assert TEXTS["id"][key] in page, key
+    plan = html.unescape(browser.post("/rencana", data={"position_ids": [api.post]}).text)
+    assert TEXTS["id"]["chance_meaning"] in plan and TEXTS["id"]["plan_total_meaning"] in plan
+
+    calibrated = Calibration((2023,), 163, 0.8405, 0.934, -1.01)
+    monkeypatch.setattr(Loaded, "calibration", property(lambda self: calibrated))
+    page = html.unescape(browser.get(f"/posisi/{api.post}").text)
+    assert "dikalibrasi pada putaran penempatan 2023" in page
+    assert "84% dari 163 pegawai" in page and TEXTS["id"]["chance_not_calibrated"] not in page
+    browser.cookies.set("bahasa", "en")
+    page = html.unescape(browser.get(f"/posisi/{api.post}").text)
+    assert TEXTS["en"]["chance_meaning"] in page
+    assert "calibrated on the 2023 placement round" in page and "84% of the 163 people" in page
+
+
 def test_unknown_addresses_are_html_pages_and_api_errors_stay_json(browser: TestClient) -> None:
     page = browser.get("/no-such-page")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
@@ -242,7 +273,8 @@ def test_the_agency_list_follows_the_scope(browser: TestClient, api: Api) -> Non
 
 
 def test_the_training_needs_of_an_agency(browser: TestClient, api: Api) -> None:
-    """The page's most shared gap counts the same people as the profiles' own shortfalls."""
+    """The page's most shared gap counts the same people as the shortfalls on the view's levels
+    (last measured, else the family mean; profiles show the training champion's estimate)."""
     snapshot = api.client.app.state.models.current().snapshot  # type: ignore[attr-defined]
     frame = snapshot.view.frame
     people = frame.index[frame["agency_id"] == api.agency]

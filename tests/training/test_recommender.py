@@ -223,6 +223,34 @@ def test_an_answer_does_not_depend_on_who_else_was_scored(
             assert [r["reasons"] for r in together] == [r["reasons"] for r in by_itself]
 
 
+def test_the_levels_an_engine_gives_are_the_ones_its_reasons_quote(
+    engine: RecommendationEngine,
+) -> None:
+    """One level per person and date: `levels` (what the service shows on the profile, the
+    chart and the paths) is the level each gap reason starts from, asked for alone or with
+    others; a gap of the current post is claimed only below its standard."""
+    from features.asof.positions import competency_codes
+
+    codes = list(competency_codes())
+    people = [str(p) for p in engine.frame.index[::25]]
+    levels = engine.levels([*people, "E999999999"])
+    assert np.isnan(levels[-1]).all() and not np.isnan(levels[:-1]).any()
+    quoted = 0
+    for i, person in enumerate(people):
+        alone = engine.score(np.array([engine.row[person]])).levels[0]
+        np.testing.assert_allclose(alone, levels[i], rtol=0, atol=1e-12)
+        for row in engine.recommend_rows(Request(person, 10)):
+            for reason in row["reasons"]:  # type: ignore[attr-defined]
+                if reason["code"] in ("gap_current", "gap_next"):
+                    level = levels[i, codes.index(reason["competency_code"])]
+                    assert reason["level_from"] == round(level, 2), (person, reason)
+                    assert f"{level:.1f}" in reason["text_en"]
+                    quoted += 1
+                if reason["code"] == "gap_current":
+                    assert level < reason["required_level"], (person, reason)
+    assert quoted >= 10
+
+
 def test_no_top_ten_holds_a_course_outside_its_audience(engine: RecommendationEngine) -> None:
     """Face validity: for everyone of the small dataset, no recommended course is meant for
     other posts (checked against course_audiences.csv directly, not through the rule)."""

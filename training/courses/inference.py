@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from scipy import sparse
 from features.asof.course_history import recorded, taken_pairs
 from features.asof.course_pairs import Catalogue, Uptake, allowed_matrix, course_uptake
 from features.asof.frame import block, build_feature_frame
+from features.asof.positions import competency_codes
 from features.asof.records import Records, active_at
 from training.contract import MAX_K, UnknownEmployee
 from training.courses.batch import CHUNK_PEOPLE, Batch
@@ -125,6 +126,7 @@ class RecommendationEngine:
         }
         self.kept = kept
         self._scored: OrderedDict[int, Scored] = OrderedDict()
+        self._levels: OrderedDict[int, np.ndarray] = OrderedDict()
         log.info("recommendation engine ready for %d people at %s", len(self.frame), self.as_of)
 
     def score(self, rows: np.ndarray) -> Scored:
@@ -148,6 +150,34 @@ class RecommendationEngine:
         while len(self._scored) > self.kept:
             self._scored.popitem(last=False)
         return one
+
+    def levels(self, employee_ids: Sequence[str]) -> np.ndarray:
+        """People × competencies: each person's current levels on the engine's date, the very
+        levels their scores and reasons are computed from (a row of NaN for someone not active
+        with a known position). The service shows these on the profile, the chart and the
+        career paths, so a level reads the same wherever it is quoted. Estimated on first use
+        (milliseconds a person) and kept, up to `kept` people."""
+        out = np.full((len(employee_ids), len(competency_codes())), np.nan)
+        rows = [self.row.get(person, -1) for person in employee_ids]
+        known = {r: v for r in set(rows) if r >= 0 and (v := self._levels.get(r)) is not None}
+        for r in set(rows) - known.keys():  # people already scored carry their levels
+            if r >= 0 and (one := self._scored.get(r)) is not None:
+                known[r] = one.levels[0]
+        missing = sorted({r for r in rows if r >= 0} - known.keys())
+        if missing:
+            frame = self.frame.iloc[missing].reset_index(drop=True)
+            found = self.recommender.current_levels(frame, self.records, self.catalogue)
+            known.update(zip(missing, found, strict=True))
+            self._levels.update(zip(missing, found, strict=True))
+            try:  # the first kept go first (another request's thread may be at it too)
+                while len(self._levels) > self.kept:
+                    self._levels.popitem(last=False)
+            except KeyError:
+                pass
+        for i, row in enumerate(rows):
+            if row >= 0:
+                out[i] = known[row]
+        return out
 
     def chunks(self, size: int = CHUNK_PEOPLE) -> Iterator[tuple[np.ndarray, Scored]]:
         """Everyone's scores, `size` people at a time (frame positions and their scores)."""

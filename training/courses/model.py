@@ -117,8 +117,19 @@ class TrainingRecommender:
     def _levels(
         self, batch: Batch, fitted: tuple[CourseEffects, LevelEstimator] | None = None
     ) -> np.ndarray:
-        effects, levels = fitted or (self.effects_, self.levels_)
+        if fitted is None:
+            return self.current_levels(batch.frame, batch.records, batch.catalogue)
+        effects, levels = fitted
         return levels.estimate(batch.frame, batch.records, batch.catalogue, effects)
+
+    def current_levels(
+        self, frame: pd.DataFrame, records: Records, catalogue: Catalogue
+    ) -> np.ndarray:
+        """The people of `frame` (people × competencies): their current levels as the fitted
+        level estimator gives them on the frame's date. The one level of a person and date:
+        the gains and reasons read it, and the service shows it (profile, chart, career paths).
+        """
+        return self.levels_.estimate(frame, records, catalogue, self.effects_)
 
     @staticmethod
     def _pairs(

@@ -15,9 +15,10 @@ with its reasons.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from features import reference
@@ -85,6 +86,13 @@ class TrainingRecsModel(ServedModel):
         the very rows `respond` gives, computed for everyone at once."""
         refuse_before_cutoff(as_of, self.cutoff, 0)
         return self.engine(as_of).answers(depth)
+
+    def levels(self, employee_ids: Sequence[str], as_of: pd.Timestamp) -> np.ndarray:
+        """People × competencies (`competency_codes` order): each person's current levels on
+        `as_of` as this model estimates them, the levels its reasons quote (`LevelEstimating`);
+        a row of NaN for someone not active with a known position."""
+        refuse_before_cutoff(as_of, self.cutoff, 0)
+        return self.engine(as_of).levels(employee_ids)
 
     def subjects(self, as_of: pd.Timestamp) -> int:
         """How many people `precompute` answers for on `as_of`."""

@@ -11,6 +11,8 @@ languages) so the API can show the sentence and a page can draw the numbers:
 - ``popular_in_family`` — when nothing else applies: colleagues in the same kind of post took it;
 - ``audience`` — last, for a course meant for some posts only (`course_audiences.csv`): whom
   it is for ("Pelatihan ini untuk Guru"), the rule that keeps it from everyone else.
+
+The Indonesian sentences write decimals with a comma ("sekitar 1,6"), the English with a point.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class Explainer:
     ) -> None:
         """`person` is the person's feature row; `required`, `following` and `measured` their
         competency blocks (current standard, next step's standard, last measured levels);
-        `levels` their estimated levels."""
+        `levels` their current levels (`TrainingRecommender.current_levels`): the one estimate
+        of the person on the date, which the service's profile, chart and paths show too. A
+        reason's "before" is that level as it is; the last measurement is only named as its
+        basis, and a gap is claimed only where that level is below the standard."""
         self.person = person
         self.catalogue = catalogue
         self.title = position_title
@@ -111,8 +116,8 @@ class Explainer:
                     _gap_reason("gap_current", code, before, after, need, self.title, None)
                     | {
                         "text_id": f"Menutup kesenjangan {name_id} ({code}) untuk jabatan "
-                        f"{self.title}: level Anda kini sekitar {before:.1f} ({basis_id}), "
-                        f"setelah pelatihan sekitar {after:.1f}; standar {need:.0f}.",
+                        f"{self.title}: level Anda kini sekitar {_id(before)} ({basis_id}), "
+                        f"setelah pelatihan sekitar {_id(after)}; standar {need:.0f}.",
                         "text_en": f"Closes the {name_en} ({code}) gap for {self.title}: your "
                         f"level is about {before:.1f} ({basis_en}), about {after:.1f} after "
                         f"the course; the standard is {need:.0f}.",
@@ -124,8 +129,8 @@ class Explainer:
                     _gap_reason("gap_next", code, before, after, need, self.title, step)
                     | {
                         "text_id": f"Menyiapkan langkah karier berikut ({step_id}): {name_id} "
-                        f"({code}) dari sekitar {before:.1f} ({basis_id}) ke sekitar "
-                        f"{after:.1f}; dibutuhkan {need:.0f}.",
+                        f"({code}) dari sekitar {_id(before)} ({basis_id}) ke sekitar "
+                        f"{_id(after)}; dibutuhkan {need:.0f}.",
                         "text_en": f"Prepares the next career step ({step_en}): {name_en} "
                         f"({code}) from about {before:.1f} ({basis_en}) to about {after:.1f}; "
                         f"{need:.0f} is needed.",
@@ -168,6 +173,11 @@ def _audience(
     return None
 
 
+def _id(value: float) -> str:
+    """A level or a number of years in an Indonesian sentence: one decimal, with a comma."""
+    return f"{value:.1f}".replace(".", ",")
+
+
 def _basis(measured: float) -> tuple[str, str]:
     """How the current level is known, for the sentence."""
     if np.isnan(measured):
@@ -191,7 +201,7 @@ def _leadership(person: Mapping[str, Any], course: dict[str, Any]) -> Reason:
         "years_in_position": round(years, 1),
         "overdue": overdue,
         "text_id": f"Wajib bagi {family_id}: {course['title_id']} belum diikuti; "
-        f"Anda menjabat {years:.1f} tahun{late_id}.",
+        f"Anda menjabat {_id(years)} tahun{late_id}.",
         "text_en": f"Mandatory for {family_en}: {course['title_en']} not yet taken; "
         f"you have held the post for {years:.1f} years{late_en}.",
     }

@@ -17,8 +17,9 @@ from service.api.schemas import (
     Profile,
     TrainingSuggestions,
 )
-from service.api.suggestions import answer_trainings, career_paths
-from service.dependencies import AuditDep, SnapshotDep, TrainingModelDep
+from service.api.suggestions import answer_trainings, career_paths, model_ref
+from service.dependencies import AuditDep, LevelModelDep, SnapshotDep, TrainingModelDep
+from service.state import serving
 from training.contract import MAX_K
 
 router = APIRouter(prefix="/employees", tags=["employees"])
@@ -31,12 +32,17 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{employee_id}", responses=ERRORS)
-def profile(employee_id: EmployeeId, account: CurrentAccount, snapshot: SnapshotDep) -> Profile:
+def profile(
+    employee_id: EmployeeId, account: CurrentAccount, snapshot: SnapshotDep, model: LevelModelDep
+) -> Profile:
     """Position, grade, competencies against the post's standard, recent SKP ratings, talent
-    box and this year's JP."""
+    box and this year's JP. The current levels are the training recommender's estimate, the
+    levels its reasons quote (`levels_model`); the last measurement is their basis."""
     check_employee(account, snapshot, employee_id)
+    levels = serving.levels(model, snapshot, employee_id)
     return Profile(
-        **snapshot.profile(employee_id),  # type: ignore[arg-type]
+        **snapshot.profile(employee_id, levels.values),  # type: ignore[arg-type]
+        levels_model=model_ref(levels.model),
         data_snapshot=snapshot.snapshot_id,
         as_of=snapshot.as_of.date(),
     )
@@ -65,6 +71,7 @@ def paths(
     account: CurrentAccount,
     snapshot: SnapshotDep,
     audit_log: AuditDep,
+    model: LevelModelDep,
     to: Annotated[
         str | None,
         Query(pattern=POSITION_ID, description="Target post: dated routes to it."),
@@ -73,5 +80,6 @@ def paths(
 ) -> CareerPathAnswer:
     """The next posts the person fits (with eligibility, its date and what is missing), or,
     with `to`, routes of up to three dated moves to that post. Computed from the rules and
-    competency fit, no learned model."""
-    return career_paths(account, snapshot, audit_log, employee_id, to, k)
+    competency fit on the person's current levels: the training recommender's estimate (the
+    answer's `model`), the levels of the profile and of the reasons."""
+    return career_paths(account, snapshot, audit_log, employee_id, to, k, model)
