@@ -25,7 +25,15 @@ from service.state import serving
 from service.state.model_store import Loaded
 from service.state.snapshot import NotFound, Snapshot
 from service.web import charts
-from service.web.rendering import JudgementForm, judgement, message, page, page_language, require
+from service.web.rendering import (
+    JudgementForm,
+    judgement,
+    message,
+    page,
+    page_language,
+    require,
+    serves_national,
+)
 from service.web.texts import texts
 
 router = APIRouter(include_in_schema=False)
@@ -90,9 +98,12 @@ def _career(
         context = _profile_context(request, account, snapshot, model, audit_log, me, target)
     except NotFound:
         if target is None:
-            return message(request, "not_found", 404, account)
+            return _not_in_province(request, account)
         # a post that does not exist (an old or mistyped link): the page, and a word about it
-        context = _profile_context(request, account, snapshot, model, audit_log, me, None)
+        try:
+            context = _profile_context(request, account, snapshot, model, audit_log, me, None)
+        except NotFound:
+            return _not_in_province(request, account)
         error = error or t["unknown_target"]
     return page(
         request,
@@ -133,6 +144,14 @@ def person(
     except HTTPException:
         return message(request, "forbidden", 403, account)
     return page(request, "person.html", 200, account=account, **context)
+
+
+def _not_in_province(request: Request, account: Account) -> Response:
+    """An ASN absent from the province's data on the served date: in a national deployment
+    their answers are on the national pages; elsewhere there is nothing to show."""
+    if serves_national(request):
+        return RedirectResponse("/nasional", status.HTTP_303_SEE_OTHER)
+    return message(request, "not_found", 404, account)
 
 
 def _profile_context(

@@ -157,14 +157,18 @@ def require(request: Request, roles: Collection[str] | None = None) -> Account |
     return account
 
 
+def serves_national(request: Request) -> bool:
+    """Whether this deployment serves the national batch output (its menu, its pages)."""
+    national = getattr(request.app.state, "national", None)
+    return national is not None and (national.answers or national.index) is not None
+
+
 def page(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
     language = page_language(request)
-    national = getattr(request.app.state, "national", None)  # a national deployment's menu
-    serves_national = national is not None and (national.answers or national.index) is not None
     shared = {
         "lang": language,
         "t": texts(language),
-        "serves_national": serves_national,
+        "serves_national": serves_national(request),
         "data_date": data_date(request),
     }
     return templates.TemplateResponse(request, name, shared | context, status_code=status_code)
