@@ -25,7 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.harness import ROOT, measure
+from bench.harness import measure, replace_section
 from bench.steps import cycle
 
 JENJANG = str(Path(sys.executable).with_name("jenjang"))
@@ -139,14 +139,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)  # a province dataset and two databases
     people = "province, 31,898 ASN" if employees is None else f"{employees:,} ASN"
     lines = cycle_lines(rows, people)
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + "\n".join(lines) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    path.write_text(text)
+    replace_section(START, END, lines)
     print("\n".join(lines))
 
 

@@ -52,3 +52,17 @@ def run_step(*steps: Callable[..., Any]) -> None:
     seconds = time.perf_counter() - start
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}))
+
+
+def replace_section(start: str, end: str, lines: list[str]) -> None:
+    """Write `lines` (which begin with `start` and end with `end`) into docs/benchmarks.md in
+    place of its previous section between those markers, or at its end: one part of the
+    benchmarks can be redone alone and leave the other figures as they are."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + "\n".join(lines) + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
+    path.write_text(text)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ROOT, measure
+from bench.harness import measure, replace_section
 from bench.steps import dataset, placements, recommender
 
 START, END = "<!-- quality -->", "<!-- /quality -->"
@@ -157,18 +157,6 @@ def _placement_metrics(overall: dict[str, dict[str, float]]) -> list[str]:
     return PLACEMENT_METRICS + extra
 
 
-def replace_section(lines: list[str]) -> None:
-    """Write the section into docs/benchmarks.md in place of the previous one."""
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + "\n".join(lines) + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    path.write_text(text)
-
-
 def run_all(
     work: Path, known: dict[QualityDataset, dict[str, Any]] | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -189,7 +177,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = two_datasets_lines(results)
-    replace_section(lines)
+    replace_section(START, END, lines)
     print("\n".join(lines))
 
 
