@@ -76,6 +76,27 @@ def test_the_index_search_is_the_province_ranking_over_the_whole_country(
     assert compared > 20
 
 
+def test_a_post_bound_to_a_profession_is_searched_among_its_holders(
+    index: VacancyIndex, country: tuple[View, object], scorer: object
+) -> None:
+    """A hospital director's or a puskesmas head's post: the index offers only people who hold
+    the profession (as the province's eligibility reads it), and the people it leaves out
+    include some that hold the post's family otherwise."""
+    from features.rules.professions import holds
+
+    view, _ = country
+    bound = index.posts[index.posts["profession"] != ""]
+    assert len(bound), "the small country has posts bound to a profession"
+    searched = 0
+    for position_id, profession in bound["profession"].items():
+        found = index.search(str(position_id), scorer, k=50)  # type: ignore[arg-type]
+        held = holds(view.facts, str(profession))
+        assert all(held[r["employee_id"]] for r in found), position_id
+        family = view.eligibility(str(bound.loc[position_id, "family"])).eligible
+        searched += int((family & ~held).any())  # someone eligible by family was left out
+    assert searched
+
+
 def test_a_search_can_be_narrowed_to_agencies(
     index: VacancyIndex, country: tuple[View, object], scorer: object
 ) -> None:

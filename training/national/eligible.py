@@ -95,9 +95,17 @@ class Family:
     field: Coded
     agency: Coded
     position: Coded
+    professions: Coded  # the requirement ids each person meets, joined by "|"
 
     def __len__(self) -> int:
         return len(self.person_rows)
+
+    def holding(self, profession: str) -> np.ndarray:
+        """Which of the family hold `profession` (a requirement id; "" asks for none: all)."""
+        if not profession:
+            return np.ones(len(self), dtype=bool)
+        has = np.array([profession in str(v).split("|") for v in self.professions.values])
+        return np.append(has, False)[self.professions.codes]  # code -1 (missing): not held
 
     def candidates(
         self, rows: Rows, columns: np.ndarray, needs: Collection[str] | None = None
@@ -130,7 +138,7 @@ class Family:
         arrays = [self.person_rows, self.levels, self.measured, self.record, self.family_rank]
         arrays += [self.grade_rank, self.eligible_from.codes]
         return sum(a.nbytes for a in arrays) + sum(
-            c.codes.nbytes for c in (self.field, self.agency, self.position)
+            c.codes.nbytes for c in (self.field, self.agency, self.position, self.professions)
         )
 
 
@@ -176,7 +184,8 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
     each file's rows there."""
     files = sorted(Path(folder).glob("*.parquet"))
     dates = [from_column(f) for f in STRUCTURAL_FAMILIES]
-    strings = ["employee_id", "agency_id", "position_id", "field", "region", *dates]
+    strings = ["employee_id", "agency_id", "position_id", "field", "region", "professions"]
+    strings += dates
     schema = pa.schema([("order", pa.int64()), *[(s, pa.string()) for s in strings]])
     firsts = [pq.read_table(f, columns=schema.names).cast(schema) for f in files]
     texts = pa.concat_tables(firsts) if firsts else schema.empty_table()
@@ -190,7 +199,10 @@ def read_eligible(folder: Path, kept: np.ndarray, families: Collection[str]) -> 
         for family in STRUCTURAL_FAMILIES
         if family in families
     }
-    coded = {name: Coded.of(texts.column(name)) for name in ("field", "agency_id", "position_id")}
+    coded = {
+        name: Coded.of(texts.column(name))
+        for name in ("field", "agency_id", "position_id", "professions")
+    }
     loaded = {f: _family(texts, f, members[f], coded, len(kept)) for f in members}
     # a person's row in each family they belong to (read at its members only)
     within = {f: np.cumsum(m) - 1 for f, m in members.items()}
@@ -246,6 +258,7 @@ def _family(
         field=codes("field"),
         agency=codes("agency_id"),
         position=codes("position_id"),
+        professions=codes("professions"),
     )
 
 

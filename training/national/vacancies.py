@@ -7,9 +7,11 @@ regulation lets into its family. So a Spark job (`index_country`, ``jenjang batc
 computes, once per day, everyone's eligibility for each structural family and what ranking
 reads of them (competency levels with the unmeasured ones estimated from the country's means,
 the record features), and keeps the people eligible for some family, once each, with the date
-from which they are eligible for each family (`from_<family>`: null where they are not)::
+from which they are eligible for each family (`from_<family>`: null where they are not) and the
+professions they hold (`professions`: a post bound to one, such as a hospital director's, is
+searched among its holders only, as the province's eligibility does)::
 
-    OUT/vacancy-index/version=f<FEATURE_SET_VERSION>-l2/as_of=D/snapshot=S/people/part-….parquet
+    OUT/vacancy-index/version=f<FEATURE_SET_VERSION>-l3/as_of=D/snapshot=S/people/part-….parquet
                                                                           /posts/part-….parquet
                                                                           /_manifest.json
 
@@ -46,6 +48,7 @@ from features.asof.post_pairs import RECORD_FEATURES, Post, candidate_features
 from features.asof.records import active_at
 from features.asof.transformers import LevelSums, level_sums
 from features.planning.ranking import Scorer
+from features.rules.professions import holds, post_requirements, requirements
 from features.store.reads import FEATURE_TABLES
 from features.store.regions import folder_snapshot_id, region_records, regions_of
 from features.view import STRUCTURAL_FAMILIES, post_of
@@ -65,9 +68,10 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 INDEX = "vacancy-index"
-#: The layout of an index's files: 2 holds each eligible person once, with a date column per
-#: family (1 held a row per person and family). A search reads only its own layout.
-INDEX_LAYOUT = 2
+#: The layout of an index's files: 3 holds each eligible person once, with a date column per
+#: family and the professions they hold, and each post's profession (2 had no professions, 1 a
+#: row per person and family). A search reads only its own layout.
+INDEX_LAYOUT = 3
 #: An index depends on the feature code, not on a model: it is versioned by the feature set
 #: (and by its layout).
 INDEX_VERSION = f"f{FEATURE_SET_VERSION}-l{INDEX_LAYOUT}"
@@ -80,12 +84,12 @@ ORDER_STRIDE = 10_000_000
 PEOPLE_SCHEMA = (
     "employee_id string, agency_id string, position_id string, field string, "
     "family_rank double, grade_rank double, levels array<double>, measured array<boolean>, "
-    "record array<double>, order bigint, region string, "
+    "record array<double>, order bigint, region string, professions string, "
     + ", ".join(f"{from_column(f)} string" for f in STRUCTURAL_FAMILIES)
 )
 POSTS_SCHEMA = (
     "position_id string, family string, field string, agency_id string, "
-    "required array<double>, region string"
+    "required array<double>, region string, profession string"
 )
 
 
@@ -202,6 +206,7 @@ def region_people(job: IndexJob, region: str, sums: LevelSums) -> Iterator[pd.Da
             "record": list(people.record[rows]),
             "order": job.regions.index(region) * ORDER_STRIDE + rows,
             "region": region,
+            "professions": held_professions(view.facts).to_numpy(dtype=object)[rows],
         }
         | {name: [values[r] for r in rows] for name, values in dates.items()}
     )
@@ -232,8 +237,20 @@ def region_posts(job: IndexJob, region: str) -> pd.DataFrame:
             "agency_id": [p.agency_id for p in posts],
             "required": [p.required for p in posts],
             "region": region,
+            "profession": post_requirements(records).reindex(structural).fillna("").to_numpy(),
         }
     )
+
+
+def held_professions(facts: pd.DataFrame) -> pd.Series:
+    """Each person's professions as the index holds them: the requirement ids they meet
+    (`features.rules.professions`), joined by ``|`` ("" for none)."""
+    held = [
+        np.where(holds(facts, r.requirement_id).to_numpy(), r.requirement_id, "")
+        for r in requirements()
+    ]
+    joined = ["|".join(filter(None, row)) for row in zip(*held, strict=True)] if held else []
+    return pd.Series(joined or [""] * len(facts), index=facts.index, dtype=object)
 
 
 def placement_ranker(settings: registry.RegistrySettings, as_of: str) -> tuple[str, Scorer]:
@@ -340,6 +357,7 @@ class VacancyIndex:
         post = self.post(position_id)
         eligible, family = self.eligible, self.pool(post.family)
         keep = family.position.codes != family.position.code(post.position_id)  # not the holder
+        keep &= family.holding(str(self.posts.loc[position_id, "profession"]))
         if agencies is None:  # the whole family, read in place, chunk by chunk
             at = np.arange(len(family))
             parts: list[Rows] = [
