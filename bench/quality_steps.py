@@ -119,7 +119,8 @@ def two_datasets_lines(results: dict[str, dict[str, Any]]) -> list[str]:
         f"Measured on {dt.date.today():%Y-%m-%d} ({machine}) by bench/quality_steps.py, with "
         "`make bench` or alone. Each dataset is generated, ingested and both models trained on "
         "it from scratch; held-out figures of its last cycle. A claim is met only if it holds "
-        "on both.",
+        "on both. Run alone, this section can be newer than the rest of this file: then its "
+        "figures supersede the quality figures above.",
         "",
         "| claim | " + " | ".join(labels) + " | met |",
         "|---|" + "---|" * (len(labels) + 1),
