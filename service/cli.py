@@ -223,8 +223,32 @@ def score(
     typer.echo(f"done in {time.perf_counter() - start:.0f} s")
 
 
+def _print_version(value: bool) -> None:
+    """`jenjang --version`: the installed distribution's version, then exit."""
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("jenjang")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            installed = "unknown (not installed)"
+        typer.echo(f"jenjang {installed}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress.")) -> None:
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress."),
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the installed version and exit.",
+        ),
+    ] = False,
+) -> None:
     """Configure logging once, here (never at import time in library modules)."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
