@@ -26,6 +26,7 @@ from features.store.database import create_db_engine, migrate
 from service import web as pages
 from service.access.audit import AuditLog
 from service.access.security import VerifiedTokens
+from service.api.docs import add_docs
 from service.api.routes import agencies, auth, employees, feedback, models, national, positions
 from service.api.schemas import Problem
 from service.errors import add_error_handlers
@@ -48,6 +49,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         summary="Career recommendations for Indonesian civil servants (ASN): advisory, explained.",
         version="0.1.0",
         lifespan=_lifespan(ready),
+        docs_url=None,  # /docs and /redoc come from local files (add_docs below), not a CDN
+        redoc_url=None,
     )
     api = APIRouter(
         prefix="/api/v1",
@@ -64,6 +67,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     # Starlette tries routes in order: the probes first, then the API, then the pages, so
     # /health answers without matching its path against every page's pattern.
     app.include_router(service_routes)
+    add_docs(app)  # before /static: its files are mounted at /static/docs
     app.include_router(api)
     app.include_router(pages.router)
     app.mount(

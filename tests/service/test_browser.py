@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from service.settings import ServiceSettings
 from tests.factories.api import PASSWORD
@@ -236,3 +236,39 @@ def test_not_relevant_is_secondary_and_its_reason_box_shows_the_whole_placeholde
     )
     assert text <= room, f"the placeholder needs {text:.0f}px, the box shows {room:.0f}px"
     page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"),
+    [
+        ("/docs", "#swagger-ui .opblock"),  # one block per operation
+        ("/redoc", ".api-content h2"),  # one heading per operation
+    ],
+)
+def test_the_api_docs_work_with_the_network_blocked(
+    chromium: Browser, site: Site, path: str, rendered: str
+) -> None:
+    """Swagger UI and ReDoc render the API's operations when nothing outside the service can be
+    reached: every request to another host is refused, and none is even attempted."""
+    context = chromium.new_context(base_url=site.url)
+    outside: list[str] = []
+
+    def only_the_service(route: Route) -> None:
+        if route.request.url.startswith(site.url + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", only_the_service)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    answer = page.goto(path)
+    assert answer is not None and answer.status == 200
+    expect(page.locator(rendered).first).to_be_visible()
+    assert page.locator(rendered).count() >= 10
+    expect(page.get_by_text("/api/v1/auth/token").first).to_be_attached()
+    _shoot(page, f"api-docs{path.replace('/', '-')}")
+    assert outside == [] and errors == []
+    context.close()
