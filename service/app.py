@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from features.store.database import create_db_engine, migrate
 from service import web as pages
 from service.access.audit import AuditLog
+from service.access.guards import protect
 from service.access.security import VerifiedTokens
 from service.api.docs import add_docs
 from service.api.routes import agencies, auth, employees, feedback, models, national, positions
@@ -76,7 +78,38 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     add_error_handlers(app, pages.error_message)
     app.add_exception_handler(StarletteHTTPException, pages.error_page)
     app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
+    protect(app, ready.max_body_bytes)  # body cap, finite JSON, security headers
+    _document_body_errors(app)
     return app
+
+
+#: What any operation that takes a body may also answer (`service.access.guards`, FastAPI).
+BODY_ERRORS = {
+    "400": "The body could not be decoded (not UTF-8, or a malformed form).",
+    "413": "The body is larger than the service accepts (`JENJANG_MAX_BODY_BYTES`).",
+}
+
+
+def _document_body_errors(app: FastAPI) -> None:
+    """Add `BODY_ERRORS` to every operation of the OpenAPI schema that takes a request body."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        for code, text in BODY_ERRORS.items():
+                            operation["responses"].setdefault(code, _problem(text))
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem(description: str) -> dict[str, Any]:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -126,7 +159,10 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@service_routes.get("/ready")
+@service_routes.get(
+    "/ready",
+    responses={503: {"description": "Not ready: a model is not loaded or the database is down."}},
+)
 def ready_check(request: Request) -> JSONResponse:
     """Ready to serve: every model loaded (from the registry, or the local cache when the
     registry was unreachable — said here) and the database reachable."""

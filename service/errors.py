@@ -4,16 +4,22 @@ trace.
 Domain errors map to their status: a record that does not exist, or is outside the caller's
 scope, is 404; input a model refuses is 422 (the message names the field); a model that is not
 loaded is 503. Anything unexpected is 500 with a reference the log also carries (the log has the
-traceback; the caller gets only the reference).
+traceback; the caller gets only the reference). A validation error's 422 is written whatever
+input it echoes (`validation_problem`); bodies over the cap and non-finite JSON numbers are
+refused before any route, by `service.access.guards`.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from service.state.model_store import ModelUnavailable, ReloadBusy
@@ -61,6 +67,37 @@ async def _refused(request: Request, error: Exception) -> JSONResponse:
     loc = list(getattr(error, "loc", ("query",)))
     problem = {"type": "value_error", "loc": loc, "msg": str(error), "input": None}
     return JSONResponse({"detail": [problem]}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def validation_problem(error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 (a list of {type, loc, msg, input}), written so that it cannot fail: a
+    non-finite number in the input it echoes is written as its JSON-less name ("NaN"), and
+    anything else that cannot be written leaves the input out."""
+    try:
+        detail = _finite(jsonable_encoder(error.errors()))
+        return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+    except Exception:  # noqa: BLE001 - the 422 must be written whatever the input held
+        log.warning("a validation error's input could not be written; left out")
+    problems = [
+        {
+            "type": str(problem.get("type", "value_error")),
+            "loc": [str(part) for part in problem.get("loc", ())],
+            "msg": str(problem.get("msg", "")),
+        }
+        for problem in error.errors()
+    ]
+    return JSONResponse({"detail": problems}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _finite(value: Any) -> Any:
+    """`value` (JSON-able) with NaN and ±infinity written as the names JSON has not got."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]

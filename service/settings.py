@@ -13,6 +13,8 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
+
 from training.registry import RegistrySettings
 
 #: Shortest secret accepted in production (bytes of URL-safe text).
@@ -46,6 +48,10 @@ class ServiceSettings(RegistrySettings):
     #: In one load test 4 threads cut the trivial endpoint's p99 at 16 connections from 142 to
     #: 9 ms but raised the training recommendations' from 65 to 174 ms (docs/service.md).
     threads: int | None = None
+    #: The largest request body accepted, in bytes; a larger one is refused with 413 before it
+    #: is parsed (`service.access.guards`). The API's bodies and the pages' forms are a few
+    #: kilobytes; no route takes a file.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     def check_for_start(self) -> ServiceSettings:
         """These settings, ready to serve: a secret in production, a generated one in the demo."""

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from fastapi import HTTPException, Request, status
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -29,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.access.accounts import Account
 from service.api.schemas import FeedbackIn
 from service.api.suggestions import judge
-from service.errors import is_page
+from service.errors import is_page, validation_problem
 from service.state.model_store import ModelUnavailable
 from service.state.serving import BadRequest
 from service.state.snapshot import NotFound, Snapshot
@@ -209,7 +206,7 @@ async def invalid_form_page(request: Request, error: Exception) -> Response:
     names the fields; API paths keep FastAPI's JSON answer."""
     assert isinstance(error, RequestValidationError)
     if not is_page(request):
-        return await request_validation_exception_handler(request, error)
+        return validation_problem(error)
     fields = ", ".join(str(e["loc"][-1]) for e in error.errors())
     text = f"{texts(page_language(request))['invalid_input']}: {fields}"
     account = signed_in(request)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from service.access import audit
 from service.access.accounts import Account
@@ -19,6 +21,18 @@ from service.dependencies import EngineDep, SnapshotDep
 router = APIRouter(prefix="/feedback", tags=["feedback"])
 
 Exporter = Annotated[Account, Depends(require_roles("analyst", "admin"))]
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A day as YYYY-MM-DD only: pydantic alone would also read a number (``since=0``) as
+    seconds since 1970, which no one means by "feedback from this day on"."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("since is a date written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 @router.post(
@@ -45,7 +59,9 @@ def give_feedback(
 def export_feedback(
     account: Exporter,
     engine: EngineDep,
-    since: Annotated[dt.date | None, Query(description="Only feedback from this day on.")] = None,
+    since: Annotated[
+        Day | None, Query(description="Only feedback from this day on (YYYY-MM-DD).")
+    ] = None,
 ) -> Response:
     """Every judgement with the suggestion it judged (kind, subject, model version, data
     snapshot, date), as CSV: the input the next retraining reads."""

@@ -79,7 +79,17 @@ def position(position_id: PositionId, account: Planner, snapshot: SnapshotDep) -
     return _position(snapshot.position(position_id))
 
 
-@router.get("/positions/{position_id}/candidates", responses=ERRORS | {422: {"model": Problem}})
+#: A schema-valid request the post itself refuses is a 422 too: its message names the field.
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": Problem,
+        "description": "Input refused: a parameter out of range, or a post that is not filled "
+        "by placement (a functional post has no ranked candidates and no place in a plan).",
+    }
+}
+
+
+@router.get("/positions/{position_id}/candidates", responses=ERRORS | REFUSED)
 async def candidates(
     position_id: PositionId,
     account: Planner,
@@ -104,7 +114,7 @@ async def candidates(
     )
 
 
-@router.post("/plans", responses=ERRORS | {422: {"model": Problem}})
+@router.post("/plans", responses=ERRORS | REFUSED)
 def plans(
     body: PlanRequest,
     account: Planner,
