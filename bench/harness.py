@@ -10,7 +10,6 @@ each other's memory nor their warm caches and imports.
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -36,6 +35,14 @@ def measure(step: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> dic
     return figures
 
 
+def own_peak_mib() -> float:
+    """This process's peak resident memory in MiB: the kernel's high-water mark of its own
+    address space (``VmHWM``). Not ``ru_maxrss``, which on Linux carries the parent's peak
+    across fork and exec, so a step started by a large process would report that one's."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
 def run_step(*steps: Callable[..., Any]) -> None:
     """The child's side, for ``python -m bench.steps.<module> <step> ['<JSON arguments>']``:
     run the named step with those arguments, then print its wall time, the process's peak
@@ -50,7 +57,7 @@ def run_step(*steps: Callable[..., Any]) -> None:
     start = time.perf_counter()
     result = step(**arguments)
     seconds = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = own_peak_mib()
     print(json.dumps({"seconds": seconds, "peak_mib": peak_mib, "result": result}))
 
 
