@@ -52,7 +52,7 @@ demo: $(STAMP)
 	$(BIN)/jenjang score
 	$(BIN)/jenjang users demo
 	@echo "== starting the service (ready in seconds; the address follows when it listens) =="
-	$(BIN)/jenjang serve --host 127.0.0.1 --port $(PORT)
+	JENJANG_LOG_FORMAT=text $(BIN)/jenjang serve --host 127.0.0.1 --port $(PORT)
 
 test: $(SPARK_STAMP) chromium
 	$(BIN)/pytest

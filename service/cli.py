@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.config
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -102,6 +103,118 @@ def demo_users(
         typer.echo(f"  {account.role:<11} {account.username:<13} {password}   scope: {scope}")
 
 
+@users_app.command("list")
+def list_users() -> None:
+    """Every account: username, role, scope, active or disabled, locked until (when locked by
+    refused sign-ins), last sign-in (UTC)."""
+    from service.access.account_admin import list_accounts
+
+    accounts = list_accounts(_accounts_engine())
+    if not accounts:
+        typer.echo("no accounts yet (jenjang users create …)")
+        return
+    typer.echo(f"{'username':<24} {'role':<11} {'status':<9} {'last sign-in':<17} scope")
+    for one in accounts:
+        status = "active" if one.active else "disabled"
+        last = f"{one.last_sign_in_at:%Y-%m-%d %H:%M}" if one.last_sign_in_at else "never"
+        locked = f" (locked until {one.locked_until:%Y-%m-%d %H:%M})" if one.locked_until else ""
+        typer.echo(f"{one.username:<24} {one.role:<11} {status:<9} {last:<17} {one.scope}{locked}")
+
+
+@users_app.command("disable")
+def disable_user(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Disable an account: its sign-ins and every token it holds are refused from the next
+    request on."""
+    from service.access.account_admin import disable
+
+    _change_account(lambda engine, actor: disable(engine, username, actor))
+    typer.echo(f"disabled {username}: its sessions have ended")
+
+
+@users_app.command("enable")
+def enable_user(username: Annotated[str, typer.Argument(help="The account.")]) -> None:
+    """Let a disabled (or locked) account sign in again."""
+    from service.access.account_admin import enable
+
+    _change_account(lambda engine, actor: enable(engine, username, actor))
+    typer.echo(f"enabled {username}")
+
+
+@users_app.command("reset-password")
+def reset_user_password(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the new password from standard input (scripts).")
+    ] = False,
+) -> None:
+    """Give an account a new password (asked for, hidden, twice, unless --password-stdin);
+    every token it holds is refused from the next request on, and its lock ends."""
+    from service.access.account_admin import reset_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+    _change_account(lambda engine, actor: reset_password(engine, username, password, actor))
+    typer.echo(f"new password set for {username}: its sessions have ended")
+
+
+@users_app.command("set-scope")
+def set_user_scope(
+    username: Annotated[str, typer.Argument(help="The account.")],
+    agency: Annotated[
+        list[str] | None,
+        typer.Option(help="Agency in scope (repeatable): an hr_planner's or analyst's."),
+    ] = None,
+    employee_id: Annotated[str | None, typer.Option(help="An asn's own employee record.")] = None,
+    clear_agencies: Annotated[
+        bool, typer.Option(help="An analyst back to aggregates only (no agency granted).")
+    ] = False,
+) -> None:
+    """Change an account's scope (checked as `users create` does; every record and agency must
+    exist). Its tokens are refused from the next request on: it signs in again."""
+    from service.access.account_admin import set_scope
+
+    agencies = tuple(agency or ())
+    if not (agencies or employee_id or clear_agencies) or (agencies and clear_agencies):
+        typer.echo(
+            "error: give the new scope: --agency A (repeatable), --employee-id E, or "
+            "--clear-agencies (an analyst: aggregates only)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    changed = _change_account(
+        lambda engine, actor: set_scope(engine, username, employee_id, agencies, actor)
+    )
+    typer.echo(f"{username} now has scope: {changed.scope}; its sessions have ended")
+
+
+def _accounts_engine():  # type: ignore[no-untyped-def]
+    """The database's engine, migrated (the accounts' columns may be newer than it)."""
+    from features.store.database import create_db_engine, migrate
+    from features.store.settings import get_settings
+
+    engine = create_db_engine(get_settings().database_url)
+    migrate(engine)
+    return engine
+
+
+def _change_account(change):  # type: ignore[no-untyped-def]
+    """Make `change(engine, actor)` as this system user; a refusal is a clear error on
+    stderr (exit 2) and nothing is written."""
+    import getpass
+
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no name for this uid (a container)
+        actor = "cli"
+    try:
+        return change(_accounts_engine(), actor)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
 feedback_app = typer.Typer(help="Feedback on the service's suggestions.", no_args_is_help=True)
 app.add_typer(feedback_app, name="feedback")
 
@@ -135,31 +248,133 @@ def export_feedback(
     typer.echo(f"wrote {len(table)} judgements to {out} {counts}")
 
 
+audit_app = typer.Typer(help="The audit logs and their retention.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("prune")
+def prune_audit(
+    before: Annotated[
+        str | None,
+        typer.Option(
+            help="Delete rows older than this day (YYYY-MM-DD). Default: today minus "
+            "JENJANG_AUDIT_RETENTION_DAYS."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete audit rows and account events older than the retention, in one transaction, and
+    record the pruning in the audit log. Kept: the suggestions feedback judged (the models'
+    evaluation data) and earlier prunings' rows (`service.access.retention`)."""
+    import datetime as dt
+
+    from features.store.database import create_db_engine, migrate
+    from service.access import retention
+    from service.settings import ServiceSettings
+
+    settings = ServiceSettings()
+    try:
+        day = dt.date.fromisoformat(before) if before else None
+    except ValueError:
+        typer.echo(f"error: --before {before!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+    days = settings.audit_retention_days
+    try:
+        cutoff = retention.cutoff(days, day, dt.datetime.now(dt.UTC).date())
+    except ValueError as error:
+        typer.echo(f"error: --before {error}", err=True)
+        raise typer.Exit(2) from None
+    if cutoff is None:
+        typer.echo("JENJANG_AUDIT_RETENTION_DAYS=0 keeps the audit logs: nothing pruned")
+        return
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    asked = {"before": before, "retention_days": days, "dry_run": dry_run}
+    done = retention.prune(engine, cutoff, retention.operator(), dry_run, asked)
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(
+        f"{verb} {done.audit_rows} audit rows and {done.account_events} account events "
+        f"before {cutoff:%Y-%m-%d}; kept {done.kept_judged} older suggestions judged by feedback"
+    )
+
+
+#: How long uvicorn's supervisor waits for a worker's answer to its health check. Its default,
+#: 5 s, killed workers over and over on a busy 2-core machine: a worker loading the models holds
+#: the interpreter long enough to miss it, and each restart loaded them again
+#: (tests/service/test_operations_view.py saw 14 restarts in a few minutes, one worker serving).
+WORKER_TIMEOUT_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    worker_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Seconds a worker may leave the supervisor's health check unanswered before "
+            "it is killed and restarted (with --workers > 1).",
+        ),
+    ] = WORKER_TIMEOUT_SECONDS,
 ) -> None:
-    """Run the API (and its OpenAPI docs at /docs) with uvicorn; settings from JENJANG_*."""
+    """Run the API (and its OpenAPI docs at /docs) with uvicorn; settings from JENJANG_*.
+    Every worker logs the same way (`service.observability.logs`); with several, their
+    metrics are shared through files in PROMETHEUS_MULTIPROC_DIR (a fresh temporary folder
+    unless set)."""
     import os
     import secrets
 
     import uvicorn
 
     from features.store.database import create_db_engine, migrate
+    from service.observability.logs import log_config
     from service.settings import ServiceSettings
 
     settings = ServiceSettings()
     if workers > 1 and settings.environment == "demo" and not settings.secret_key:
         # the demo generates its secret: one for all workers, or a token works on one only
         os.environ["JENJANG_SECRET_KEY"] = secrets.token_urlsafe(48)
+    if workers > 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = _fresh_metrics_folder()
+    # MLflow draws a progress bar on standard error while it downloads a model: not a log line
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    config = log_config(settings.log_level, settings.log_format)
+    logging.config.dictConfig(config)  # this process's lines too: every line in one format
     migrate(create_db_engine(settings.database_url))  # once, before the workers start
-    typer.echo(
-        f"starting the Jenjang API for http://{host}:{port} (docs: /docs); "
-        "uvicorn says when it listens"
+    logging.getLogger("service.cli").info(
+        "starting the Jenjang API for http://%s:%s (docs: /docs, metrics: /metrics); "
+        "uvicorn says when it listens",
+        host,
+        port,
     )
-    uvicorn.run("service.main:app", host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        "service.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=config,
+        timeout_worker_healthcheck=worker_timeout,
+    )
+
+
+def _fresh_metrics_folder() -> str:
+    """The folder where the workers write their metrics: PROMETHEUS_MULTIPROC_DIR emptied of
+    an earlier run's files (stale counters would be summed in), else a new temporary one."""
+    import os
+    import tempfile
+
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not chosen:
+        return tempfile.mkdtemp(prefix="jenjang-metrics-")
+    folder = Path(chosen)
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return str(folder)
 
 
 @app.command()
@@ -193,7 +408,7 @@ def score(
 
     from service.settings import ServiceSettings
     from service.state.model_store import MODEL_NAMES
-    from service.state.precompute import score_day
+    from service.state.precompute import AnswersNotWritten, score_day
 
     names = tuple(model or MODEL_NAMES)
     unknown = sorted(set(names) - set(MODEL_NAMES))
@@ -211,7 +426,7 @@ def score(
         typer.echo("loading the records and the champions ...")
         try:
             scored = score_day(ServiceSettings(), names, depth, track, again)
-        except LookupError as error:
+        except (LookupError, AnswersNotWritten) as error:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(1) from None
     for one in scored:

@@ -3,8 +3,9 @@ trace.
 
 Domain errors map to their status: a record that does not exist, or is outside the caller's
 scope, is 404; input a model refuses is 422 (the message names the field); a model that is not
-loaded is 503. Anything unexpected is 500 with a reference the log also carries (the log has the
-traceback; the caller gets only the reference). A validation error's 422 is written whatever
+loaded, or a database that cannot be reached (`_database_down`), is 503. Anything unexpected is
+500 with a reference, the request's id, that every log line of the request carries (the log has
+the traceback; the caller gets only the reference). A validation error's 422 is written whatever
 input it echoes (`validation_problem`); bodies over the cap and non-finite JSON numbers are
 refused before any route, by `service.access.guards`.
 """
@@ -17,6 +18,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -32,7 +35,16 @@ log = logging.getLogger(__name__)
 
 #: Paths whose errors are JSON: the API and the machine endpoints. Elsewhere are the pages,
 #: whose errors are pages too (when the app is given a `PageError`).
-JSON_PATHS = ("/api/", "/static/", "/health", "/ready", "/docs", "/redoc", "/openapi.json")
+JSON_PATHS = (
+    "/api/",
+    "/static/",
+    "/health",
+    "/ready",
+    "/metrics",
+    "/docs",
+    "/redoc",
+    "/openapi.json",
+)
 
 #: Renders an error as a page: the request, the status, and a reference ("" when none).
 PageError = Callable[[Request, int, str], Response]
@@ -46,6 +58,8 @@ def add_error_handlers(app: FastAPI, page_error: PageError | None = None) -> Non
         ModelUnavailable, _status(status.HTTP_503_SERVICE_UNAVAILABLE, page_error)
     )
     app.add_exception_handler(ReloadBusy, _status(status.HTTP_409_CONFLICT, page_error))
+    app.add_exception_handler(sa.exc.DBAPIError, _database_down(page_error))
+    app.add_exception_handler(sa.exc.TimeoutError, _database_down(page_error))
     app.add_exception_handler(Exception, _unexpected(page_error))
 
 
@@ -102,7 +116,8 @@ def _finite(value: Any) -> Any:
 
 def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
     async def handler(request: Request, error: Exception) -> Response:
-        reference = uuid.uuid4().hex[:12]
+        # the request's id (`service.observability`): every log line of the request has it
+        reference = correlation_id.get() or uuid.uuid4().hex[:12]
         route = getattr(request.scope.get("route"), "path", "?")
         # the service never loads NIPs or birth dates into anything a message could quote
         # (features.asof.records leaves personal columns out), and names only into a planner's
@@ -124,3 +139,48 @@ def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
         )
 
     return handler
+
+
+#: How long a client is told to wait (Retry-After) before asking again while the database is
+#: unreachable.
+RETRY_AFTER_SECONDS = 5
+
+
+def _database_down(page_error: PageError | None):  # type: ignore[no-untyped-def]
+    """A database that cannot be reached (stopped, restarting, its connections cut, its pool
+    exhausted) is a 503 the client may retry, not a 500: the service itself is fine and
+    answers again by itself once the database is back (the pool tests each connection before
+    use: `features.store.database.create_db_engine`). Any other database error is unexpected.
+    The log names the route and the driver's error type only: a statement's parameters can
+    hold a username."""
+    unexpected = _unexpected(page_error)
+
+    async def handler(request: Request, error: Exception) -> Response:
+        if not _unreachable(error):
+            return await unexpected(request, error)
+        route = getattr(request.scope.get("route"), "path", "?")
+        cause = type(getattr(error, "orig", None) or error).__name__
+        log.warning("database unavailable on %s %s: %s", request.method, route, cause)
+        if page_error is not None and is_page(request):
+            answer = page_error(request, status.HTTP_503_SERVICE_UNAVAILABLE, "")
+        else:
+            detail = "the database is unavailable; try again shortly"
+            answer = JSONResponse({"detail": detail}, status.HTTP_503_SERVICE_UNAVAILABLE)
+        answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
+
+    return handler
+
+
+def _unreachable(error: Exception) -> bool:
+    """Whether a database error means "not reachable now" rather than a mistake."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):
+        return True
+    if isinstance(error, sa.exc.OperationalError):
+        # SQLite calls a mistake in SQL "operational" too: of it, only a busy database passes
+        return type(error.orig).__module__ != "sqlite3" or "locked" in str(error.orig)
+    return False

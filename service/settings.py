@@ -52,6 +52,33 @@ class ServiceSettings(RegistrySettings):
     #: is parsed (`service.access.guards`). The API's bodies and the pages' forms are a few
     #: kilobytes; no route takes a file.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Sign-in throttling (`service.access.sign_in`), counted in the database for every worker:
+    #: this many refused sign-ins of one account within the window lock it for the lockout
+    #: time; this many from one client address within the window refuse that address (429)
+    #: for the lockout time. Both end by themselves.
+    sign_in_account_failures: int = Field(default=5, ge=1)
+    sign_in_address_failures: int = Field(default=20, ge=1)
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_lockout_minutes: int = Field(default=15, ge=1)
+    #: The fewest people an aggregate cell may show to someone who may not see them one by one
+    #: (an analyst without a grant); smaller cells, and those that would give them back from a
+    #: total, are withheld (`service.access.disclosure`). 5 is the usual threshold of
+    #: statistical offices and health-data rules for counts of people; 2 is the least (a cell
+    #: of 1 names its person).
+    min_cell_size: int = Field(default=5, ge=2)
+    #: Days the audit log keeps its rows; `jenjang audit prune` deletes older ones (except the
+    #: suggestions feedback judged, the retraining's evaluation data, and the prunings' own
+    #: rows). 730: two SKP cycles, time enough to object to a decision and to review it
+    #: (`service.access.retention`). 0: keep everything (prune then needs --before).
+    audit_retention_days: int = Field(default=730, ge=0)
+    #: The service's log lines (`service.observability.logs`): JSON (one object per line, for a
+    #: log collector) or text (for a person at a terminal; `make demo` uses it); both carry
+    #: the request id.
+    log_format: Literal["json", "text"] = "json"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: Set: ``GET /metrics`` wants ``Authorization: Bearer <token>``. Unset: it answers anyone
+    #: who reaches the port (keep the port private then).
+    metrics_token: str | None = None
 
     def check_for_start(self) -> ServiceSettings:
         """These settings, ready to serve: a secret in production, a generated one in the demo."""

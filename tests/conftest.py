@@ -49,11 +49,18 @@ _hypothesis_skips_module_stand_ins()
 def records_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Settings the tests make: the records and frames cache of the session
     (`features.store.reads.load_records`) in a temporary folder, so the checkout stays clean,
-    and services that reload only when asked (a test that follows the registry says so)."""
+    services that reload only when asked (a test that follows the registry says so), and no
+    address throttle of sign-ins: every test client signs in from the same address, so one
+    test's refused sign-ins (schemathesis sends hundreds) would refuse the next tests' (the
+    throttle's own tests set it; tests/service/test_sign_in_throttle.py)."""
     import os
 
     folder = tmp_path_factory.mktemp("records-cache")
-    chosen = {"JENJANG_RECORDS_CACHE": str(folder), "JENJANG_RELOAD_POLL_SECONDS": "0"}
+    chosen = {
+        "JENJANG_RECORDS_CACHE": str(folder),
+        "JENJANG_RELOAD_POLL_SECONDS": "0",
+        "JENJANG_SIGN_IN_ADDRESS_FAILURES": "1000000",
+    }
     before = {name: os.environ.get(name) for name in chosen}
     os.environ.update(chosen)
     yield folder

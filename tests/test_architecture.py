@@ -31,6 +31,7 @@ ROOMS = (
     "training.kind",
     "training.kinds",
     "training.run",
+    "training.environment",
     "training.contract",
     "training.answers",
     "training.evaluations",
@@ -51,6 +52,7 @@ ROOMS = (
     "training.cli",
     "service",
     "service.settings",
+    "service.observability",
     "service.state",
     "service.access",
     "service.api",
@@ -97,6 +99,7 @@ ALLOWED: dict[str, set[str]] = {
     "features.cli": {"features.store", "features.ingest", "features.synth"},
     "training": set(),
     "training.split": {"features.asof"},
+    "training.environment": set(),  # what a registered model needs where jenjang is not installed
     "training.truth": {"features.asof", "features.synth"},  # the generator's hidden mechanisms
     "training.metrics": set(),
     "training.fairness": set(),
@@ -110,6 +113,7 @@ ALLOWED: dict[str, set[str]] = {
         "features.asof",
         "features.store",
         "training.contract",
+        "training.environment",
         "training.kind",
         "training.registry",
         "training.split",
@@ -148,10 +152,13 @@ ALLOWED: dict[str, set[str]] = {
     | {"training.courses", "training.placement", "training.analyses", "training.national"},
     "service": set(),
     "service.settings": {"training.registry"},  # the registry's settings, plus the service's
+    "service.observability": set(),  # metrics and logs: every room of the service records
     "service.state": _FEATURES
-    | {"service.settings", "training.answers", "training.contract", "training.registry"}
+    | {"service.settings", "service.observability"}
+    | {"training.answers", "training.contract", "training.registry"}
     | {"training.national"},  # a national deployment's batch output: answers, vacancy index
-    "service.access": {"features.store", "service.settings", "service.state"},
+    "service.access": {"features.store", "service.observability", "service.settings"}
+    | {"service.state"},
     "service.dependencies": {"service.access", "service.state", "training.contract"},
     "service.api": _FEATURES
     | {"service.access", "service.dependencies", "service.state"}
@@ -162,10 +169,11 @@ ALLOWED: dict[str, set[str]] = {
     | {"service.dependencies", "service.state"}
     | {"training.promotion", "training.registry"},
     "service.app": {"features.store", "service", "service.access", "service.api"}
-    | {"service.errors", "service.settings", "service.state", "service.web"},
+    | {"service.errors", "service.observability", "service.settings", "service.state"}
+    | {"service.web"},
     "service.main": {"service.app"},
     "service.cli": {"features.cli", "features.store", "service.access", "service.settings"}
-    | {"service.state", "training.cli"},
+    | {"service.observability", "service.state", "training.cli"},
 }
 
 

@@ -136,6 +136,8 @@ def _evaluated(
     rows = {f"v{v}": found for v, q in questions.items() if (found := known(q, folder))}
     missing = [version for version in versions if f"v{version}" not in rows]
     if missing:
+        shown = ", ".join(f"v{version}" for version in missing)
+        log.info("%s: evaluating %s on %d", kind.name, shown, test_year)
         models = [load_fitted(kind.name, version)[0] for version in missing]
         overall = kind.evaluate(models, RunData.load(engine, records), test_year, people)
         for version in missing:

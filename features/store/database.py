@@ -110,6 +110,58 @@ users = sa.Table(
     sa.Column("agencies", sa.JSON, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column(
+        "token_version",
+        sa.Integer,
+        nullable=False,
+        server_default="0",
+        doc="carried by every token; disabling, re-scoping or a new password bumps it, so the "
+        "account's earlier tokens are refused on their next request",
+    ),
+    sa.Column("last_sign_in_at", sa.DateTime, nullable=True),
+)
+
+#: Refused sign-ins counted per account and per client address (`service.access.sign_in`),
+#: shared by every worker: ``kind`` is "account" or "address", ``key`` the username or the
+#: address. A count lives for one window from its first failure; reaching the limit blocks the
+#: key until ``blocked_until`` and starts the count again.
+sign_in_throttle = sa.Table(
+    "sign_in_throttle",
+    metadata,
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.DateTime, nullable=True),
+    sa.Column("blocked_until", sa.DateTime, nullable=True),
+)
+
+#: Tokens ended before their expiry by signing out of the pages (their ``jti``); kept until
+#: they would have expired anyway.
+revoked_tokens = sa.Table(
+    "revoked_tokens",
+    metadata,
+    sa.Column("token_id", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Index("ix_revoked_tokens_expires_at", "expires_at"),
+)
+
+#: The audit log of accounts (`service.access.audit.AccountEvent`): every sign-in (succeeded or
+#: refused, and why), sign-out and change an admin made, with who and from which address. Never
+#: a password; a username nobody has is written as a marker (it may be a mistyped password).
+account_events = sa.Table(
+    "account_events",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("event", sa.Text, nullable=False),
+    sa.Column("outcome", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("address", sa.Text, nullable=True),
+    sa.Column("detail", sa.JSON, nullable=True),
+    sa.Index("ix_account_events_at", "at"),
+    sa.Index("ix_account_events_username", "username", "at"),
 )
 
 #: Every answer of the service that carries suggestions: who asked, when, what was returned and
@@ -148,12 +200,26 @@ feedback = sa.Table(
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: Seconds a PostgreSQL connection attempt may take before it fails (a request then gets a
+#: 503 rather than waiting on a database that does not answer).
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def create_db_engine(url: str) -> sa.Engine:
-    """An engine for `url`; SQLite files get their folder created and foreign keys enforced."""
+    """An engine for `url`; SQLite files get their folder created and foreign keys enforced.
+
+    A PostgreSQL server may stop and come back under a running service: each pooled
+    connection is tested before a request gets it (a dead one is replaced, so the service
+    recovers by itself), and a connection attempt gives up after `CONNECT_TIMEOUT_SECONDS`."""
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
         Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(sa_url)
+    if sa_url.get_backend_name() == "postgresql":
+        given = "connect_timeout" in sa_url.query  # the URL's own setting wins
+        connect = {} if given else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        engine = sa.create_engine(sa_url, pool_pre_ping=True, connect_args=connect)
+    else:
+        engine = sa.create_engine(sa_url)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

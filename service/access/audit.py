@@ -5,6 +5,10 @@ for which record, what was returned (ids and scores, in order) and by which mode
 which data. Its random id is the suggestion id the answer carries; feedback must name one and
 one of its items, so feedback always knows the model version and data it judges. These rows hold
 ids only (no names, NIPs or birth dates), and nothing of them goes to the application log.
+
+The accounts have an audit log of their own (`AccountEvent`, table ``account_events``): every
+sign-in, succeeded or refused and why, with the client's address; every sign-out; every change
+an admin makes. Never a password; a username no account has is written as `UNKNOWN_USER`.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 
-from features.store.database import audit_log, feedback
+from features.store.database import account_events, audit_log, feedback
 from service.access.accounts import Account
+from service.observability import metrics
 
 #: Feedback decisions, and those that must say why.
 DECISIONS = ("accepted", "rejected", "not_relevant", "interested")
@@ -108,6 +113,7 @@ class AuditLog:
             **{name: getattr(suggestion, name) for name in SUGGESTION_COLUMNS},
         }
         self._waiting.put(_Pending(row, settle))
+        metrics.AUDIT_QUEUE.inc()
         return suggestion_id
 
     def close(self) -> None:
@@ -146,6 +152,8 @@ class AuditLog:
             self.commits += 1
         except Exception as failure:  # noqa: BLE001 — handed to every waiting request
             error = failure
+        metrics.AUDIT_QUEUE.dec(len(group))
+        metrics.AUDIT_WRITTEN.labels("written" if error is None else "failed").inc(len(group))
         for pending in group:
             pending.settle(error)
 
@@ -245,3 +253,44 @@ def export(engine: sa.Engine, since: dt.datetime | None = None) -> pd.DataFrame:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+# --- the accounts' audit log ------------------------------------------------------------------
+
+#: What `account_events` records: sign-ins (outcome "ok", or why one was refused: "password",
+#: "unknown", "disabled", "locked", "throttled"), sign-outs, and each change an admin makes.
+ACCOUNT_EVENTS = ("sign_in", "sign_out", "disabled", "enabled", "password_reset", "scope_changed")
+#: Written instead of a username no account has: what was typed there may be a password.
+UNKNOWN_USER = "(unknown)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountEvent:
+    """One row of the accounts' audit log. `actor` is who did it: the account itself for a
+    sign-in or sign-out, the admin (or ``cli:<system user>``) for a change."""
+
+    username: str
+    event: str
+    actor: str
+    outcome: str = "ok"
+    address: str | None = None
+    detail: dict[str, Any] | None = None
+
+
+def record_account_event(connection: sa.Connection, event: AccountEvent) -> None:
+    """Write `event` in the caller's transaction: it is written exactly when what it records
+    is (a change of the account, a counted failure), never one without the other."""
+    if event.event not in ACCOUNT_EVENTS:
+        raise ValueError(f"unknown account event {event.event!r}")
+    connection.execute(account_events.insert().values(at=_now(), **asdict(event)))
+
+
+def account_history(
+    engine: sa.Engine, username: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The latest account events, newest first; of one account when `username` is given."""
+    query = sa.select(account_events).order_by(account_events.c.event_id.desc()).limit(limit)
+    if username is not None:
+        query = query.where(account_events.c.username == username)
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

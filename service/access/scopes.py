@@ -3,7 +3,8 @@
 - ``asn``: their own record and suggestions only;
 - ``hr_planner``: people, posts and pools of the agencies in their scope;
 - ``analyst``: aggregates and model operations; individual records only of the agencies they
-  were granted (an analyst account's agencies);
+  were granted (an analyst account's agencies). Elsewhere their aggregates withhold small
+  cells (`service.access.disclosure`);
 - ``admin``: everything.
 
 A record outside the caller's scope answers 404 with the same message as a missing one, so ids

@@ -1,24 +1,31 @@
 """Signed tokens and who is asking: OAuth2 password flow, JWT (PyJWT, HS256), role guards.
 
-A token names the account and carries its role and expiry; every request re-reads nothing but
-the token. `CurrentAccount` answers 401 (with ``WWW-Authenticate: Bearer``) for a missing,
-forged or expired token; `require_roles(...)` answers 403 for a role that may not call a route.
+A token names the account and carries its role, scope, expiry, the account's token version and
+an id of its own (``jti``). Its signature is checked once (`VerifiedTokens`); the account it
+names is read on every request (`service.access.revocation`), so a disabled, re-scoped, deleted
+or signed-out account's token is refused on its next request. `CurrentAccount` answers 401
+(with ``WWW-Authenticate: Bearer``) for a missing, forged, expired or revoked token;
+`require_roles(...)` answers 403 for a role that may not call a route.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 import jwt
+import sqlalchemy as sa
 from cachetools import LRUCache
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 
 from service.access.accounts import Account
+from service.access.revocation import Revoked, live_account
 from service.settings import ServiceSettings
 
 ALGORITHM = "HS256"
@@ -28,49 +35,80 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL)
 
 
 def issue_token(account: Account, settings: ServiceSettings) -> str:
-    """A token for `account` that expires after ``settings.token_minutes``."""
+    """A token for `account` that expires after ``settings.token_minutes``, carrying the
+    account's token version (``ver``) and an id of its own (``jti``, for signing it out)."""
     now = dt.datetime.now(dt.UTC)
     claims = {
         "sub": account.username,
         "role": account.role,
         "employee_id": account.employee_id,
         "agencies": list(account.agencies),
+        "ver": account.version,
+        "jti": secrets.token_urlsafe(16),
         "iat": now,
         "exp": now + dt.timedelta(minutes=settings.token_minutes),
     }
     return jwt.encode(claims, _secret(settings), algorithm=ALGORITHM)
 
 
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says: the account as it was at issue, the account's token
+    version then (None in a token issued before versions), its id, its expiry (epoch s)."""
+
+    account: Account
+    version: int | None
+    token_id: str | None
+    expires: float
+
+
 class VerifiedTokens:
-    """Tokens whose signature was already checked, with the account each names and its expiry.
+    """Tokens whose signature was already checked, with what each says and its expiry.
 
     A client sends the same token with every request of a session, and checking its signature
     costs about as much as serving a precomputed answer; so a token is verified once and then
     recognised by its exact text until it expires (checked on every use). Bounded: the least
     recently used tokens are verified again when they come back. Thread-safe (the pages' worker
-    threads and the event loop share it)."""
+    threads and the event loop share it). Only the signature is remembered: whether the account
+    may still use the token is read from the database on every request (`current`)."""
 
     def __init__(self, settings: ServiceSettings, size: int = 4096) -> None:
         self.settings = settings
-        self._seen: LRUCache[str, tuple[Account, float]] = LRUCache(maxsize=size)
+        self._seen: LRUCache[str, Claims] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
-    def account(self, token: str) -> Account:
-        """The account `token` names; 401 for a forged or expired one."""
+    def claims(self, token: str) -> Claims:
+        """What `token` says; 401 for a forged or expired one."""
         with self._lock:
             seen = self._seen.get(token)
         if seen is not None:
-            if time.time() >= seen[1]:
+            if time.time() >= seen.expires:
                 raise _unauthorised("the token has expired: sign in again")
-            return seen[0]
-        account, expires = _verified(token, self.settings)
+            return seen
+        claims = _verified(token, self.settings)
         with self._lock:
-            self._seen[token] = (account, expires)
-        return account
+            self._seen[token] = claims
+        return claims
+
+    def account(self, token: str) -> Account:
+        """The account `token` names as it was issued (signature and expiry checked, not
+        revocation: use `current` to let a request act)."""
+        return self.claims(token).account
+
+    def current(self, token: str, engine: sa.Engine) -> Account:
+        """The account `token` may act for now, with its role and scope as they are now; 401
+        for a forged, expired or revoked token (one primary-key read per call, never cached)."""
+        claims = self.claims(token)
+        if claims.version is None or claims.token_id is None:
+            raise _unauthorised("the token is not valid: sign in again")
+        try:
+            return live_account(engine, claims.account.username, claims.version, claims.token_id)
+        except Revoked as revoked:
+            raise _unauthorised(str(revoked)) from None
 
 
-def _verified(token: str, settings: ServiceSettings) -> tuple[Account, float]:
-    """The account a valid token names and when the token expires (epoch seconds)."""
+def _verified(token: str, settings: ServiceSettings) -> Claims:
+    """What a valid token says (its expiry in epoch seconds)."""
     try:
         claims = jwt.decode(
             token,
@@ -82,19 +120,30 @@ def _verified(token: str, settings: ServiceSettings) -> tuple[Account, float]:
         raise _unauthorised("the token has expired: sign in again") from None
     except jwt.InvalidTokenError:
         raise _unauthorised("the token is not valid") from None
+    version = claims.get("ver")
     account = Account(
         claims["sub"],
         claims["role"],
         claims.get("employee_id"),
         tuple(claims.get("agencies") or ()),
+        version if isinstance(version, int) else 0,
     )
-    return account, float(claims["exp"])
+    token_id = claims.get("jti")
+    return Claims(
+        account,
+        version if isinstance(version, int) else None,
+        token_id if isinstance(token_id, str) else None,
+        float(claims["exp"]),
+    )
 
 
 async def current_account(
     request: Request, token: Annotated[str, Depends(oauth2_scheme)]
 ) -> Account:
-    return request.app.state.tokens.account(token)  # type: ignore[no-any-return]
+    """The caller's account, checked against the database on every request. On the event loop:
+    the read is one primary-key lookup, cheaper than a hop to a worker thread."""
+    tokens: VerifiedTokens = request.app.state.tokens
+    return tokens.current(token, request.app.state.engine)
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]

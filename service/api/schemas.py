@@ -455,10 +455,23 @@ class Agency(BaseModel):
 
 
 class TalentDistribution(BaseModel):
+    """An agency's people per talent box. For a caller who may not see them one by one, small
+    cells are withheld (k-anonymity, `service.access.disclosure`): null, never 0."""
+
     agency_id: str
     as_of: dt.date
     data_snapshot: str
-    boxes: dict[int, int] = Field(description="Box 1–9 → people; 0 → no box yet.")
+    people: int = Field(description="The agency's active people (the boxes' total).")
+    boxes: dict[int, int | None] = Field(
+        description="Box 1–9 → people; 0 → no box yet; null → withheld (see `withheld`)."
+    )
+    withheld: dict[int, str] = Field(
+        default_factory=dict, description="Box → why its count is withheld."
+    )
+    min_cell_size: int | None = Field(
+        description="The fewest people a cell shows to this caller; null when the caller may "
+        "see these people one by one, and the counts are exact."
+    )
 
 
 class SuccessionMember(BaseModel):

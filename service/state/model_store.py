@@ -7,11 +7,12 @@ and swaps it in one step, so no request mixes old data with a new model or the o
 and requests keep being answered meanwhile.
 
 Each model (`MODEL_NAMES`) is loaded from ``models:/<name>@champion``; its artifacts are
-downloaded into ``model_cache_dir/<name>/<version>`` first (into a temporary folder, renamed when
-complete) and loaded from there. Once a version has served, ``current.json`` records it: when the
-registry is unreachable at start, the service loads that version instead and says so in
-`/ready`. A model that fails to load keeps its old version serving, and the error is kept for
-`/ready` (its type only) and the reload answer (in full, for analysts and admins).
+downloaded into the local cache first, whole and with their checksums, and loaded from there
+once they check (`service.state.model_cache`). Once a version has served, the cache records it:
+when the registry is unreachable at start, the service loads that version instead and says so
+in `/ready`. A model that fails to load keeps its old version serving, and the error is kept for
+`/ready` (its type only) and the reload answer (in full, for analysts and admins); each reload's
+outcome is counted and the versions in service shown in the metrics (`service.state.reloads`).
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import json
 import logging
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +31,8 @@ import mlflow
 from cachetools import LRUCache
 
 from service.settings import ServiceSettings
+from service.state import reloads
+from service.state.model_cache import ModelCache
 from service.state.snapshot import Snapshot
 from training import registry
 from training.answers import AnswerKey, AnswerSet
@@ -134,6 +134,8 @@ class ModelStore:
     #: a failure counts as a failed load.
     prepare: Prepare | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    #: How the last reload of each model went (`service.state.reloads`), for `/ready`.
+    last_reload: dict[str, str] = field(default_factory=dict)
     _serving: Serving | None = None
     _reloading: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,9 +146,7 @@ class ModelStore:
             found = self._from_registry(name, snapshot) or self._from_cache(name, snapshot)
             if found is not None:
                 loaded[name] = found
-        self._serving = Serving(snapshot, loaded)
-        self._remember(loaded.values())
-        _settle_heap()
+        self._swap(Serving(snapshot, loaded))
 
     def reload(self, snapshot: Snapshot) -> Reload:
         """Load the current champions on `snapshot` (the one in use, or a newer one) and swap
@@ -162,15 +162,38 @@ class ModelStore:
             refreshed = snapshot is not current.snapshot
             if refreshed and failed:
                 log.warning("new data held back: %s failed to load on it", ", ".join(failed))
+                self._count(current.models, current.models, failed, reloads.FAILED)
                 return Reload([], failed, data_refreshed=False)
             if not new:
+                self._count(current.models, current.models, failed, reloads.UNCHANGED)
                 return Reload([], failed, data_refreshed=False)
-            self._serving = Serving(snapshot, {**current.models, **new})
-            self._remember(new.values())
-            _settle_heap()
+            self._swap(Serving(snapshot, {**current.models, **new}), current)
+            data = reloads.LOADED if refreshed else reloads.UNCHANGED
+            self._count(current.models, new, failed, data)
             return Reload(sorted(new), failed, data_refreshed=refreshed)
         finally:
             self._reloading.release()
+
+    def _swap(self, serving: Serving, before: Serving | None = None) -> None:
+        """Put `serving` in service: remember its versions for a start without the registry,
+        show it in the metrics, and settle the heap."""
+        self._serving = serving
+        self._remember(serving.models.values())
+        reloads.in_service(before.models if before else {}, serving.models)
+        reloads.data_in_service(serving.snapshot)
+        _settle_heap()
+
+    def _count(
+        self,
+        before: Mapping[str, Loaded],
+        after: Mapping[str, Loaded],
+        failed: Mapping[str, str],
+        data: str,
+    ) -> None:
+        """Count this reload's outcome per model and for the data, and keep it for `/ready`."""
+        outcome = reloads.outcomes(before, after, failed)
+        self.last_reload.update(outcome)
+        reloads.count(outcome | {reloads.DATA: data})
 
     def current(self) -> Serving:
         if self._serving is None:
@@ -198,6 +221,8 @@ class ModelStore:
                     "source": loaded.source if loaded else None,
                     "loaded_at": loaded.loaded_at.isoformat() if loaded else None,
                     "error": error,
+                    # "failed": the version shown still serves, the registry's was not loaded
+                    "last_reload": self.last_reload.get(name),
                 }
             )
         return out
@@ -209,7 +234,7 @@ class ModelStore:
             if version is None:
                 raise ModelUnavailable(f"{name} has no champion in the registry")
             check_contract(client.get_model_version(name, version).tags, name, version)
-            folder = self._download(name, version)
+            folder = self.cache.fetch(name, version)
             loaded = Loaded(
                 name, version, self._load_folder(folder), "registry", dt.datetime.now(dt.UTC)
             )
@@ -223,12 +248,12 @@ class ModelStore:
         return loaded
 
     def _from_cache(self, name: str, snapshot: Snapshot) -> Loaded | None:
-        marker = self._folder(name) / "current.json"
-        if not marker.exists():
+        """The version that served last, from the local cache, if its files check."""
+        if not (self.cache.folder(name) / "current.json").exists():
             return None
         try:
-            version = str(json.loads(marker.read_text())["version"])
-            model = self._load_folder(self._folder(name) / version)
+            version, folder = self.cache.last_served(name)
+            model = self._load_folder(folder)
             loaded = Loaded(name, version, model, "cache", dt.datetime.now(dt.UTC))
             loaded = self._prepare(loaded, snapshot)
         except Exception as error:  # noqa: BLE001
@@ -236,30 +261,6 @@ class ModelStore:
             return None
         log.warning("serving %s v%s from the local cache: the registry failed", name, version)
         return loaded
-
-    def _download(self, name: str, version: str) -> Path:
-        """The version's artifacts in the cache, downloaded whole or not at all. Workers share
-        the cache and start together: a complete folder another worker renamed into place
-        first is kept (removing it could pull it from under that worker while it loads it);
-        only an incomplete one (no MLmodel: an interrupted download) is replaced."""
-        folder = self._folder(name) / version
-        if not (folder / "MLmodel").exists():
-            self._folder(name).mkdir(parents=True, exist_ok=True)
-            partial = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=self._folder(name)))
-            try:
-                mlflow.artifacts.download_artifacts(
-                    artifact_uri=f"models:/{name}/{version}", dst_path=str(partial)
-                )
-                if not (folder / "MLmodel").exists():
-                    shutil.rmtree(folder, ignore_errors=True)
-                    try:
-                        partial.rename(folder)
-                    except OSError:  # another worker's complete copy arrived meanwhile
-                        if not (folder / "MLmodel").exists():
-                            raise
-            finally:
-                shutil.rmtree(partial, ignore_errors=True)
-        return folder
 
     def _prepare(self, loaded: Loaded, snapshot: Snapshot) -> Loaded:
         """The model with the day's precomputed answers attached (if written), prepared."""
@@ -282,8 +283,7 @@ class ModelStore:
         """Mark the versions now serving as the ones to start from when the registry fails."""
         for model in loaded:
             if model.source == "registry":
-                marker = self._folder(model.name) / "current.json"
-                marker.write_text(json.dumps({"version": model.version}))
+                self.cache.remember(model.name, model.version)
 
     def _load_folder(self, folder: Path) -> Any:
         """The pyfunc in `folder`. MLflow's check of the model's pip requirements against the
@@ -293,5 +293,7 @@ class ModelStore:
         config = {"database_url": self.settings.database_url}
         return mlflow.pyfunc.load_model(str(folder), model_config=config, suppress_warnings=True)
 
-    def _folder(self, name: str) -> Path:
-        return Path(self.settings.model_cache_dir) / name
+    @property
+    def cache(self) -> ModelCache:
+        """The local cache of the settings in use (a test may swap the settings)."""
+        return ModelCache(Path(self.settings.model_cache_dir))

@@ -28,6 +28,10 @@ from training.contract import Data, Precomputing, check_contract, served
 log = logging.getLogger(__name__)
 
 
+class AnswersNotWritten(RuntimeError):
+    """A day's answers could not be written (a full disk, say): none were published."""
+
+
 @dataclass(frozen=True)
 class Scored:
     """One champion's answers of the day, written."""
@@ -52,7 +56,8 @@ def score_day(
     """Write the day's answers of each named champion that can precompute them (the others
     are answered on demand and are skipped), each list `depth` deep (default: the model's
     own). A set already written for the same version, date and data is kept unless `again`
-    (its answers would be the same). Raises LookupError when a model has no champion."""
+    (its answers would be the same). Raises LookupError when a model has no champion,
+    AnswersNotWritten when a set cannot be written."""
     engine = create_db_engine(settings.database_url)
     try:
         migrate(engine)  # a database ingested before the extraction date was recorded
@@ -79,15 +84,22 @@ def score_day(
             continue
         told = progress(name, model.subjects(as_of)) if progress else None
         deep = depth or model.depth
-        written = write_answers(
-            key,
-            model.precompute(as_of, deep),
-            Path(settings.answers_dir),
-            subject=model.key,
-            depth=deep,
-            structured=model.structured,
-            types=model.types,
-            progress=told,
-        )
+        try:
+            written = write_answers(
+                key,
+                model.precompute(as_of, deep),
+                Path(settings.answers_dir),
+                subject=model.key,
+                depth=deep,
+                structured=model.structured,
+                types=model.types,
+                progress=told,
+            )
+        except OSError as error:  # the set is written aside and moved in whole: none is seen
+            raise AnswersNotWritten(
+                f"{name} v{version}: writing the answers of {as_of.date()} into "
+                f"{settings.answers_dir} failed ({error}); none were published, so the "
+                "service answers on demand"
+            ) from error
         out.append(Scored(name, version, as_of, written))
     return out

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class Snapshot:
     birth_dates: pd.Series
     view: View
     agencies: pd.DataFrame  # agency_id (index), name, region
+    #: When it was read from the database (Unix time): the data's age in the metrics.
+    built_at: float = field(default_factory=time.time)
 
     @cached_property
     def data(self) -> Data:

@@ -7,6 +7,11 @@ date moved on) or the registry names other champions than those serving, it relo
 `POST /models/reload` does (new models prepared beside the old ones and swapped in with their
 data in one step). Several workers therefore converge on the same versions and data within one
 interval, through the database and the registry they share, with no signal sent to a process.
+
+A registry that cannot be asked counts as champions moved: the reload then fails, the old
+versions keep serving, and `/ready` and the metrics say so (`service.state.reloads`) rather
+than the watcher only logging it. Data that cannot be read counts as a failed reload of the
+data.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import threading
 from typing import Any
 
 from features.store.reads import same_batch
+from service.state import reloads
 from service.state.model_store import ModelStore, ReloadBusy
-from service.state.snapshot import refreshed, service_date
+from service.state.snapshot import Snapshot, refreshed, service_date
 from training import registry
 
 log = logging.getLogger(__name__)
@@ -27,21 +33,39 @@ def behind(state: Any) -> bool:
     """Reload if the data or the champions moved since what is serving; True if it did."""
     store: ModelStore = state.models
     current = store.current()
-    settings = state.settings
-    snapshot = current.snapshot
-    with state.engine.connect() as connection:
-        ingested = not same_batch(connection, snapshot.snapshot_id)
-    day = service_date(settings, state.engine)
-    if ingested or day != snapshot.as_of:
-        snapshot = refreshed(state.engine, snapshot, day, settings.records_cache_folder())
-    client = registry.configure(settings)
-    champions = {n: registry.alias_version(client, n, registry.CHAMPION) for n in store.names}
+    try:
+        snapshot = _data_now(state, current.snapshot)
+    except Exception:
+        reloads.count({reloads.DATA: reloads.FAILED})
+        raise
+    champions = _champions(state.settings, store.names)
     serving = {n: (m.version if (m := current.models.get(n)) else None) for n in store.names}
     if snapshot is current.snapshot and champions == serving:
         return False
     done = store.reload(snapshot)
     log.info("followed the registry and the data: reloaded %s", done.reloaded or "nothing")
     return True
+
+
+def _data_now(state: Any, snapshot: Snapshot) -> Snapshot:
+    """`snapshot`, or a new one when the database holds a newer ingest or the date moved on."""
+    settings = state.settings
+    with state.engine.connect() as connection:
+        ingested = not same_batch(connection, snapshot.snapshot_id)
+    day = service_date(settings, state.engine)
+    if ingested or day != snapshot.as_of:
+        return refreshed(state.engine, snapshot, day, settings.records_cache_folder())
+    return snapshot
+
+
+def _champions(settings: Any, names: tuple[str, ...]) -> dict[str, str | None] | None:
+    """The registry's champion of each model, or None when the registry cannot be asked."""
+    try:
+        client = registry.configure(settings)
+        return {n: registry.alias_version(client, n, registry.CHAMPION) for n in names}
+    except Exception as error:  # noqa: BLE001 — the reload that follows says why, in /ready
+        log.warning("could not ask the registry for the champions: %s", type(error).__name__)
+        return None
 
 
 class Watcher:

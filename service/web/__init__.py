@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.web import agencies, analysis, career, national, planning, rendering, session
+from service.web import accounts, agencies, analysis, career, national, planning, rendering, session
 
 router = APIRouter(include_in_schema=False)
-for part in (session, career, planning, agencies, analysis, national):
+for part in (session, career, planning, agencies, analysis, national, accounts):
     router.include_router(part.router)
 
 error_page = rendering.error_page

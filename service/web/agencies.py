@@ -1,20 +1,24 @@
 """An agency's pages: the list of agencies in scope, an agency's 9-box distribution and
 succession pool, and its training needs for next year. HR planners see their agencies; analysts
-and admins see every agency's aggregates."""
+and admins see every agency's aggregates, with small cells withheld from an analyst not granted
+the agency (`service.access.disclosure`)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from functools import cache
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from features import reference
+from service.access import disclosure
 from service.access.accounts import Account
 from service.access.scopes import check_agency, individual_agencies
 from service.api.suggestions import succession_pool
 from service.dependencies import AuditDep, SnapshotDep
-from service.state.snapshot import NotFound, Snapshot
+from service.state.snapshot import AgencyNeeds, NotFound, Snapshot
 from service.web import charts
 from service.web.rendering import message, page, page_language, require
 from service.web.texts import texts
@@ -88,7 +92,8 @@ def agency(
     except (NotFound, HTTPException):
         pool = None  # aggregates only for this caller
     t = texts(page_language(request))
-    counts = snapshot.talent_distribution(agency_id)
+    minimum = _minimum(request, account, agency_id)
+    counts = disclosure.suppress(snapshot.talent_distribution(agency_id), minimum)
     return page(
         request,
         "agency.html",
@@ -97,9 +102,17 @@ def agency(
         boxes=counts,
         chart=charts.nine_box(counts, _box_places(), (t["performance"], t["potential"])),
         pool=pool,
+        minimum=minimum,
+        withheld=None in counts.values(),
         data_snapshot=snapshot.snapshot_id,
         as_of=snapshot.as_of.date(),
     )
+
+
+def _minimum(request: Request, account: Account, agency_id: str) -> int | None:
+    """The smallest cell this caller may see of the agency (None: exact counts)."""
+    settings = request.app.state.settings
+    return disclosure.minimum_for(account, agency_id, settings.min_cell_size)
 
 
 @cache
@@ -123,17 +136,48 @@ def training_needs(agency_id: str, request: Request, snapshot: SnapshotDep) -> R
     refused = _refused(request, account, snapshot, agency_id)
     if refused is not None:
         return refused
-    needs = snapshot.training_needs(agency_id)
+    minimum = _minimum(request, account, agency_id)
+    needs = _needs_shown(snapshot.training_needs(agency_id), minimum)
     return page(
         request,
         "needs.html",
         account=account,
         agency=snapshot.agencies.loc[agency_id],
         needs=needs,
-        share_bars=[charts.progress(g.share * 100, 100) for g in needs.gaps],
+        share_bars=[
+            None if g["share"] is None else charts.progress(g["share"] * 100, 100)
+            for g in needs["gaps"]
+        ],
+        minimum=minimum,
+        withheld=_withholds(needs),
         data_snapshot=snapshot.snapshot_id,
         as_of=snapshot.as_of.date(),
     )
+
+
+def _needs_shown(needs: AgencyNeeds, minimum: int | None) -> dict[str, Any]:
+    """The needs as the caller may read them: a count of people (with a gap, suited to a
+    course, below the JP right) is withheld when it or the rest of its total is a small cell,
+    and so is what would give it back (share, mean shortfall, JP)."""
+    shown = asdict(needs)
+    below = disclosure.share(needs.below_right, needs.people, minimum)
+    shown |= {"below_right": below, "jp_to_right": None if below is None else needs.jp_to_right}
+    for gap in shown["gaps"]:
+        count = disclosure.share(gap["people"], needs.people, minimum)
+        if count is None:
+            gap |= {"people": None, "share": None, "mean_shortfall": None}
+        for course in gap["courses"]:
+            suited = disclosure.share(course["participants"], count, minimum) if count else None
+            course |= {"participants": suited}
+            course |= {"jp_total": None if suited is None else course["jp_total"]}
+    return shown
+
+
+def _withholds(needs: dict[str, Any]) -> bool:
+    """Whether anything on the needs page is withheld (the page then says why)."""
+    counts = [needs["below_right"]] + [g["people"] for g in needs["gaps"]]
+    counts += [c["participants"] for g in needs["gaps"] for c in g["courses"]]
+    return None in counts
 
 
 def _refused(

@@ -9,6 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, status
 from fastapi.responses import RedirectResponse, Response
 
+from service.access import personal_export
 from service.access.accounts import Account
 from service.access.audit import AuditLog
 from service.access.scopes import check_employee
@@ -56,6 +57,36 @@ def my_career(
     if account.role != "asn" or account.employee_id is None:
         return message(request, "forbidden", 403, account)
     return _career(request, account, snapshot, model, audit_log, notice_ok=bool(ok), target=ke)
+
+
+@router.get("/karier/unduh")
+def my_data(
+    request: Request,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    audit_log: AuditDep,
+    model: LevelModelDep,
+    fmt: Annotated[personal_export.Format, Query(alias="format")] = "json",
+) -> Response:
+    """Everything Jenjang holds on the signed-in person, as JSON or a zip of CSV files
+    (`service.access.personal_export`; recorded in the audit log)."""
+    account = require(request)
+    if isinstance(account, Response):
+        return account
+    if account.employee_id is None:
+        return message(request, "forbidden", 403, account)
+    try:
+        download = personal_export.export(
+            account, engine, snapshot, model, audit_log, account.employee_id, fmt
+        )
+    except NotFound:
+        return message(request, "not_found", 404, account)
+    disposition = f'attachment; filename="{download.filename}"'
+    return Response(
+        download.content,
+        media_type=download.media_type,
+        headers={"Content-Disposition": disposition},
+    )
 
 
 @router.post("/karier/tanggapan")

@@ -6,6 +6,7 @@ the level (solid when measured, hatched when estimated) and a mark at the requir
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
 from markupsafe import Markup
@@ -108,15 +109,22 @@ def progress(done: float, right: float) -> Markup:
     )
 
 
+#: How a withheld count reads (a small cell, or one hiding it: not "<5", which the second
+#: kind may not be), as statistical offices mark such cells.
+WITHHELD = "x"
 PERFORMANCE = ("di_bawah", "sesuai", "di_atas")
 POTENTIAL = ("rendah", "menengah", "tinggi")
 
 
 def nine_box(
-    counts: dict[int, int], places: dict[int, tuple[str, str]], axes: tuple[str, str]
+    counts: Mapping[int, int | None],
+    places: dict[int, tuple[str, str]],
+    axes: tuple[str, str],
+    withheld: str = WITHHELD,
 ) -> Markup:
     """The 9-box grid: performance across, potential up, each cell its box number and head
-    count. `places` maps a box to its (performance tier, potential tier)."""
+    count. `places` maps a box to its (performance tier, potential tier). A count of None is
+    withheld (`service.access.disclosure`): grey, marked `withheld`, never drawn as 0."""
     cell, margin = 90, 24
     side = margin + 3 * cell
     parts = [
@@ -124,17 +132,19 @@ def nine_box(
         'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(axes[0])} × {escape(axes[1])}</title>",
     ]
-    most = max([*counts.values(), 1])
+    most = max([*(c for c in counts.values() if c is not None), 1])
     for box, (performance, potential) in sorted(places.items()):
         x = margin + PERFORMANCE.index(performance) * cell
         y = (2 - POTENTIAL.index(potential)) * cell
         people = counts.get(box, 0)
-        shade = 0.12 + 0.75 * people / most
+        fill = "#adb5bd" if people is None else "#2f6fde"
+        shade = 0.5 if people is None else 0.12 + 0.75 * people / most
+        shown = escape(withheld) if people is None else str(people)
         parts += [
             f'<rect class="box" x="{x}" y="{y}" width="{cell - 2}" height="{cell - 2}" '
-            f'fill="#2f6fde" fill-opacity="{shade:.2f}"><title>{box}: {people}</title></rect>',
+            f'fill="{fill}" fill-opacity="{shade:.2f}"><title>{box}: {shown}</title></rect>',
             f'<text x="{x + 6}" y="{y + 16}" font-size="12">{box}</text>',
-            f'<text x="{x + cell / 2 - 10}" y="{y + cell / 2 + 8}" font-size="20">{people}</text>',
+            f'<text x="{x + cell / 2 - 10}" y="{y + cell / 2 + 8}" font-size="20">{shown}</text>',
         ]
     parts += [
         f'<text x="{margin}" y="{side + 16}" font-size="12">{escape(axes[0])} →</text>',

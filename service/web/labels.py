@@ -58,6 +58,29 @@ SERVICE_CODES: dict[str, dict[str, tuple[str, str]]] = {
         "siap sekarang": ("siap sekarang", "ready now"),
         "1-2 tahun": ("1–2 tahun", "in 1–2 years"),
     },
+    # the accounts (`service.access`): roles, and what the accounts' audit log records
+    "role": {
+        "asn": ("ASN", "Civil servant (ASN)"),
+        "hr_planner": ("Perencana SDM", "HR planner"),
+        "analyst": ("Analis", "Analyst"),
+        "admin": ("Administrator", "Administrator"),
+    },
+    "account_event": {
+        "sign_in": ("masuk", "sign-in"),
+        "sign_out": ("keluar", "sign-out"),
+        "disabled": ("dinonaktifkan", "disabled"),
+        "enabled": ("diaktifkan", "enabled"),
+        "password_reset": ("kata sandi diganti", "password replaced"),
+        "scope_changed": ("lingkup diubah", "scope changed"),
+    },
+    "account_outcome": {
+        "ok": ("berhasil", "succeeded"),
+        "password": ("kata sandi salah", "wrong password"),
+        "unknown": ("nama tidak dikenal", "unknown name"),
+        "disabled": ("akun nonaktif", "account disabled"),
+        "locked": ("akun terkunci", "account locked"),
+        "throttled": ("alamat ditahan", "address throttled"),
+    },
 }
 
 #: The analyst's metrics, without their cut-off (``ndcg`` of ``ndcg_at_10``).

@@ -137,9 +137,11 @@ def signed_in(request: Request) -> Account | None:
     token = request.cookies.get(SESSION)
     if not token:
         return None
-    try:
-        return request.app.state.tokens.account(token)  # type: ignore[no-any-return]
-    except HTTPException:  # expired or not valid: sign in again
+    try:  # checked against the database: a revoked token is nobody from its next request
+        return request.app.state.tokens.current(  # type: ignore[no-any-return]
+            token, request.app.state.engine
+        )
+    except HTTPException:  # expired, not valid or revoked: sign in again
         return None
 
 
@@ -197,7 +199,10 @@ def error_message(request: Request, code: int, reference: str) -> Response:
     text = t[ERROR_TEXTS.get(code, "internal_error")]
     if reference:
         text = f"{text}: {reference}"
-    account = signed_in(request)
+    try:  # the account is read from the database, which may be what failed
+        account = signed_in(request)
+    except sa.exc.SQLAlchemyError:
+        account = None
     return page(request, "message.html", code, message=text, kind="error", account=account)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import RedirectResponse, Response
 
-from service.access.accounts import authenticate
+from service.access.revocation import revoke
 from service.access.security import issue_token
+from service.access.sign_in import SignInRefused, Throttled, throttled_sign_in
 from service.dependencies import EngineDep
 from service.web.rendering import (
     LANGUAGE,
@@ -48,11 +49,26 @@ def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
-    account = authenticate(engine, username, password)
-    if account is None:
-        error = texts(page_language(request))["wrong_login"]
-        return page(request, "login.html", 401, error=error, username=username)
+    """Sign in; a refusal says the same whatever its reason (wrong password, unknown name,
+    disabled or locked account), except an address refused for too many failures (429)."""
     settings = request.app.state.settings
+    t = texts(page_language(request))
+    try:
+        account = throttled_sign_in(
+            engine, settings, username, password, _address(request), "pages"
+        )
+    except Throttled as throttled:
+        refused = page(request, "login.html", 429, error=t["throttled_login"], username=username)
+        refused.headers["Retry-After"] = str(throttled.retry_after)
+        return refused
+    except SignInRefused:
+        hint = t["lockout_hint"].format(
+            failures=settings.sign_in_account_failures,
+            window=settings.sign_in_window_minutes,
+            lockout=settings.sign_in_lockout_minutes,
+        )
+        error = f"{t['wrong_login']} {hint}"
+        return page(request, "login.html", 401, error=error, username=username)
     answer = RedirectResponse("/", status.HTTP_303_SEE_OTHER)
     answer.set_cookie(
         SESSION,
@@ -66,10 +82,26 @@ def login(
 
 
 @router.post("/keluar")
-def logout() -> Response:
+def logout(request: Request, engine: EngineDep) -> Response:
+    """Sign out: the session's token is refused from now on (this session only: the account's
+    other sessions and API tokens stay), and the cookie is deleted."""
+    token = request.cookies.get(SESSION)
+    if token:
+        try:
+            claims = request.app.state.tokens.claims(token)
+        except HTTPException:  # expired or not valid: nothing left to end
+            claims = None
+        if claims is not None and claims.token_id is not None:
+            username = claims.account.username
+            revoke(engine, claims.token_id, username, claims.expires, _address(request))
     answer = RedirectResponse("/masuk", status.HTTP_303_SEE_OTHER)
     answer.delete_cookie(SESSION)
     return answer
+
+
+def _address(request: Request) -> str:
+    """The client's address (the proxy's, unless uvicorn is told to trust its headers)."""
+    return request.client.host if request.client else "unknown"
 
 
 @router.get("/bahasa/{language}")

@@ -18,6 +18,62 @@ TEXTS: dict[str, dict[str, str]] = {
         "username": "Nama pengguna",
         "password": "Kata sandi",
         "wrong_login": "Nama pengguna atau kata sandi salah.",
+        "lockout_hint": "Setelah {failures} kali gagal dalam {window} menit, akun dikunci "
+        "{lockout} menit.",
+        "throttled_login": (
+            "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti."
+        ),
+        "accounts": "Akun pengguna",
+        "accounts_note": (
+            "Menonaktifkan akun, mengganti kata sandinya, atau mengubah lingkupnya langsung "
+            "mengakhiri semua sesinya."
+        ),
+        "role": "Peran",
+        "scope": "Lingkup",
+        "account_status": "Status",
+        "active": "aktif",
+        "inactive": "nonaktif",
+        "locked_until": "terkunci sampai",
+        "last_sign_in": "Terakhir masuk",
+        "never": "belum pernah",
+        "created": "Dibuat",
+        "scope_all": "semua",
+        "aggregates_only": "hanya agregat",
+        "n_agencies": "{n} instansi",
+        "disable": "Nonaktifkan",
+        "enable": "Aktifkan",
+        "new_password": "Kata sandi baru",
+        "repeat_password": "Ulangi kata sandi baru",
+        "reset_password": "Ganti kata sandi",
+        "set_scope": "Ubah lingkup",
+        "agencies_in_scope": "Instansi dalam lingkup",
+        "analyst_scope_note": "Analis tanpa instansi hanya melihat agregat.",
+        "admin_scope_note": "Administrator melihat semua instansi; tidak ada lingkup yang diatur.",
+        "done_disabled": "Akun dinonaktifkan; semua sesinya berakhir.",
+        "done_enabled": "Akun diaktifkan kembali dan kuncinya dibuka.",
+        "done_password_reset": "Kata sandi diganti; semua sesi akun ini berakhir.",
+        "done_scope_changed": "Lingkup diubah; akun ini perlu masuk lagi.",
+        "passwords_differ": "Kedua kata sandi tidak sama.",
+        "not_yourself": "Anda tidak dapat menonaktifkan akun Anda sendiri.",
+        "refused_password_short": "Kata sandi minimal {n} karakter.",
+        "refused_password_long": "Kata sandi paling banyak {n} karakter.",
+        "refused_asn_needs_employee": "Akun ASN memerlukan ID pegawainya sendiri.",
+        "refused_asn_no_agency": "Akun ASN hanya melihat datanya sendiri, tanpa instansi.",
+        "refused_planner_needs_agency": "Perencana SDM memerlukan minimal satu instansi.",
+        "refused_employee_only_asn": "Hanya akun ASN yang terikat pada ID pegawai.",
+        "refused_admin_no_scope": (
+            "Administrator melihat semua instansi; tidak ada lingkup yang diatur."
+        ),
+        "refused_unknown_employee": "Pegawai {employee_id} tidak ada di basis data.",
+        "refused_unknown_agency": "Instansi {agencies} tidak ada di basis data.",
+        "refused_no_account": "Akun {username} tidak ada.",
+        "account_history": "Riwayat akun",
+        "when": "waktu",
+        "event": "peristiwa",
+        "outcome": "hasil",
+        "address": "alamat",
+        "actor": "oleh",
+        "no_events": "Belum ada riwayat.",
         "my_career": "Karier Saya",
         "position": "Jabatan",
         "grade": "Golongan",
@@ -93,6 +149,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "performance": "kinerja",
         "potential": "potensi",
         "no_box_count": "belum punya kotak",
+        "withheld": (
+            "disembunyikan: kurang dari {k} orang, atau disembunyikan bersama sel seperti itu "
+            "agar tidak dapat dihitung dari jumlahnya (UU 27/2022)"
+        ),
+        "my_data": "Data saya",
+        "my_data_note": (
+            "Unduh semua yang disimpan Jenjang tentang Anda: data kepegawaian, profil, saran "
+            "yang ditampilkan dan tanggapan Anda (UU 27/2022). Unduhan ini dicatat."
+        ),
+        "download_json": "Unduh (JSON)",
+        "download_csv": "Unduh (CSV, zip)",
         "succession": "Kelompok rencana suksesi (kotak 7–9)",
         "readiness": "kesiapan",
         "against_next": "Garis putus-putus: standar jabatan tujuan",
@@ -117,7 +184,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "from_rules": "disusun dari aturan kepegawaian dan kecocokan kompetensi, tanpa model",
         "busy": "Sedang ada pemuatan ulang model; coba lagi sebentar lagi.",
-        "unavailable": "Model layanan belum siap; coba lagi sebentar lagi.",
+        "unavailable": (
+            "Layanan belum dapat menjawab (model belum siap atau basis data tidak terjangkau); "
+            "coba lagi sebentar lagi."
+        ),
         "internal_error": "Terjadi kesalahan pada layanan; sebutkan kode ini bila melapor",
         "baselines": "Model pembanding pada siklus yang sama",
         "stale_suggestion": "Saran tidak ditemukan atau bukan milik Anda lagi; muat ulang halaman.",
@@ -217,6 +287,58 @@ TEXTS: dict[str, dict[str, str]] = {
         "username": "Username",
         "password": "Password",
         "wrong_login": "Wrong username or password.",
+        "lockout_hint": "After {failures} failures within {window} minutes an account is "
+        "locked for {lockout} minutes.",
+        "throttled_login": "Too many failed sign-ins from this address. Try again later.",
+        "accounts": "User accounts",
+        "accounts_note": (
+            "Disabling an account, replacing its password or changing its scope ends all its "
+            "sessions at once."
+        ),
+        "role": "Role",
+        "scope": "Scope",
+        "account_status": "Status",
+        "active": "active",
+        "inactive": "disabled",
+        "locked_until": "locked until",
+        "last_sign_in": "Last sign-in",
+        "never": "never",
+        "created": "Created",
+        "scope_all": "all",
+        "aggregates_only": "aggregates only",
+        "n_agencies": "{n} agencies",
+        "disable": "Disable",
+        "enable": "Enable",
+        "new_password": "New password",
+        "repeat_password": "Repeat the new password",
+        "reset_password": "Replace password",
+        "set_scope": "Change scope",
+        "agencies_in_scope": "Agencies in scope",
+        "analyst_scope_note": "An analyst without agencies sees aggregates only.",
+        "admin_scope_note": "An administrator sees every agency: there is no scope to set.",
+        "done_disabled": "Account disabled; all its sessions have ended.",
+        "done_enabled": "Account enabled again, and its lock lifted.",
+        "done_password_reset": "Password replaced; every session of this account has ended.",
+        "done_scope_changed": "Scope changed; the account must sign in again.",
+        "passwords_differ": "The two passwords differ.",
+        "not_yourself": "You cannot disable your own account.",
+        "refused_password_short": "A password needs at least {n} characters.",
+        "refused_password_long": "A password has at most {n} characters.",
+        "refused_asn_needs_employee": "An ASN account needs their own employee id.",
+        "refused_asn_no_agency": "An ASN account sees their own record only, no agency.",
+        "refused_planner_needs_agency": "An HR planner needs at least one agency.",
+        "refused_employee_only_asn": "Only an ASN account is bound to an employee id.",
+        "refused_admin_no_scope": "An administrator sees every agency: there is no scope to set.",
+        "refused_unknown_employee": "There is no employee {employee_id} in the database.",
+        "refused_unknown_agency": "There is no agency {agencies} in the database.",
+        "refused_no_account": "There is no account {username}.",
+        "account_history": "Account history",
+        "when": "when",
+        "event": "event",
+        "outcome": "outcome",
+        "address": "address",
+        "actor": "by",
+        "no_events": "No history yet.",
         "my_career": "My career",
         "position": "Position",
         "grade": "Grade",
@@ -292,6 +414,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "performance": "performance",
         "potential": "potential",
         "no_box_count": "without a box",
+        "withheld": (
+            "withheld: fewer than {k} people, or hidden with such a cell so that it cannot be "
+            "worked out from the total (UU 27/2022)"
+        ),
+        "my_data": "My data",
+        "my_data_note": (
+            "Download everything Jenjang holds on you: your personnel records, profile, the "
+            "suggestions shown and your feedback (UU 27/2022). The download is recorded."
+        ),
+        "download_json": "Download (JSON)",
+        "download_csv": "Download (CSV, zip)",
         "succession": "Succession pool (boxes 7–9)",
         "readiness": "readiness",
         "against_next": "Dashed mark: the standard of the post in view",
@@ -316,7 +449,10 @@ TEXTS: dict[str, dict[str, str]] = {
         ),
         "from_rules": "from the civil-service rules and competency fit, no learned model",
         "busy": "A model reload is under way; try again shortly.",
-        "unavailable": "The service's models are not ready yet; try again shortly.",
+        "unavailable": (
+            "The service cannot answer just now (its models are not ready or its database is "
+            "unreachable); try again shortly."
+        ),
         "internal_error": "Something went wrong in the service; quote this reference",
         "baselines": "Baselines on the same cycle",
         "stale_suggestion": "This suggestion was not found or is no longer yours; reload the page.",

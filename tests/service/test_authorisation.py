@@ -31,6 +31,12 @@ MATRIX: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
         "colleague": (404, 200, 403, 200, 200),
         "outsider": (404, 404, 403, 404, 200),
     },
+    # the person themselves and admins only; 403 for anyone else, whatever the id
+    ("GET", "/employees/{employee_id}/export"): {
+        "own": (200, 403, 403, 403, 200),
+        "colleague": (403, 403, 403, 403, 200),
+        "outsider": (403, 403, 403, 403, 200),
+    },
     ("GET", "/positions"): {"any": (403, 200, 403, 200, 200)},
     ("GET", "/positions/{position_id}"): {
         "own": (403, 200, 403, 200, 200),

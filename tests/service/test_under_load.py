@@ -76,14 +76,7 @@ def serve(scored: ServiceSettings, snapshot, tmp_path: Path) -> Iterator:  # typ
         create_user(engine, "load-admin", PASSWORD, "admin")
         engine.dispose()
         port = _free_port()
-        env = os.environ | {
-            "JENJANG_DATABASE_URL": settings.database_url,
-            "JENJANG_TRACKING_URI": settings.tracking_uri,
-            "JENJANG_ARTIFACT_ROOT": settings.artifact_root,
-            "JENJANG_MODEL_CACHE_DIR": str(tmp_path / "cache"),
-            "JENJANG_ANSWERS_DIR": scored.answers_dir,
-            "JENJANG_RELOAD_POLL_SECONDS": str(poll_seconds),
-        }
+        env = serve_environment(settings, tmp_path / "cache", poll_seconds)
         jenjang = str(Path(sys.executable).parent / "jenjang")
         command = [jenjang, "serve", "--port", str(port), "--workers", str(workers)]
         process = subprocess.Popen(  # in a group of its own, with its worker processes
@@ -104,6 +97,20 @@ def serve(scored: ServiceSettings, snapshot, tmp_path: Path) -> Iterator:  # typ
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.process.pid, signal.SIGKILL)
         server.process.wait(timeout=30)
+
+
+def serve_environment(
+    settings: ServiceSettings, cache: Path, poll_seconds: float
+) -> dict[str, str]:
+    """The environment of a `jenjang serve` on `settings`' stores (its own model cache)."""
+    return os.environ | {
+        "JENJANG_DATABASE_URL": settings.database_url,
+        "JENJANG_TRACKING_URI": settings.tracking_uri,
+        "JENJANG_ARTIFACT_ROOT": settings.artifact_root,
+        "JENJANG_MODEL_CACHE_DIR": str(cache),
+        "JENJANG_ANSWERS_DIR": settings.answers_dir,
+        "JENJANG_RELOAD_POLL_SECONDS": str(poll_seconds),
+    }
 
 
 def _wait_ready(server: Server, limit: float = 180.0) -> None:

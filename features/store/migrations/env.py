@@ -13,6 +13,12 @@ config = context.config
 def run_migrations() -> None:
     engine = config.attributes.get("engine") or create_db_engine(get_settings().database_url)
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # Python's sqlite3 runs DDL outside any transaction until a row is written: a
+            # migration stopped half-way (an error, a kill -9 of the first ingest) would leave
+            # tables without their revision, and every later run would fail on "table already
+            # exists". Opened here, the whole upgrade commits or leaves nothing.
+            connection.exec_driver_sql("BEGIN")
         context.configure(
             connection=connection,
             target_metadata=metadata,

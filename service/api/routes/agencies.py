@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
+from service.access import disclosure
 from service.access.scopes import check_agency, forbidden, individual_agencies
 from service.access.security import CurrentAccount
 from service.api.schemas import AGENCY_ID, Agency, Problem, SuccessionPool, TalentDistribution
@@ -38,15 +39,24 @@ def agencies(account: CurrentAccount, snapshot: SnapshotDep) -> list[Agency]:
 
 @router.get("/{agency_id}/talent-boxes", responses=ERRORS)
 def talent_boxes(
-    agency_id: AgencyId, account: CurrentAccount, snapshot: SnapshotDep
+    agency_id: AgencyId, request: Request, account: CurrentAccount, snapshot: SnapshotDep
 ) -> TalentDistribution:
-    """How many people of the agency are in each box of the 9-box talent grid."""
+    """How many people of the agency are in each box of the 9-box talent grid. A caller who
+    may not see these people one by one (an analyst without a grant) gets small cells withheld:
+    null with a reason, never 0 (k-anonymity, `JENJANG_MIN_CELL_SIZE`)."""
     check_agency(account, snapshot, agency_id, individuals=False)
+    counts = snapshot.talent_distribution(agency_id)
+    minimum = disclosure.minimum_for(account, agency_id, request.app.state.settings.min_cell_size)
+    boxes = disclosure.suppress(counts, minimum)
+    reason = disclosure.REASON.format(minimum=minimum)
     return TalentDistribution(
         agency_id=agency_id,
         as_of=snapshot.as_of.date(),
         data_snapshot=snapshot.snapshot_id,
-        boxes=snapshot.talent_distribution(agency_id),
+        people=sum(counts.values()),
+        boxes=boxes,
+        withheld={box: reason for box, count in boxes.items() if count is None},
+        min_cell_size=minimum,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
 
+from service.access import personal_export
 from service.access.scopes import check_employee
 from service.access.security import CurrentAccount
 from service.api.schemas import (
@@ -18,7 +20,13 @@ from service.api.schemas import (
     TrainingSuggestions,
 )
 from service.api.suggestions import answer_trainings, career_paths, model_ref
-from service.dependencies import AuditDep, LevelModelDep, SnapshotDep, TrainingModelDep
+from service.dependencies import (
+    AuditDep,
+    EngineDep,
+    LevelModelDep,
+    SnapshotDep,
+    TrainingModelDep,
+)
 from service.state import serving
 from training.contract import MAX_K
 
@@ -83,3 +91,38 @@ def paths(
     competency fit on the person's current levels: the training recommender's estimate (the
     answer's `model`), the levels of the profile and of the reasons."""
     return career_paths(account, snapshot, audit_log, employee_id, to, k, model)
+
+
+EXPORT_ERRORS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/json": {}, "application/zip": {}},
+        "description": "Everything held on the person: JSON, or (format=csv) a zip of CSV files.",
+    },
+    403: {"model": Problem, "description": "Only the person themselves or an admin."},
+    404: {"model": Problem, "description": "No such employee (admins only get this far)."},
+}
+
+
+@router.get("/{employee_id}/export", response_class=Response, responses=EXPORT_ERRORS)
+def export(
+    employee_id: EmployeeId,
+    account: CurrentAccount,
+    snapshot: SnapshotDep,
+    engine: EngineDep,
+    audit_log: AuditDep,
+    model: LevelModelDep,
+    fmt: Annotated[
+        personal_export.Format,
+        Query(alias="format", description="json, or csv: a zip of one CSV per section."),
+    ] = "json",
+) -> Response:
+    """Everything Jenjang holds on the person (UU 27/2022): their records with NIP and name,
+    the profile derived from them, their accounts, the suggestions about them in the audit log
+    (their own place only in lists of people), their feedback and planners' judgements of them.
+    For the person themselves and admins; the download is written to the audit log."""
+    download = personal_export.export(account, engine, snapshot, model, audit_log, employee_id, fmt)
+    return Response(
+        download.content,
+        media_type=download.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{download.filename}"'},
+    )

@@ -29,6 +29,9 @@ class ModelInService(BaseModel):
     source: str | None  # "registry", or "cache" when the registry was unreachable
     loaded_at: str | None
     error: str | None
+    #: How the last reload of this model went: "loaded", "unchanged", or "failed" (the version
+    #: shown still serves); None before any reload.
+    last_reload: str | None = None
 
 
 class ReloadAnswer(BaseModel):

@@ -1,0 +1,59 @@
+"""Fixtures of the fault tests: copies of the session's served stores, so that a fault never
+touches what the other tests use, and an MLflow client that gives up at once."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from service.settings import ServiceSettings
+from service.state.snapshot import Snapshot
+
+
+@pytest.fixture
+def stores(served: ServiceSettings, tmp_path: Path) -> Iterator[ServiceSettings]:
+    """Settings on copies of the served database and registry, with a model cache and an
+    answers folder of their own; MLflow is pointed back at the served store afterwards."""
+    _copy(served.database_url, tmp_path / "jenjang.db")
+    _copy(served.tracking_uri, tmp_path / "mlflow.db")
+    yield served.model_copy(
+        update={
+            "database_url": f"sqlite:///{tmp_path / 'jenjang.db'}",
+            "tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
+            "model_cache_dir": str(tmp_path / "cache"),
+            "answers_dir": str(tmp_path / "answers"),
+        }
+    )
+    mlflow.set_tracking_uri(served.tracking_uri)
+    mlflow.set_registry_uri(served.tracking_uri)
+
+
+def _copy(url: str, to: Path) -> None:
+    """A consistent copy of a SQLite database, write-ahead log included."""
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(to) as copy:
+        source.backup(copy)
+
+
+@pytest.fixture
+def no_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An MLflow client that asks an unreachable registry once, for two seconds at most."""
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+
+
+@pytest.fixture(scope="session")
+def served_snapshot(served: ServiceSettings) -> Snapshot:
+    """The served database described on the service's date (what a model store prepares its
+    models on)."""
+    from features.store.database import create_db_engine
+    from service.state.snapshot import build_snapshot, service_date
+
+    engine = create_db_engine(served.database_url)
+    try:
+        return build_snapshot(engine, service_date(served, engine))
+    finally:
+        engine.dispose()
