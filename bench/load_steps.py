@@ -193,7 +193,11 @@ def _prepare(url: str) -> tuple[list[str], list[str], tuple[str, str]]:
     )
 
 
-def _wait_ready(server: subprocess.Popen, limit: float = 900.0) -> float:  # type: ignore[type-arg]
+def _wait_ready(
+    server: subprocess.Popen,  # type: ignore[type-arg]
+    limit: float = 900.0,
+    port: int = PORT,
+) -> float:
     began = time.perf_counter()
     while time.perf_counter() - began < limit:
         if server.poll() is not None:
@@ -201,7 +205,7 @@ def _wait_ready(server: subprocess.Popen, limit: float = 900.0) -> float:  # typ
                 f"the service stopped:\n{server.stderr.read() if server.stderr else ''}"
             )
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/ready", timeout=5) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5) as answer:
                 if answer.status == 200:
                     return time.perf_counter() - began
         except OSError:
@@ -210,10 +214,10 @@ def _wait_ready(server: subprocess.Popen, limit: float = 900.0) -> float:  # typ
     raise SystemExit("the service was not ready in time")
 
 
-def _token(credentials: tuple[str, str]) -> str:
+def _token(credentials: tuple[str, str], port: int = PORT) -> str:
     data = urllib.parse.urlencode({"username": credentials[0], "password": credentials[1]})
     request = urllib.request.Request(
-        f"http://127.0.0.1:{PORT}/api/v1/auth/token", data=data.encode(), method="POST"
+        f"http://127.0.0.1:{port}/api/v1/auth/token", data=data.encode(), method="POST"
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return str(json.loads(answer.read())["access_token"])

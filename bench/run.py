@@ -1,6 +1,6 @@
 """`make bench` (``python -m bench.run``): generation and ingestion at province scale, national
-generation rate, the models' training and quality, the service under load, and the analyst's
-yearly cycle.
+generation rate, the models' training and quality, the service under load (and under load while
+its champion moves twice, on PostgreSQL with two workers), and the analyst's yearly cycle.
 
 Each measured step (a function of `bench.steps`) runs in a fresh Python process that reports its
 own wall time and peak memory (max RSS), so steps do not inherit each other's memory
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bench.cycle_steps import cycle_lines, cycle_rows
 from bench.harness import ROOT, measure
+from bench.load_reload import reload_section
 from bench.load_steps import load_rows
 from bench.national import national_lines
 from bench.national_training import training_lines
@@ -109,6 +110,7 @@ def main() -> None:
     tracking, artifacts = f"sqlite:///{work / 'mlflow.db'}", str(work / "artifacts")
     extra, _ = load_rows(url, tracking, artifacts, work)
     rows += extra
+    reload = reload_section(work)  # its own dataset, PostgreSQL database and champions
 
     both = run_all(work, known={PROVINCE: {"training": training, "placements": placements}})
     cycle = cycle_lines(cycle_rows(work), "province, 31,898 ASN")
@@ -118,7 +120,7 @@ def main() -> None:
     from features.synth.calibration import compare  # imported late: keeps the parent light
 
     calibration = compare(province)
-    sections = [*two_datasets_lines(both), "", *cycle, "", *national_section]
+    sections = [*two_datasets_lines(both), "", *cycle, "", *national_section, "", *reload]
     write_report(rows, calibration, training, placements, sections)
 
 

@@ -28,7 +28,7 @@ from features.asof.frame import FEATURE_SET_VERSION
 from features.asof.records import Records
 from features.store.database import create_db_engine, migrate
 from features.store.reads import load_records
-from training import registry
+from training import environment, registry
 from training.contract import CONTRACT_VERSION, Data, sharing_data
 from training.kind import ModelKind, RunData, Trained
 from training.registry import RegistrySettings
@@ -36,16 +36,6 @@ from training.split import TemporalSplit
 from training.truth import Truth
 
 log = logging.getLogger(__name__)
-
-
-PIP_REQUIREMENTS = [
-    "mlflow>=3.0",
-    "scikit-learn>=1.6",
-    "pandas>=2.2",
-    "numpy>=2.0",
-    "joblib>=1.4",
-    "jenjang",
-]
 
 
 @dataclass
@@ -103,19 +93,25 @@ def fit_and_register(
         trained.metrics |= addendum.metrics(trained, split)
         clock.lap("evaluate_held_out")
     client = registry.configure(settings)
-    with mlflow.start_run(run_name=f"{kind.name}-{split.test_year}") as run:
-        _log_run(kind, trained, split, records)
-        if addendum.params:
-            mlflow.log_params(addendum.params)
-        version = register_pyfunc(
-            trained.learned,
-            kind,
-            trained.example,
-            provenance(split, records),
-            settings.database_url,
-            Data(records, data.protected["birth_date"]),
-            addendum.records_of_database,
-        )
+    try:
+        with mlflow.start_run(run_name=f"{kind.name}-{split.test_year}") as run:
+            _log_run(kind, trained, split, records)
+            if addendum.params:
+                mlflow.log_params(addendum.params)
+            version = register_pyfunc(
+                trained.learned,
+                kind,
+                trained.example,
+                provenance(split, records),
+                settings.database_url,
+                Data(records, data.protected["birth_date"]),
+                addendum.records_of_database,
+            )
+    except OSError as error:  # a full disk, say: MLflow registers only complete artifacts
+        raise RegistrationFailed(
+            f"{kind.name}: writing the run's files failed ({error}); no version was registered "
+            "and the challenger did not move"
+        ) from error
     registry.move_alias(
         client,
         data.engine,
@@ -138,6 +134,10 @@ def fit_and_register(
         clock.seconds,
         trained.extras,
     )
+
+
+class RegistrationFailed(RuntimeError):
+    """A run's files (report, model artifacts) could not be written: nothing was registered."""
 
 
 def _log_run(kind: ModelKind, trained: Trained, split: TemporalSplit, records: Records) -> None:
@@ -226,8 +226,12 @@ def register_pyfunc(
     data_of_database: bool = True,
 ) -> str:
     """Log `fitted` as the kind's joblib artifact of its models-from-code pyfunc, with the
-    provenance `tags` as its metadata, register it under the kind's name and tag the new
-    version; returns the version.
+    provenance `tags` as its metadata, and register it under the kind's name; returns the
+    version.
+
+    MLflow registers the version only once every artifact is written, and creates it with
+    the provenance `tags` in one step: a version is never seen without them (the service
+    refuses one without its contract version), even if the process dies right after.
 
     MLflow checks the logged model by loading it back and asking it the input example; with
     `data` (the run's records), that model answers from them instead of reading the whole
@@ -254,11 +258,11 @@ def register_pyfunc(
                 signature=kind.signature(),
                 input_example=input_example,
                 model_config=config,
-                pip_requirements=PIP_REQUIREMENTS,
+                # our packages travel inside the version, and its requirements name only
+                # installable distributions: it loads without `jenjang` (training.environment)
+                code_paths=environment.code_paths(),
+                pip_requirements=environment.pip_requirements(),
                 registered_model_name=model_name,
+                tags=tags,  # the logged model's and the new version's, set as it is created
             )
-    version = str(info.registered_model_version)
-    client = mlflow.MlflowClient()
-    for key, value in tags.items():
-        client.set_model_version_tag(model_name, version, key, value)
-    return version
+    return str(info.registered_model_version)

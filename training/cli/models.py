@@ -105,7 +105,7 @@ NEXT_STAGE = {
 def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
     """Train `kind`, print its overall metrics per model and register it as challenger."""
     from training.registry import get_registry_settings
-    from training.run import train
+    from training.run import RegistrationFailed, train
 
     try:
         with console.status(f"{kind.name}: loading the records ...") as status:
@@ -115,7 +115,7 @@ def _train(kind: ModelKind, held_out: str, drop: tuple[str, ...]) -> None:
                 status.update(f"{kind.name}: {NEXT_STAGE.get(stage, 'working')} ...")
 
             result = train(kind, get_registry_settings(), show)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, FileNotFoundError, RegistrationFailed) as error:
         console.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
     overall = result.report.overall.drop(columns=list(drop), errors="ignore")
