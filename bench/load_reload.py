@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import suppress
@@ -129,7 +130,9 @@ def run(work: Path, settings: dict[str, str]) -> dict[str, Any]:
         started += _wait_workers(limit=300)
         token = _token(credentials, PORT)
         copies = _register_copies(settings, len(MOVES_AT))
-        answers, moves = load(PORT, token, people, CONNECTIONS, SECONDS, _movers(settings, copies))
+        scored: list[float] = []
+        movers = _movers(settings, copies, scored)
+        answers, moves = load(PORT, token, people, CONNECTIONS, SECONDS, movers)
         after = {
             "fresh connections": versions_now(PORT, token, people),
             "per worker (/metrics)": workers_versions(PORT, MODEL),
@@ -149,6 +152,7 @@ def run(work: Path, settings: dict[str, str]) -> dict[str, Any]:
     return {"started": started, "answers": answers, "moves": moves, "after": after} | {
         "unaudited": len(missing),
         "people": len(people),
+        "scored": scored,
     }
 
 
@@ -202,10 +206,21 @@ def _register_copies(settings: dict[str, str], count: int) -> list[str]:
     ]
 
 
-def _movers(settings: dict[str, str], versions: list[str]) -> list[tuple[float, Any]]:
-    """When to promote which copy: (seconds into the load, the move)."""
+def _movers(
+    settings: dict[str, str], versions: list[str], scored: list[float]
+) -> list[tuple[float, Any]]:
+    """When to promote which copy: (seconds into the load, the move). Each move is followed,
+    as an operator follows a promotion, by `jenjang score --model training-recs` in the
+    background, whose seconds go to `scored`: the workers attach the new version's answers at
+    their next look (`ModelStore.attach_answers`)."""
     from features.store.database import create_db_engine
     from training import registry
+
+    def score() -> None:
+        began = time.perf_counter()
+        command = [JENJANG, "score", "--model", MODEL]
+        subprocess.run(command, env=os.environ | settings, capture_output=True, check=True)
+        scored.append(time.perf_counter() - began)
 
     def promote(version: str) -> dict[str, str]:
         client = _client(settings)
@@ -216,6 +231,7 @@ def _movers(settings: dict[str, str], versions: list[str]) -> list[tuple[float, 
         )
         registry.move_alias(client, engine, move)
         engine.dispose()
+        threading.Thread(target=score, daemon=True).start()
         return {"from": str(previous), "version": version}
 
     return [(at, lambda v=v: promote(v)) for at, v in zip(MOVES_AT, versions, strict=True)]
@@ -266,10 +282,13 @@ def _lines(found: dict[str, Any]) -> list[str]:
         *report_lines(found),
         "",
         "Before the first move the champion answers from the day's precomputed answers "
-        "(`jenjang score`). A promoted version has none: `jenjang score` writes a champion's, "
-        "after the promotion, and a worker reads them only when it loads a version. So after "
-        "each move every answer is computed by the model on demand, and the latency after the "
-        "moves is mostly that, not the reload's.",
+        "(`jenjang score`). A promoted version has none until `jenjang score --model "
+        f"{MODEL}` has run after the promotion, as an operator runs it (here in the background, "
+        "taking " + " and ".join(f"{x:.0f} s" for x in found["scored"]) + " under the load, "
+        f"against {MOVES_AT[0]:.0f} s between moves); until then the model computes each answer "
+        "on demand, and each worker attaches the answers at its next look once they are "
+        "written (`ModelStore.attach_answers`). The latency after a move is mostly that wait, "
+        "not the reload's.",
         "",
         END,
     ]

@@ -7,6 +7,8 @@ date moved on) or the registry names other champions than those serving, it relo
 `POST /models/reload` does (new models prepared beside the old ones and swapped in with their
 data in one step). Several workers therefore converge on the same versions and data within one
 interval, through the database and the registry they share, with no signal sent to a process.
+When nothing moved, it looks for the day's answers that `jenjang score` wrote for a version
+serving without them (a champion promoted before they were scored) and attaches them.
 
 A registry that cannot be asked counts as champions moved: the reload then fails, the old
 versions keep serving, and `/ready` and the metrics say so (`service.state.reloads`) rather
@@ -41,6 +43,9 @@ def behind(state: Any) -> bool:
     champions = _champions(state.settings, store.names)
     serving = {n: (m.version if (m := current.models.get(n)) else None) for n in store.names}
     if snapshot is current.snapshot and champions == serving:
+        attached = store.attach_answers()
+        if attached:
+            log.info("precomputed answers written since the load: now used by %s", attached)
         return False
     done = store.reload(snapshot)
     log.info("followed the registry and the data: reloaded %s", done.reloaded or "nothing")

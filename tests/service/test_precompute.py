@@ -130,3 +130,29 @@ def test_precomputed_candidates_equal_the_models_own(scored: ServiceSettings) ->
             assert [r["employee_id"] for r in among][: len(mine)] == mine, post
             checked += 1
     assert checked >= 3
+
+
+def test_answers_scored_after_a_version_started_serving_are_used_at_the_next_look(
+    served: ServiceSettings, tmp_path: Path
+) -> None:
+    """A champion promoted before `jenjang score` ran serves without its answers; the watcher's
+    next look attaches them (before, every answer went through the model until a reload)."""
+    from service.app import create_app
+    from service.state.precompute import score_day
+    from service.state.watch import behind
+
+    settings = served.model_copy(update={"answers_dir": str(tmp_path / "answers")})
+    with TestClient(create_app(settings)) as client:
+        store = client.app.state.models  # type: ignore[attr-defined]
+        before = store.current()
+        assert all(loaded.answers is None for loaded in before.models.values())
+        assert behind(client.app.state) is False and store.current() is before  # none yet
+        score_day(settings, (TRAINING_RECS,))
+        assert behind(client.app.state) is False  # nothing moved: no reload
+        after = store.current()
+        assert after.snapshot is before.snapshot
+        loaded = after.get(TRAINING_RECS)
+        assert loaded.version == before.get(TRAINING_RECS).version
+        assert loaded.answers is not None and len(loaded.answers) > 300
+        assert after.get(PLACEMENTS).answers is None  # not scored: still the model's
+        assert store.attach_answers() == []  # found once, not again
