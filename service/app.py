@@ -32,8 +32,7 @@ from service.api.docs import add_docs
 from service.api.routes import agencies, auth, employees, feedback, models, national, positions
 from service.api.schemas import Problem
 from service.errors import add_error_handlers
-from service.observability import metrics
-from service.observability import observe as observation
+from service.observability import instrumentation, metrics
 from service.settings import ServiceSettings, get_service_settings
 from service.state import serving
 from service.state.model_store import ModelStore
@@ -71,7 +70,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     # Starlette tries routes in order: the probes first, then the API, then the pages, so
     # /health answers without matching its path against every page's pattern.
     app.include_router(service_routes)
-    app.include_router(observation.router)
+    app.include_router(instrumentation.router)
     add_docs(app)  # before /static: its files are mounted at /static/docs
     app.include_router(api)
     app.include_router(pages.router)
@@ -82,7 +81,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, pages.error_page)
     app.add_exception_handler(RequestValidationError, pages.invalid_form_page)
     protect(app, ready.max_body_bytes)  # body cap, finite JSON, security headers
-    observation.observe(app)  # request ids and latency histograms (/metrics is a route above)
+    instrumentation.observe(app)  # request ids and latency histograms (/metrics is a route above)
     _document_body_errors(app)
     return app
 
@@ -122,6 +121,7 @@ def _lifespan(ready: ServiceSettings) -> Callable[[FastAPI], AbstractAsyncContex
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        metrics.forget_dead_workers()  # a killed worker's gauges, left in the files
         app.state.settings = ready
         app.state.tokens = VerifiedTokens(ready)
         if ready.threads is not None:

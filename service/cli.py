@@ -363,17 +363,21 @@ def serve(
 
 def _fresh_metrics_folder() -> str:
     """The folder where the workers write their metrics: PROMETHEUS_MULTIPROC_DIR emptied of
-    an earlier run's files (stale counters would be summed in), else a new temporary one."""
+    an earlier run's metric files (stale counters would be summed in; only prometheus_client's
+    own files, so a folder shared with a database loses nothing), else a new temporary one."""
     import os
     import tempfile
+
+    from service.observability.metrics import METRIC_FILES
 
     chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not chosen:
         return tempfile.mkdtemp(prefix="jenjang-metrics-")
     folder = Path(chosen)
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):
-        stale.unlink()
+    for pattern in METRIC_FILES:
+        for stale in folder.glob(pattern):
+            stale.unlink()
     return str(folder)
 
 

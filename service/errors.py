@@ -119,10 +119,12 @@ def _unexpected(page_error: PageError | None):  # type: ignore[no-untyped-def]
         # the request's id (`service.observability`): every log line of the request has it
         reference = correlation_id.get() or uuid.uuid4().hex[:12]
         route = getattr(request.scope.get("route"), "path", "?")
-        # the service never loads NIPs or birth dates into anything a message could quote
-        # (features.asof.records leaves personal columns out), and names only into a planner's
-        # answer, from text that cannot fail validation (service.api.people), so the traceback
-        # (no local values) may go to the log
+        # the traceback (no local values) may go to the log: the models' records hold no
+        # personal column (features.asof.records); names reach only a planner's answer, from
+        # text that cannot fail validation (service.api.people); a person's own export
+        # (service.access.personal_export) reads their record whole, but its code raises no
+        # message quoting a value; and a failed statement's message leaves its parameters out
+        # (features.store.database.create_db_engine)
         log.error(
             "unexpected %s on %s %s (reference %s)",
             type(error).__name__,

@@ -5,20 +5,24 @@ nothing left in the checkout (an egg-info, a build/ folder) can stand in for wha
 It is installed with its dependencies from this machine's package index, into a clean venv (no
 system site-packages, no editable install), and run from a temporary folder with no PYTHONPATH:
 every module and data file `jenjang` reads must then come from the wheel. It generates a small
-dataset, ingests it (the packaged migrations) and serves a page, a stylesheet and the probes (the
-packaged templates and static files). Training is left out: on 500 people it takes minutes.
+dataset, ingests it (the packaged migrations), trains and promotes both models (about 30 s on
+500 people), and serves: the probes, a page and a stylesheet (the packaged templates and static
+files), and a signed-in request answered by the champion the installed package registered.
 """
 
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import tomllib
+import urllib.parse
 import zipfile
 from pathlib import Path
 
@@ -26,6 +30,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("features", "training", "service")
+PASSWORD = "a-long-packaging-password"
 
 pytestmark = pytest.mark.slow
 
@@ -72,14 +77,34 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def _get(port: int, path: str, token: str | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, response.read()
     finally:
         connection.close()
+
+
+def _token(port: int) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = urllib.parse.urlencode({"username": "pkg-admin", "password": PASSWORD})
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    connection.request("POST", "/api/v1/auth/token", body, form)
+    return str(json.loads(connection.getresponse().read())["access_token"])
+
+
+def _a_person(work: Path) -> str:
+    """Someone in service with a post open-ended at the data's extraction."""
+    with sqlite3.connect(work / "data" / "jenjang.db") as database:
+        (person,) = database.execute(
+            "SELECT e.employee_id FROM employees e JOIN position_history h "
+            "ON h.employee_id = e.employee_id WHERE e.exit_date IS NULL AND h.end_date IS NULL "
+            "ORDER BY e.employee_id LIMIT 1"
+        ).fetchone()
+    return str(person)
 
 
 def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
@@ -134,6 +159,17 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
     _run([jenjang, "data", "ingest", "ds"], work, env)  # the packaged alembic migrations
     assert (work / "data" / "jenjang.db").stat().st_size > 0
 
+    # a tiny train: both models registered by the installed package, then promoted
+    _run([jenjang, "train", "all", "--truth", "ds"], work, env, timeout=600)
+    for model in ("training-recs", "placement-success"):
+        promoted = [jenjang, "models", "promote", model, "--truth", "ds", "--reason", "first"]
+        _run(promoted, work, env, timeout=300)
+    create = [jenjang, "users", "create", "pkg-admin", "--role", "admin", "--password-stdin"]
+    done = subprocess.run(
+        [str(a) for a in create], cwd=work, env=env, input=f"{PASSWORD}\n", text=True
+    )
+    assert done.returncode == 0
+
     # 5. serve (no model yet): the probes, a page from the packaged templates, the stylesheet
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
@@ -160,8 +196,12 @@ def test_the_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> Non
         assert status == 200 and b"<form" in page
         status, css = _get(port, "/static/style.css")
         assert status == 200 and css
-        status, _ = _get(port, "/ready")
-        assert status == 503  # no champion registered: said so, not a crash
+        status, ready = _get(port, "/ready")
+        assert status == 200, ready  # both champions loaded from the registry
+        person = _a_person(work)
+        status, answer = _get(port, f"/api/v1/employees/{person}/trainings?k=3", _token(port))
+        assert status == 200, answer
+        assert len(json.loads(answer)["items"]) == 3
     finally:
         server.terminate()
         try:

@@ -210,16 +210,20 @@ def create_db_engine(url: str) -> sa.Engine:
 
     A PostgreSQL server may stop and come back under a running service: each pooled
     connection is tested before a request gets it (a dead one is replaced, so the service
-    recovers by itself), and a connection attempt gives up after `CONNECT_TIMEOUT_SECONDS`."""
+    recovers by itself), and a connection attempt gives up after `CONNECT_TIMEOUT_SECONDS`.
+    A failed statement's message leaves out its parameters (``hide_parameters``): they may hold
+    a username or a person's record, and such messages reach the service's log."""
     sa_url = sa.make_url(url)
     if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
         Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
     if sa_url.get_backend_name() == "postgresql":
         given = "connect_timeout" in sa_url.query  # the URL's own setting wins
         connect = {} if given else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        engine = sa.create_engine(sa_url, pool_pre_ping=True, connect_args=connect)
+        engine = sa.create_engine(
+            sa_url, pool_pre_ping=True, connect_args=connect, hide_parameters=True
+        )
     else:
-        engine = sa.create_engine(sa_url)
+        engine = sa.create_engine(sa_url, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -28,6 +28,8 @@ MIN_PASSWORD_LENGTH = 10
 #: The longest password kept or checked: argon2 over a huge one is a denial of service.
 MAX_PASSWORD_LENGTH = 256
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+#: A NIP is 18 digits: never part of a username (usernames reach the logs, NIPs must not).
+NIP_LIKE = re.compile(r"\d{18}")
 
 _hasher = PasswordHash.recommended()
 #: Verified against when the username is unknown (same cost as a real check).
@@ -76,6 +78,11 @@ def create_user(
     if not USERNAME.match(username):
         raise ValueError(
             "username must be 3–64 characters: lower-case letters, digits, '.', '_' or '-'"
+        )
+    if NIP_LIKE.search(username):
+        raise ValueError(
+            "username must not hold a NIP (18 digits in a row): usernames appear in the audit "
+            "log and in the addresses of the admin's pages, which the access log records"
         )
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")

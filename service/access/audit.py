@@ -153,7 +153,7 @@ class AuditLog:
         except Exception as failure:  # noqa: BLE001 — handed to every waiting request
             error = failure
         metrics.AUDIT_QUEUE.dec(len(group))
-        metrics.AUDIT_WRITTEN.labels("written" if error is None else "failed").inc(len(group))
+        metrics.AUDIT_ROWS.labels("written" if error is None else "failed").inc(len(group))
         for pending in group:
             pending.settle(error)
 

@@ -26,7 +26,7 @@ RENAMED = {
     "process": "pid",
     "correlation_id": "request_id",
 }
-TEXT_FIELDS = "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s"
+TEXT_FIELDS = "%(asctime)s %(levelname)s %(process)d [%(correlation_id)s] %(name)s: %(message)s"
 
 
 def log_config(level: str = "INFO", log_format: LogFormat = "json") -> dict[str, Any]:

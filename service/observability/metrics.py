@@ -11,13 +11,13 @@ reload shows as itself, and a worker that stopped drops out (`forget_worker`).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
     Gauge,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -59,21 +59,12 @@ AUDIT_QUEUE = Gauge(
     multiprocess_mode="liveall",
 )
 
-#: Audit rows written, and rows that could not be (never silently lost: also logged).
-AUDIT_WRITTEN = Counter(
-    "jenjang_audit_rows", "Audit rows by outcome (written, failed).", ["outcome"]
-)
+#: Audit rows by outcome: written, or failed (their answers failed with them: nothing is
+#: answered without its row).
+AUDIT_ROWS = Counter("jenjang_audit_rows", "Audit rows by outcome (written, failed).", ["outcome"])
 
 #: Refused sign-ins, by why ("password", "unknown", "disabled", "locked", "throttled").
 SIGN_IN_FAILURES = Counter("jenjang_sign_in_failures", "Sign-ins refused, by reason.", ["reason"])
-
-#: Time to answer a request whose handler needs a model, by model (beside the per-route
-#: latency histograms of the instrumentator).
-MODEL_SECONDS = Histogram(
-    "jenjang_model_answer_seconds",
-    "Time a model took to answer one request (on demand, not precomputed).",
-    ["model"],
-)
 
 
 def multiprocess_dir() -> str | None:
@@ -97,3 +88,35 @@ def forget_worker() -> None:
     `/metrics` shows the workers that serve, not those that did."""
     if multiprocess_dir() is not None:
         multiprocess.mark_process_dead(os.getpid())
+
+
+def forget_dead_workers() -> list[int]:
+    """At a worker's start: drop the per-worker gauges of workers that died without a clean
+    stop (kill -9, out of memory, killed by the supervisor), whose files would otherwise show
+    their last models and queue for as long as the service runs. Returns their pids."""
+    folder = multiprocess_dir()
+    if folder is None:
+        return []
+    dead = sorted({pid for pid in _gauge_pids(Path(folder)) if not _alive(pid)})
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, folder)
+    return dead
+
+
+#: Metric files prometheus_client writes in multiprocess mode (``gauge_liveall_<pid>.db`` …).
+METRIC_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
+
+
+def _gauge_pids(folder: Path) -> set[int]:
+    names = (f.stem.rsplit("_", 1)[-1] for f in folder.glob("gauge_live*_*.db"))
+    return {int(name) for name in names if name.isdigit()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -47,6 +47,7 @@ def test_create_and_authenticate(engine: sa.Engine) -> None:
     ("username", "password", "role", "extra", "message"),
     [
         ("Bad Name", "long enough pw", "admin", {}, "username must be"),
+        ("p199001012015031001", "long enough pw", "admin", {}, "must not hold a NIP"),
         ("ok.name", "short", "admin", {}, "at least 10 characters"),
         ("ok.name", "long enough pw", "boss", {}, "unknown role 'boss'"),
         ("ok.name", "long enough pw", "asn", {}, "needs --employee-id"),

@@ -8,8 +8,12 @@ import io
 import json
 import logging
 import logging.config
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -110,3 +114,29 @@ def test_the_log_configuration_writes_json_lines_with_the_request_id() -> None:
     assert line["message"] == "reloaded training-recs"
     assert line["level"] == "INFO" and line["logger"] == "service.example"
     assert line["request_id"] == "-" and isinstance(line["pid"], int)
+
+
+def test_a_killed_workers_gauges_go_and_a_new_start_clears_only_metric_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed without a clean stop leaves its gauges in the shared folder: the next
+    worker to start drops them. `serve` empties the folder of metric files only, so an
+    operator who points it at a folder holding a database loses nothing."""
+    from service.cli import _fresh_metrics_folder
+    from service.observability.metrics import forget_dead_workers
+
+    script = (
+        "from service.observability.metrics import MODEL_IN_SERVICE, RELOADS\n"
+        "MODEL_IN_SERVICE.labels('training-recs', '1', 'registry').set(1)\n"
+        "RELOADS.labels('training-recs', 'loaded').inc()\n"
+    )
+    env = os.environ | {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)  # then gone, uncleanly
+    assert list(tmp_path.glob("gauge_liveall_*.db")) and list(tmp_path.glob("counter_*.db"))
+    (tmp_path / "jenjang.db").write_text("a database, not metrics")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    assert len(forget_dead_workers()) == 1
+    assert not list(tmp_path.glob("gauge_liveall_*.db"))
+    assert _fresh_metrics_folder() == str(tmp_path)
+    assert not list(tmp_path.glob("counter_*.db"))
+    assert (tmp_path / "jenjang.db").read_text() == "a database, not metrics"

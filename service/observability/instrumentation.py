@@ -42,9 +42,9 @@ HTTP_METRICS = _http_metrics()
 
 
 def observe(app: FastAPI) -> None:
-    """Instrument `app`; call after `protect`, so that the request id and the latency wrap
-    everything: a refusal of the guards (413, a non-finite number's 422) and a 500 are counted
-    and carry the id too. ``/metrics`` itself is `router`'s."""
+    """Instrument `app`; call after `service.access.guards.protect`, so that the request id
+    and the latency wrap everything: a refusal of the guards (413, a non-finite number's 422)
+    and a 500 are counted and carry the id too. ``/metrics`` itself is `router`'s."""
     build = app.build_middleware_stack
 
     def build_observed() -> ASGIApp:
@@ -70,7 +70,7 @@ router = APIRouter(tags=["service"])
         401: {"description": "JENJANG_METRICS_TOKEN is set and was not given."},
     },
 )
-def metrics(request: Request) -> Response:
+def metrics_endpoint(request: Request) -> Response:
     """Every metric of every worker, in Prometheus's text format (`docs/operations.md`)."""
     token = request.app.state.settings.metrics_token
     if token is not None:
