@@ -1,5 +1,6 @@
 """What the BKD's operators see of a running service: `jenjang serve --workers 2`, as they run
-it, asked by every role through the API and the pages (good requests, refused ones, bad input).
+it, asked by every role through the API and the pages (good requests, refused ones, bad input), an
+admin's account pages and an ASN's download of their own data (NIP and name included).
 
 - Every line the service writes is JSON with a level, a logger, the worker's pid and the request
   id; the lines of a request carry the id its answer returned, and both workers' lines are there
@@ -50,6 +51,7 @@ class Session:
     asked: Counter[tuple[str, str]] = field(default_factory=Counter)  # (route, status)
     request_ids: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    bodies: dict[str, bytes] = field(default_factory=dict)  # by path, the last answer's
 
     def ask(
         self,
@@ -64,8 +66,9 @@ class Session:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         connection.request(method, path, body, headers or {})
         answer = connection.getresponse()
-        answer.read()
+        body = answer.read()
         with self.lock:
+            self.bodies[path] = body
             self.asked[(route, str(answer.status))] += 1
             self.request_ids.append(answer.getheader("x-request-id", ""))
         connection.close()
@@ -104,6 +107,7 @@ def session(
     create_user(engine, "ops-admin", PASSWORD, "admin")
     create_user(engine, "ops-planner", PASSWORD, "hr_planner", agencies=(agency,))
     create_user(engine, "ops-asn", PASSWORD, "asn", employee_id=scope.people[0])
+    create_user(engine, "ops-analyst", PASSWORD, "analyst")
     engine.dispose()
     port = _free_port()
     env = serve_environment(settings, folder / "cache", 0) | {"JENJANG_LOG_FORMAT": "json"}
@@ -175,7 +179,25 @@ def _walk(session: Session, scope: Scope) -> None:
     ask("GET", "/api/v1/employees/NOBODY", person, headers=admin)
     nan = '{"position_ids": [NaN]}'
     ask("POST", "/api/v1/plans", "/api/v1/plans", body=nan, headers=planner | _JSON)
-    ask("GET", "/karier", "/karier", headers=_cookie(session, "ops-asn"))
+    mine = _cookie(session, "ops-asn")
+    ask("GET", "/karier", "/karier", headers=mine)
+    # the ASN's own data, NIP and name included, downloaded: in the answer, never in the log
+    export = f"/api/v1/employees/{scope.people[0]}/export?format=json"
+    ask("GET", export, f"{person}/export", headers=asn)
+    ask("GET", "/karier/unduh?format=csv", "/karier/unduh", headers=mine)
+    analyst = _token(session, "ops-analyst")
+    boxes = "/api/v1/agencies/{agency_id}/talent-boxes"
+    ask("GET", f"/api/v1/agencies/{scope.agency}/talent-boxes", boxes, headers=analyst)
+    ask("GET", f"/api/v1/employees/{scope.people[0]}", person, headers=analyst)  # refused
+    ask(
+        "GET",
+        f"/instansi/{scope.agency}",
+        "/instansi/{agency_id}",
+        headers=_cookie(session, "ops-analyst"),
+    )
+    admin_pages = _cookie(session, "ops-admin")
+    ask("GET", "/akun", "/akun", headers=admin_pages)
+    ask("GET", "/akun/ops-asn", "/akun/{username}", headers=admin_pages)
     ask("GET", "/", "/")
     ask("GET", "/health", "/health")
 
@@ -219,6 +241,9 @@ def test_the_logs_hold_no_nip_and_no_name(session: tuple[Session, ServiceSetting
     engine.dispose()
     text = one.log.read_text()
     assert len(people) > 300
+    export = next(body for path, body in one.bodies.items() if "/export" in path)
+    nip, name = next((n, m) for n, m in people if str(n) in export.decode())
+    assert name in export.decode()  # the service did handle personal data in this session
     leaked = [
         kind
         for nip, name in people
