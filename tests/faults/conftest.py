@@ -3,7 +3,6 @@ touches what the other tests use, and an MLflow client that gives up at once."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,30 +11,16 @@ import pytest
 
 from service.settings import ServiceSettings
 from service.state.snapshot import Snapshot
+from tests.service.test_model_moves import _copied
 
 
 @pytest.fixture
 def stores(served: ServiceSettings, tmp_path: Path) -> Iterator[ServiceSettings]:
     """Settings on copies of the served database and registry, with a model cache and an
     answers folder of their own; MLflow is pointed back at the served store afterwards."""
-    _copy(served.database_url, tmp_path / "jenjang.db")
-    _copy(served.tracking_uri, tmp_path / "mlflow.db")
-    yield served.model_copy(
-        update={
-            "database_url": f"sqlite:///{tmp_path / 'jenjang.db'}",
-            "tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
-            "model_cache_dir": str(tmp_path / "cache"),
-            "answers_dir": str(tmp_path / "answers"),
-        }
-    )
+    yield _copied(served, tmp_path, answers_dir=str(tmp_path / "answers"))
     mlflow.set_tracking_uri(served.tracking_uri)
     mlflow.set_registry_uri(served.tracking_uri)
-
-
-def _copy(url: str, to: Path) -> None:
-    """A consistent copy of a SQLite database, write-ahead log included."""
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(to) as copy:
-        source.backup(copy)
 
 
 @pytest.fixture
